@@ -1,0 +1,295 @@
+"""Invoice: issued from an order, then paid, discounted, credited, disputed, dunned or written off.
+
+open amount = total − payments applied + payments reversed − credit notes − discounts − write-offs,
+and every command keeps 0 ≤ open ≤ total. Reaching zero emits ``InvoiceSettled``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from o2c.domain.dunning import DunningPolicy
+from o2c.domain.errors import InvalidInput, RuleViolation
+from o2c.domain.money import check_amount, zero
+from o2c.events.catalog import topic
+
+STATUS_OPEN = "open"
+STATUS_SETTLED = "settled"
+STATUS_WRITTEN_OFF = "written_off"
+
+
+def format_number(number: int) -> str:
+    """Human invoice number: ``INV-000001``."""
+    return f"INV-{number:06d}"
+
+
+class Invoice(Aggregate):
+    """A receivable with its full payment, credit, dispute and dunning history."""
+
+    TOPIC = "o2c.Invoice"
+
+    class Event(Aggregate.Event):
+        TOPIC = "o2c.Invoice.Event"
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "o2c.Invoice.Created"
+
+    @classmethod
+    def issue(
+        cls,
+        invoice_id: UUID,
+        customer_id: UUID,
+        order_id: UUID | None,
+        number: str,
+        currency: str,
+        lines: list[dict[str, Any]],
+        issued_on: date,
+        due_on: date,
+        discount_percent: Decimal | None,
+        discount_until: date | None,
+        discount_amount: Decimal,
+    ) -> Invoice:
+        """Issue an invoice; the total is the sum of its lines."""
+        total = sum((Decimal(ln["amount"]) for ln in lines), zero(currency))
+        if total <= 0:
+            raise InvalidInput("an invoice total must be positive", code="invalid-total")
+        return cls._create(
+            cls.InvoiceIssued,  # type: ignore[attr-defined]  # defined by @event
+            id=invoice_id,
+            customer_id=customer_id,
+            order_id=order_id,
+            number=number,
+            currency=currency,
+            lines=lines,
+            total=total,
+            issued_on=issued_on,
+            due_on=due_on,
+            discount_percent=discount_percent,
+            discount_until=discount_until,
+            discount_amount=discount_amount,
+        )
+
+    @event("InvoiceIssued", topic=topic("InvoiceIssued"))
+    def __init__(
+        self,
+        customer_id: UUID,
+        order_id: UUID | None,
+        number: str,
+        currency: str,
+        lines: list[dict[str, Any]],
+        total: Decimal,
+        issued_on: date,
+        due_on: date,
+        discount_percent: Decimal | None,
+        discount_until: date | None,
+        discount_amount: Decimal,
+    ) -> None:
+        self.customer_id = customer_id
+        self.order_id = order_id
+        self.number = number
+        self.currency = currency
+        self.lines = lines
+        self.total = total
+        self.issued_on = issued_on
+        self.due_on = due_on
+        self.discount_percent = discount_percent
+        self.discount_until = discount_until
+        self.discount_amount = discount_amount
+        self.open_amount = total
+        self.paid = zero(currency)
+        self.discount_taken = zero(currency)
+        self.credited = zero(currency)
+        self.written_off = zero(currency)
+        self.disputed = False
+        self.dispute_reason: str | None = None
+        self.dunning_level = 0
+        self.last_reminder_on: date | None = None
+        self.status = STATUS_OPEN
+        self.payments: dict[UUID, Decimal] = {}
+        self.credit_note_ids: set[UUID] = set()
+
+    # ---- helpers ----------------------------------------------------------------------------
+
+    def _money(self, amount: Decimal, field: str = "amount") -> Decimal:
+        return check_amount(amount, self.currency, field=field)
+
+    def _require_open(self) -> None:
+        if self.open_amount <= 0:
+            raise RuleViolation(
+                f"the invoice is {self.status}, nothing is open", code="invoice-not-open"
+            )
+
+    def _require_within_open(self, amount: Decimal) -> None:
+        if amount > self.open_amount:
+            raise RuleViolation(
+                f"{amount} exceeds the open amount {self.open_amount}", code="amount-exceeds-open"
+            )
+
+    def _settle_if_zero(self, on: date, how: str) -> None:
+        if self.open_amount == 0 and self.status == STATUS_OPEN:
+            self._settled(on, how)
+
+    # ---- payments ---------------------------------------------------------------------------
+
+    def apply_payment(
+        self,
+        payment_id: UUID,
+        amount: Decimal,
+        discount: Decimal,
+        applied_on: date,
+        received_on: date,
+    ) -> None:
+        """Apply cash (and the discount it earned) decided by the account's cash application.
+
+        The discount window is judged by when the cash was received, not when it was applied.
+        """
+        self._require_open()
+        self._money(amount)
+        self._require_within_open(amount + discount)
+        if discount > 0:
+            if self.discount_until is None or received_on > self.discount_until:
+                raise RuleViolation("outside the discount window", code="discount-not-allowed")
+            if self.discount_taken > 0 or discount > self.discount_amount:
+                raise RuleViolation("discount not available", code="discount-not-allowed")
+        self._payment_applied(payment_id, amount, applied_on)
+        if discount > 0:
+            self._discount_taken(payment_id, discount, applied_on)
+        self._settle_if_zero(applied_on, "paid")
+
+    @event("PaymentApplied", topic=topic("PaymentApplied"))
+    def _payment_applied(self, payment_id: UUID, amount: Decimal, applied_on: date) -> None:
+        self.open_amount -= amount
+        self.paid += amount
+        self.payments[payment_id] = self.payments.get(payment_id, zero(self.currency)) + amount
+
+    @event("DiscountTaken", topic=topic("DiscountTaken"))
+    def _discount_taken(self, payment_id: UUID, amount: Decimal, taken_on: date) -> None:
+        self.open_amount -= amount
+        self.discount_taken += amount
+
+    def reverse_payment(
+        self, payment_id: UUID, amount: Decimal, discount: Decimal, reason: str, reversed_on: date
+    ) -> None:
+        """Take a payment (deallocated or bounced) and its discount back off the invoice."""
+        applied = self.payments.get(payment_id, zero(self.currency))
+        if amount > applied or amount <= 0:
+            raise RuleViolation(
+                "cannot reverse more than the payment applied", code="reversal-exceeds-applied"
+            )
+        self._payment_reversed(payment_id, amount, discount, reason, reversed_on)
+
+    @event("InvoicePaymentReversed", topic=topic("InvoicePaymentReversed"))
+    def _payment_reversed(
+        self, payment_id: UUID, amount: Decimal, discount: Decimal, reason: str, reversed_on: date
+    ) -> None:
+        self.open_amount += amount + discount
+        self.paid -= amount
+        self.discount_taken -= discount
+        remaining = self.payments[payment_id] - amount
+        if remaining > 0:
+            self.payments[payment_id] = remaining
+        else:
+            del self.payments[payment_id]
+        if self.open_amount > 0:
+            self.status = STATUS_OPEN
+
+    # ---- adjustments ------------------------------------------------------------------------
+
+    def apply_credit_note(
+        self, credit_note_id: UUID, amount: Decimal, reason: str, issued_on: date
+    ) -> None:
+        """Reduce the open amount by a credit note (never below zero)."""
+        if credit_note_id in self.credit_note_ids:
+            # A retry carrying the same caller-supplied id must not credit twice.
+            raise RuleViolation(
+                f"credit note {credit_note_id} already exists", code="already-exists"
+            )
+        self._require_open()
+        amount = self._money(amount)
+        self._require_within_open(amount)
+        self._credit_note_applied(credit_note_id, amount, reason, issued_on)
+        self._settle_if_zero(issued_on, "credited")
+
+    @event("CreditNoteApplied", topic=topic("CreditNoteApplied"))
+    def _credit_note_applied(
+        self, credit_note_id: UUID, amount: Decimal, reason: str, issued_on: date
+    ) -> None:
+        self.open_amount -= amount
+        self.credited += amount
+        self.credit_note_ids.add(credit_note_id)
+
+    def write_off(
+        self, write_off_id: UUID, amount: Decimal | None, reason: str, written_off_on: date
+    ) -> Decimal:
+        """Write off bad debt (default: the whole open amount); returns the amount."""
+        self._require_open()
+        value = self.open_amount if amount is None else self._money(amount)
+        self._require_within_open(value)
+        self._written_off(write_off_id, value, reason, written_off_on)
+        if self.open_amount == 0:
+            self._settled(written_off_on, "written_off")
+        return value
+
+    @event("InvoiceWrittenOff", topic=topic("InvoiceWrittenOff"))
+    def _written_off(
+        self, write_off_id: UUID, amount: Decimal, reason: str, written_off_on: date
+    ) -> None:
+        self.open_amount -= amount
+        self.written_off += amount
+
+    @event("InvoiceSettled", topic=topic("InvoiceSettled"))
+    def _settled(self, settled_on: date, how: str) -> None:
+        self.status = STATUS_WRITTEN_OFF if how == "written_off" else STATUS_SETTLED
+
+    # ---- disputes and dunning ---------------------------------------------------------------
+
+    def dispute(self, reason: str, disputed_on: date) -> None:
+        """Mark the invoice disputed: dunning skips it."""
+        self._require_open()
+        if self.disputed:
+            raise RuleViolation("the invoice is already disputed", code="already-disputed")
+        self._disputed(reason, disputed_on)
+
+    @event("InvoiceDisputed", topic=topic("InvoiceDisputed"))
+    def _disputed(self, reason: str, disputed_on: date) -> None:
+        self.disputed = True
+        self.dispute_reason = reason
+
+    def resolve_dispute(self, resolution: str, resolved_on: date) -> None:
+        """Close the dispute."""
+        if not self.disputed:
+            raise RuleViolation("the invoice is not disputed", code="not-disputed")
+        self._dispute_resolved(resolution, resolved_on)
+
+    @event("DisputeResolved", topic=topic("DisputeResolved"))
+    def _dispute_resolved(self, resolution: str, resolved_on: date) -> None:
+        self.disputed = False
+        self.dispute_reason = None
+
+    def days_past_due(self, as_of: date) -> int:
+        """Days past the due date on ``as_of`` (zero or negative while not yet due)."""
+        return (as_of - self.due_on).days
+
+    def send_reminder(self, as_of: date, policy: DunningPolicy) -> int | None:
+        """Send the next dunning level if due on ``as_of``; returns the level or ``None``.
+
+        Idempotent per date: a level is sent at most once, so a second run sends nothing new.
+        """
+        if self.open_amount <= 0 or self.disputed:
+            return None
+        if self.last_reminder_on is not None and as_of <= self.last_reminder_on:
+            return None
+        level = policy.next_level(self.dunning_level, self.days_past_due(as_of))
+        if level is not None:
+            self._reminder_sent(level, self.days_past_due(as_of), as_of)
+        return level
+
+    @event("ReminderSent", topic=topic("ReminderSent"))
+    def _reminder_sent(self, level: int, days_past_due: int, as_of: date) -> None:
+        self.dunning_level = level
+        self.last_reminder_on = as_of

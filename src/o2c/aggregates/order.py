@@ -1,0 +1,271 @@
+"""Order: placed under a credit check, shipped (partially), cancelled and invoiced."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from o2c.domain.credit import CreditDecision
+from o2c.domain.errors import InvalidInput, RuleViolation
+from o2c.domain.money import check_amount, zero
+from o2c.events.catalog import topic
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    """A line as placed: the sku identifies it within the order."""
+
+    sku: str
+    description: str
+    quantity: int
+    unit_price: Decimal
+
+    @property
+    def amount(self) -> Decimal:
+        """Line value."""
+        return self.unit_price * self.quantity
+
+    def as_dict(self) -> dict[str, Any]:
+        """Primitive form stored inside events."""
+        return {
+            "sku": self.sku,
+            "description": self.description,
+            "quantity": self.quantity,
+            "unit_price": self.unit_price,
+            "amount": self.amount,
+        }
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    """A line of an invoice, taken from what was shipped and not yet invoiced."""
+
+    sku: str
+    description: str
+    quantity: int
+    unit_price: Decimal
+    amount: Decimal
+
+    def as_dict(self) -> dict[str, Any]:
+        """Primitive form stored inside events."""
+        return {
+            "sku": self.sku,
+            "description": self.description,
+            "quantity": self.quantity,
+            "unit_price": self.unit_price,
+            "amount": self.amount,
+        }
+
+
+STATUS_CREDIT_HOLD = "credit_hold"
+STATUS_APPROVED = "approved"
+STATUS_CANCELLED = "cancelled"
+STATUS_COMPLETED = "completed"
+
+
+class Order(Aggregate):
+    """A customer order with per-sku ordered, shipped, cancelled and invoiced quantities."""
+
+    TOPIC = "o2c.Order"
+
+    class Event(Aggregate.Event):
+        TOPIC = "o2c.Order.Event"
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "o2c.Order.Created"
+
+    @classmethod
+    def place(
+        cls,
+        order_id: UUID,
+        customer_id: UUID,
+        currency: str,
+        lines: list[OrderLine],
+        ordered_on: date,
+    ) -> Order:
+        """Place an order; the credit decision is recorded right after by ``decide``."""
+        if not lines:
+            raise InvalidInput("an order needs at least one line", code="invalid-lines")
+        skus = [line.sku for line in lines]
+        if len(set(skus)) != len(skus):
+            raise InvalidInput("each sku may appear once per order", code="duplicate-sku")
+        for line in lines:
+            if not line.sku.strip():
+                raise InvalidInput("sku must not be empty", code="invalid-lines")
+            if line.quantity <= 0:
+                raise InvalidInput("quantity must be positive", code="invalid-quantity")
+            check_amount(line.unit_price, currency, field="unit_price", allow_zero=True)
+        total = sum((line.amount for line in lines), zero(currency))
+        if total <= 0:
+            raise InvalidInput("an order total must be positive", code="invalid-lines")
+        return cls._create(
+            cls.OrderPlaced,  # type: ignore[attr-defined]  # defined by @event
+            id=order_id,
+            customer_id=customer_id,
+            currency=currency,
+            lines=[line.as_dict() for line in lines],
+            total=total,
+            ordered_on=ordered_on,
+        )
+
+    @event("OrderPlaced", topic=topic("OrderPlaced"))
+    def __init__(
+        self,
+        customer_id: UUID,
+        currency: str,
+        lines: list[dict[str, Any]],
+        total: Decimal,
+        ordered_on: date,
+    ) -> None:
+        self.customer_id = customer_id
+        self.currency = currency
+        self.lines = {
+            ln["sku"]: OrderLine(ln["sku"], ln["description"], ln["quantity"], ln["unit_price"])
+            for ln in lines
+        }
+        self.total = total
+        self.ordered_on = ordered_on
+        self.shipped: dict[str, int] = dict.fromkeys(self.lines, 0)
+        self.cancelled: dict[str, int] = dict.fromkeys(self.lines, 0)
+        self.invoiced: dict[str, int] = dict.fromkeys(self.lines, 0)
+        self.invoice_ids: list[UUID] = []
+        self.shipment_ids: set[UUID] = set()
+        self.status = STATUS_CREDIT_HOLD
+        self.hold_reason: str | None = None
+        self.decided = False
+
+    # ---- credit ---------------------------------------------------------------------------
+
+    def decide(self, decision: CreditDecision) -> None:
+        """Record the automatic credit decision taken at placement."""
+        if self.decided:
+            raise RuleViolation("the credit decision was already taken", code="already-decided")
+        if decision.approved:
+            self._approved(decision.components(), False, decision.reason)
+        else:
+            self._held(decision.components(), decision.reason)
+
+    def approve_override(self, decision: CreditDecision, reason: str) -> None:
+        """A credit manager approves a held order; the exposure at that moment is recorded."""
+        if self.status != STATUS_CREDIT_HOLD:
+            raise RuleViolation("only an order on credit hold can be approved", code="not-on-hold")
+        self._approved(decision.components(), True, reason)
+
+    @event("OrderApproved", topic=topic("OrderApproved"))
+    def _approved(self, exposure: dict[str, Any], override: bool, reason: str) -> None:
+        self.status = STATUS_APPROVED
+        self.hold_reason = None
+        self.decided = True
+
+    @event("OrderCreditHeld", topic=topic("OrderCreditHeld"))
+    def _held(self, exposure: dict[str, Any], reason: str) -> None:
+        self.status = STATUS_CREDIT_HOLD
+        self.hold_reason = reason
+        self.decided = True
+
+    # ---- fulfilment -----------------------------------------------------------------------
+
+    def open_quantity(self, sku: str) -> int:
+        """Ordered, not shipped and not cancelled."""
+        return self.lines[sku].quantity - self.shipped[sku] - self.cancelled[sku]
+
+    def open_value(self) -> Decimal:
+        """Value of what is neither shipped nor cancelled."""
+        return sum(
+            (self.lines[s].unit_price * self.open_quantity(s) for s in self.lines),
+            zero(self.currency),
+        )
+
+    def ship(self, shipment_id: UUID, quantities: dict[str, int], shipped_on: date) -> None:
+        """Ship some quantities; never more than is open on a line."""
+        if self.status != STATUS_APPROVED:
+            raise RuleViolation(
+                f"an order in status {self.status!r} cannot be shipped", code="order-not-approved"
+            )
+        if shipment_id in self.shipment_ids:
+            # A retry carrying the same caller-supplied id must not ship twice.
+            raise RuleViolation(f"shipment {shipment_id} already exists", code="already-exists")
+        if not quantities:
+            raise InvalidInput("a shipment needs at least one line", code="invalid-lines")
+        for sku, qty in quantities.items():
+            if sku not in self.lines:
+                raise InvalidInput(f"sku {sku!r} is not on the order", code="unknown-sku")
+            if qty <= 0:
+                raise InvalidInput("quantity must be positive", code="invalid-quantity")
+            if qty > self.open_quantity(sku):
+                raise RuleViolation(
+                    f"shipping {qty} of {sku!r} exceeds the open quantity "
+                    f"{self.open_quantity(sku)}",
+                    code="overshipment",
+                )
+        lines = [{"sku": s, "quantity": q} for s, q in quantities.items()]
+        self._shipped(shipment_id, lines, shipped_on)
+
+    @event("OrderShipped", topic=topic("OrderShipped"))
+    def _shipped(self, shipment_id: UUID, lines: list[dict[str, Any]], shipped_on: date) -> None:
+        for line in lines:
+            self.shipped[line["sku"]] += line["quantity"]
+        self.shipment_ids.add(shipment_id)
+
+    def cancel(self, reason: str, cancelled_on: date) -> Decimal:
+        """Cancel everything not shipped; returns the value cancelled."""
+        if self.status == STATUS_CANCELLED:
+            raise RuleViolation("the order is already cancelled", code="order-cancelled")
+        open_lines = {s: self.open_quantity(s) for s in self.lines if self.open_quantity(s) > 0}
+        if not open_lines:
+            raise RuleViolation("nothing left to cancel", code="nothing-to-cancel")
+        amount = self.open_value()
+        lines = [{"sku": s, "quantity": q} for s, q in open_lines.items()]
+        self._cancelled(lines, amount, reason, cancelled_on)
+        return amount
+
+    @event("OrderCancelled", topic=topic("OrderCancelled"))
+    def _cancelled(
+        self, lines: list[dict[str, Any]], amount: Decimal, reason: str, cancelled_on: date
+    ) -> None:
+        for line in lines:
+            self.cancelled[line["sku"]] += line["quantity"]
+        if not any(self.shipped.values()):
+            self.status = STATUS_CANCELLED
+        elif self._fully_invoiced():
+            self.status = STATUS_COMPLETED
+
+    def invoiceable_lines(self) -> list[InvoiceLine]:
+        """Shipped and not yet invoiced, per sku."""
+        out: list[InvoiceLine] = []
+        for sku, line in self.lines.items():
+            qty = self.shipped[sku] - self.invoiced[sku]
+            if qty > 0:
+                out.append(
+                    InvoiceLine(sku, line.description, qty, line.unit_price, line.unit_price * qty)
+                )
+        return out
+
+    def invoice(self, invoice_id: UUID, invoiced_on: date) -> list[InvoiceLine]:
+        """Mark everything shipped and not yet invoiced as invoiced on ``invoice_id``."""
+        lines = self.invoiceable_lines()
+        if not lines:
+            raise RuleViolation("nothing shipped is left to invoice", code="nothing-to-invoice")
+        amount = sum((ln.amount for ln in lines), zero(self.currency))
+        self._invoiced(invoice_id, [ln.as_dict() for ln in lines], amount, invoiced_on)
+        return lines
+
+    @event("OrderInvoiced", topic=topic("OrderInvoiced"))
+    def _invoiced(
+        self, invoice_id: UUID, lines: list[dict[str, Any]], amount: Decimal, invoiced_on: date
+    ) -> None:
+        for line in lines:
+            self.invoiced[line["sku"]] += line["quantity"]
+        self.invoice_ids.append(invoice_id)
+        if self._fully_invoiced():
+            self.status = STATUS_COMPLETED
+
+    def _fully_invoiced(self) -> bool:
+        return all(
+            self.invoiced[s] + self.cancelled[s] == self.lines[s].quantity for s in self.lines
+        )

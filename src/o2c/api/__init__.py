@@ -1,0 +1,1 @@
+"""HTTP API (FastAPI): commands, queries, audit endpoints, health and metrics."""

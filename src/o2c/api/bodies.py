@@ -1,0 +1,118 @@
+"""Request bodies of endpoints whose ids travel in the path (the rest post the command itself)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import Field
+
+from o2c.commands import AllocationIn, PaymentTermsIn, ShipmentLineIn
+from o2c.commands.base import Amount, Command, Reason
+
+
+class CreditLimitBody(Command):
+    """New credit limit with the reason for the change."""
+
+    credit_limit: Amount
+    reason: Reason
+
+
+class ReasonBody(Command):
+    """A reason, e.g. for a credit hold."""
+
+    reason: Reason
+
+
+class TermsBody(Command):
+    """New payment terms."""
+
+    payment_terms: PaymentTermsIn
+
+
+class ApproveBody(Command):
+    """Why a held order is approved."""
+
+    reason: Reason = "approved by credit manager"
+
+
+class ShipmentBody(Command):
+    """What was shipped and when."""
+
+    shipment_id: UUID | None = None
+    lines: Annotated[list[ShipmentLineIn], Field(min_length=1, max_length=500)]
+    shipped_on: date | None = None
+
+
+class CancelBody(Command):
+    """Why and when the unshipped rest is cancelled."""
+
+    reason: Reason = "cancelled"
+    cancelled_on: date | None = None
+
+
+class InvoiceBody(Command):
+    """Issue date (default today) and an optional caller-chosen invoice id."""
+
+    invoice_id: UUID | None = None
+    issued_on: date | None = None
+
+
+class AllocateBody(Command):
+    """Allocations of unapplied cash (none = oldest due date first)."""
+
+    allocations: Annotated[list[AllocationIn] | None, Field(max_length=500)] = None
+    allocated_on: date | None = None
+
+
+class DeallocateBody(Command):
+    """Which allocation to undo and why."""
+
+    invoice_id: UUID
+    reason: Reason
+    deallocated_on: date | None = None
+
+
+class ReverseBody(Command):
+    """Why and when a payment is reversed."""
+
+    reason: Reason = "payment bounced"
+    reversed_on: date | None = None
+
+
+class CreditNoteBody(Command):
+    """A credit note against the invoice."""
+
+    credit_note_id: UUID | None = None
+    amount: Amount
+    reason: Reason
+    issued_on: date | None = None
+
+
+class DisputeBody(Command):
+    """Why the customer disputes the invoice."""
+
+    reason: Reason
+    disputed_on: date | None = None
+
+
+class ResolveBody(Command):
+    """How the dispute was resolved."""
+
+    resolution: Reason = "resolved"
+    resolved_on: date | None = None
+
+
+class WriteOffBody(Command):
+    """Bad-debt write-off; ``amount`` defaults to the whole open amount."""
+
+    amount: Amount | None = None
+    reason: Reason
+    written_off_on: date | None = None
+
+
+class DunningBody(Command):
+    """The date the dunning run is for (default today)."""
+
+    as_of: date | None = None

@@ -1,0 +1,1 @@
+"""API routers; the app includes every module here that exposes ``router``."""

@@ -1,0 +1,101 @@
+"""Audit endpoints: histories, state at any point, replayed aging and verification (auditor)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from o2c.api.auth import Principal, auditor
+from o2c.api.deps import container
+from o2c.api.problems import Problem
+from o2c.audit.history import aggregate_events, customer_events, page
+from o2c.audit.log_reader import decoder, raw_events
+from o2c.audit.replay_aging import replay_aging
+from o2c.audit.state import state_at
+from o2c.audit.verify import verify_events
+from o2c.projections.aging import parse_bounds
+
+router = APIRouter(prefix="/v1/audit", tags=["audit"])
+
+
+@router.get("/customers/{customer_id}/events", summary="Every event touching a customer")
+def customer_history(
+    customer_id: UUID,
+    request: Request,
+    after: int = Query(0, ge=0, le=2**62, description="cursor: `next` of the last page"),
+    limit: int = Query(100, ge=1, le=1000),
+    _: Principal = Depends(auditor),
+) -> dict[str, Any]:
+    """Account, order and invoice events of the customer in global order, as CloudEvents."""
+    events, nxt = customer_events(container(request).store, customer_id, after=after, limit=limit)
+    return page(events, nxt)
+
+
+@router.get("/aggregates/{aggregate_id}/events", summary="One stream")
+def stream(aggregate_id: UUID, request: Request, _: Principal = Depends(auditor)) -> dict[str, Any]:
+    """Every event of one aggregate, version 1 onwards."""
+    events = aggregate_events(container(request).store, aggregate_id)
+    if not events:
+        raise Problem(404, "aggregate-not-found", f"no events for {aggregate_id}")
+    return page(events, None)
+
+
+@router.get("/aggregates/{aggregate_id}/state", summary="State at a version or a time")
+def state(
+    aggregate_id: UUID,
+    request: Request,
+    version: int | None = Query(None, ge=1),
+    at: datetime | None = Query(None, description="recorded time (ISO 8601)"),
+    _: Principal = Depends(auditor),
+) -> dict[str, Any]:
+    """The aggregate rebuilt from its first ``version`` events, or as recorded at ``at``."""
+    if version is not None and at is not None:
+        raise Problem(422, "invalid-input", "give either version or at, not both")
+    if at is not None and at.tzinfo is None:
+        raise Problem(422, "invalid-input", "at needs a time zone (e.g. 2026-01-01T00:00:00Z)")
+    found = state_at(container(request).store, aggregate_id, version=version, at=at)
+    if found is None:
+        raise Problem(404, "aggregate-not-found", f"no state for {aggregate_id} at that point")
+    return found
+
+
+@router.get("/customers/{customer_id}/aging", summary="Aging replayed from events")
+def aging(
+    customer_id: UUID,
+    request: Request,
+    as_of: date | None = None,
+    known_at: datetime | None = Query(None, description="recorded time (ISO 8601)"),
+    basis: str = Query("due", pattern="^(due|invoice)$"),
+    buckets: str = Query("30,60,90,120", max_length=100),
+    _: Principal = Depends(auditor),
+) -> dict[str, Any]:
+    """Aging computed by replaying the customer's events only, never the read models."""
+    if known_at is not None and known_at.tzinfo is None:
+        raise Problem(422, "invalid-input", "known_at needs a time zone")
+    events, _next = customer_events(container(request).store, customer_id, limit=10**9)
+    if not any(e.event_type == "AccountOpened" for e in events):
+        raise Problem(404, "customer-not-found", f"customer {customer_id} not found")
+    return replay_aging(
+        str(customer_id),
+        events,
+        as_of=as_of or date.today(),
+        basis=basis,
+        bounds=parse_bounds(buckets),
+        known_at=known_at,
+    )
+
+
+@router.post("/verify", summary="Verify every hash chain and the position sequence")
+def verify(
+    request: Request,
+    expected_head: str | None = Query(None, max_length=64),
+    _: Principal = Depends(auditor),
+) -> dict[str, Any]:
+    """`{"ok", "checked", "breaks": [{"aggregate_id", "version", "position", "problem"}]}`."""
+    store = container(request).store
+    return verify_events(
+        raw_events(store), expected_head=expected_head, decode=decoder(store)
+    ).as_dict()

@@ -1,0 +1,159 @@
+"""Customer accounts: commands and per-customer queries."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from o2c import commands as c
+from o2c.api import bodies as b
+from o2c.api.auth import Principal, credit, reader
+from o2c.api.deps import read_side, run
+from o2c.api.problems import Problem
+
+router = APIRouter(prefix="/v1/customers", tags=["customers"])
+
+MinPosition = Query(None, ge=0, description="wait (≤ 5 s) until read models reach this position")
+
+
+def _found(value: dict[str, Any] | None, what: str, key: UUID) -> dict[str, Any]:
+    if value is None:
+        raise Problem(404, f"{what}-not-found", f"{what} {key} not found")
+    return value
+
+
+@router.post("", status_code=201, summary="Open a customer account")
+def open_account(
+    body: c.OpenAccount, request: Request, who: Principal = Depends(credit)
+) -> dict[str, Any]:
+    """Open an account with currency, credit limit and payment terms."""
+    return run(request, who, body)
+
+
+@router.post("/{customer_id}/credit-limit", summary="Change the credit limit")
+def change_credit_limit(
+    customer_id: UUID, body: b.CreditLimitBody, request: Request, who: Principal = Depends(credit)
+) -> dict[str, Any]:
+    """Set a new credit limit (the reason is kept)."""
+    return run(request, who, c.ChangeCreditLimit(customer_id=customer_id, **body.model_dump()))
+
+
+@router.post("/{customer_id}/hold", summary="Place a credit hold")
+def hold(
+    customer_id: UUID, body: b.ReasonBody, request: Request, who: Principal = Depends(credit)
+) -> dict[str, Any]:
+    """Every new order of the customer is held until released."""
+    return run(request, who, c.PlaceCreditHold(customer_id=customer_id, reason=body.reason))
+
+
+@router.post("/{customer_id}/release", summary="Release a credit hold")
+def release(
+    customer_id: UUID, body: b.ReasonBody, request: Request, who: Principal = Depends(credit)
+) -> dict[str, Any]:
+    """Release the credit hold."""
+    return run(request, who, c.ReleaseCreditHold(customer_id=customer_id, reason=body.reason))
+
+
+@router.post("/{customer_id}/terms", summary="Change payment terms")
+def terms(
+    customer_id: UUID, body: b.TermsBody, request: Request, who: Principal = Depends(credit)
+) -> dict[str, Any]:
+    """New terms apply to invoices issued from now on."""
+    return run(
+        request,
+        who,
+        c.ChangePaymentTerms(customer_id=customer_id, payment_terms=body.payment_terms),
+    )
+
+
+@router.post("/{customer_id}/close", summary="Close the account (zero balance only)")
+def close(
+    customer_id: UUID, body: b.ReasonBody, request: Request, who: Principal = Depends(credit)
+) -> dict[str, Any]:
+    """Close an account at zero balance, with no unapplied cash and no open orders."""
+    return run(request, who, c.CloseAccount(customer_id=customer_id, reason=body.reason))
+
+
+@router.get("/{customer_id}", summary="Account state")
+def get_customer(
+    customer_id: UUID,
+    request: Request,
+    min_position: int | None = MinPosition,
+    _: Principal = Depends(reader),
+) -> dict[str, Any]:
+    """The account with its balances and exposure."""
+    return _found(read_side(request, min_position).customer(customer_id), "customer", customer_id)
+
+
+@router.get("/{customer_id}/open-items", summary="Open items")
+def open_items(
+    customer_id: UUID,
+    request: Request,
+    as_of: date | None = None,
+    status: str | None = Query(None, pattern="^(open|settled|written_off)$"),
+    overdue: bool | None = None,
+    disputed: bool | None = None,
+    min_position: int | None = MinPosition,
+    _: Principal = Depends(reader),
+) -> dict[str, Any]:
+    """Invoices with an open amount; filters by status, overdue and disputed."""
+    q = read_side(request, min_position)
+    _found(q.customer(customer_id), "customer", customer_id)
+    result: dict[str, Any] = q.open_items(
+        customer_id, as_of=as_of or date.today(), status=status, overdue=overdue, disputed=disputed
+    )
+    return result
+
+
+@router.get("/{customer_id}/aging", summary="Customer aging")
+def aging(
+    customer_id: UUID,
+    request: Request,
+    as_of: date | None = None,
+    basis: str = Query("due", pattern="^(due|invoice)$"),
+    buckets: str = Query("30,60,90,120", max_length=100),
+    min_position: int | None = MinPosition,
+    _: Principal = Depends(reader),
+) -> dict[str, Any]:
+    """Open AR by age bucket as of a date (by due date or invoice date)."""
+    q = read_side(request, min_position)
+    _found(q.customer(customer_id), "customer", customer_id)
+    result: dict[str, Any] = q.aging(
+        as_of=as_of or date.today(), basis=basis, buckets=buckets, customer_id=customer_id
+    )
+    return result
+
+
+@router.get("/{customer_id}/credit-exposure", summary="Credit exposure")
+def credit_exposure(
+    customer_id: UUID,
+    request: Request,
+    min_position: int | None = MinPosition,
+    _: Principal = Depends(reader),
+) -> dict[str, Any]:
+    """exposure = AR balance + open orders − unapplied cash; available = limit − exposure."""
+    return _found(
+        read_side(request, min_position).credit_exposure(customer_id), "customer", customer_id
+    )
+
+
+@router.get("/{customer_id}/statement", summary="Customer statement")
+def statement(
+    customer_id: UUID,
+    request: Request,
+    start: date = Query(..., alias="from"),
+    end: date = Query(..., alias="to"),
+    min_position: int | None = MinPosition,
+    _: Principal = Depends(reader),
+) -> dict[str, Any]:
+    """Opening balance, each debit and credit with running balance, closing balance."""
+    if end < start:
+        raise Problem(422, "invalid-period", "'to' must not be before 'from'")
+    return _found(
+        read_side(request, min_position).statement(customer_id, start=start, end=end),
+        "customer",
+        customer_id,
+    )

@@ -1,0 +1,70 @@
+"""Invoices: credit notes, disputes, write-offs, state; and dunning runs."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from o2c import commands as c
+from o2c.api import bodies as b
+from o2c.api.auth import Principal, clerk, credit, reader
+from o2c.api.deps import read_side, run
+from o2c.api.problems import Problem
+
+router = APIRouter(tags=["invoices"])
+
+
+@router.post("/v1/invoices/{invoice_id}/credit-notes", status_code=201, summary="Credit note")
+def credit_note(
+    invoice_id: UUID, body: b.CreditNoteBody, request: Request, who: Principal = Depends(clerk)
+) -> dict[str, Any]:
+    """Reduce the open amount (never below zero)."""
+    return run(request, who, c.ApplyCreditNote(invoice_id=invoice_id, **body.model_dump()))
+
+
+@router.post("/v1/invoices/{invoice_id}/dispute", summary="Dispute")
+def dispute(
+    invoice_id: UUID, body: b.DisputeBody, request: Request, who: Principal = Depends(clerk)
+) -> dict[str, Any]:
+    """Mark the invoice disputed (dunning and automatic cash application skip it)."""
+    return run(request, who, c.DisputeInvoice(invoice_id=invoice_id, **body.model_dump()))
+
+
+@router.post("/v1/invoices/{invoice_id}/resolve-dispute", summary="Resolve a dispute")
+def resolve(
+    invoice_id: UUID, body: b.ResolveBody, request: Request, who: Principal = Depends(clerk)
+) -> dict[str, Any]:
+    """Resolve the dispute."""
+    return run(request, who, c.ResolveDispute(invoice_id=invoice_id, **body.model_dump()))
+
+
+@router.post("/v1/invoices/{invoice_id}/write-off", summary="Write off")
+def write_off(
+    invoice_id: UUID, body: b.WriteOffBody, request: Request, who: Principal = Depends(credit)
+) -> dict[str, Any]:
+    """Write off bad debt (default: the whole open amount)."""
+    return run(request, who, c.WriteOffInvoice(invoice_id=invoice_id, **body.model_dump()))
+
+
+@router.get("/v1/invoices/{invoice_id}", summary="Invoice state")
+def get_invoice(
+    invoice_id: UUID,
+    request: Request,
+    min_position: int | None = Query(None, ge=0),
+    _: Principal = Depends(reader),
+) -> dict[str, Any]:
+    """The invoice with totals, open amount, status, discount and dunning state."""
+    found: dict[str, Any] | None = read_side(request, min_position).invoice(invoice_id)
+    if found is None:
+        raise Problem(404, "invoice-not-found", f"invoice {invoice_id} not found")
+    return found
+
+
+@router.post("/v1/dunning/runs", summary="Run dunning")
+def dunning(
+    body: b.DunningBody, request: Request, who: Principal = Depends(clerk)
+) -> dict[str, Any]:
+    """Send the next reminder level to each overdue, undisputed invoice that reached it."""
+    return run(request, who, c.RunDunning(as_of=body.as_of))

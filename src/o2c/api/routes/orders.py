@@ -1,0 +1,68 @@
+"""Orders: placement under the credit check, approval, shipments, cancellation, invoicing."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from o2c import commands as c
+from o2c.api import bodies as b
+from o2c.api.auth import Principal, clerk, credit, reader
+from o2c.api.deps import read_side, run
+from o2c.api.problems import Problem
+
+router = APIRouter(prefix="/v1/orders", tags=["orders"])
+
+
+@router.post("", status_code=201, summary="Place an order")
+def place(body: c.PlaceOrder, request: Request, who: Principal = Depends(clerk)) -> dict[str, Any]:
+    """Place an order: approved if within the credit limit, else held with the reason."""
+    return run(request, who, body)
+
+
+@router.post("/{order_id}/approve", summary="Approve a held order")
+def approve(
+    order_id: UUID, body: b.ApproveBody, request: Request, who: Principal = Depends(credit)
+) -> dict[str, Any]:
+    """A credit manager overrides the credit hold; the exposure at that moment is recorded."""
+    return run(request, who, c.ApproveOrder(order_id=order_id, reason=body.reason))
+
+
+@router.post("/{order_id}/shipments", status_code=201, summary="Ship")
+def ship(
+    order_id: UUID, body: b.ShipmentBody, request: Request, who: Principal = Depends(clerk)
+) -> dict[str, Any]:
+    """Ship quantities (partial shipments allowed, never more than ordered)."""
+    return run(request, who, c.ShipOrder(order_id=order_id, **body.model_dump()))
+
+
+@router.post("/{order_id}/cancel", summary="Cancel what is not shipped")
+def cancel(
+    order_id: UUID, body: b.CancelBody, request: Request, who: Principal = Depends(clerk)
+) -> dict[str, Any]:
+    """Cancel every unshipped quantity."""
+    return run(request, who, c.CancelOrder(order_id=order_id, **body.model_dump()))
+
+
+@router.post("/{order_id}/invoices", status_code=201, summary="Invoice shipped goods")
+def invoice(
+    order_id: UUID, body: b.InvoiceBody, request: Request, who: Principal = Depends(clerk)
+) -> dict[str, Any]:
+    """Invoice everything shipped and not yet invoiced → one new invoice."""
+    return run(request, who, c.InvoiceOrder(order_id=order_id, **body.model_dump()))
+
+
+@router.get("/{order_id}", summary="Order state")
+def get_order(
+    order_id: UUID,
+    request: Request,
+    min_position: int | None = Query(None, ge=0),
+    _: Principal = Depends(reader),
+) -> dict[str, Any]:
+    """The order with lines, quantities and credit decisions."""
+    found: dict[str, Any] | None = read_side(request, min_position).order(order_id)
+    if found is None:
+        raise Problem(404, "order-not-found", f"order {order_id} not found")
+    return found

@@ -1,0 +1,1 @@
+"""The application service: runs commands against aggregates in one atomic unit of work."""

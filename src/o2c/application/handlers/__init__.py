@@ -1,0 +1,37 @@
+"""Command handlers: each takes a command and a unit of work and returns the response body."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from o2c import commands as c
+from o2c.application.handlers import accounts, imports, invoices, orders, payments
+from o2c.application.unit_of_work import UnitOfWork
+
+Handler = Callable[[Any, UnitOfWork], dict[str, Any]]
+
+HANDLERS: dict[type[c.Command], Handler] = {
+    c.OpenAccount: accounts.open_account,
+    c.ChangeCreditLimit: accounts.change_credit_limit,
+    c.PlaceCreditHold: accounts.place_credit_hold,
+    c.ReleaseCreditHold: accounts.release_credit_hold,
+    c.ChangePaymentTerms: accounts.change_payment_terms,
+    c.CloseAccount: accounts.close_account,
+    c.PlaceOrder: orders.place_order,
+    c.ApproveOrder: orders.approve_order,
+    c.ShipOrder: orders.ship_order,
+    c.CancelOrder: orders.cancel_order,
+    c.InvoiceOrder: orders.invoice_order,
+    c.ReceivePayment: payments.receive_payment,
+    c.AllocatePayment: payments.allocate_payment,
+    c.DeallocatePayment: payments.deallocate_payment,
+    c.ReversePayment: payments.reverse_payment,
+    c.ApplyCreditNote: invoices.apply_credit_note,
+    c.DisputeInvoice: invoices.dispute_invoice,
+    c.ResolveDispute: invoices.resolve_dispute,
+    c.WriteOffInvoice: invoices.write_off_invoice,
+    c.RunDunning: invoices.run_dunning,
+    c.ImportCustomers: imports.import_customers,
+    c.ImportOpeningInvoices: imports.import_opening_invoices,
+}

@@ -1,0 +1,62 @@
+"""Handlers for opening-balance imports: every row of a file in one unit of work."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import uuid4
+
+from o2c import commands as c
+from o2c.aggregates.account import CustomerAccount
+from o2c.aggregates.invoice import Invoice, format_number
+from o2c.application.handlers.accounts import open_account
+from o2c.application.handlers.orders import numbering
+from o2c.application.unit_of_work import UnitOfWork
+from o2c.domain.errors import InvalidInput
+from o2c.domain.money import zero
+
+
+def import_customers(cmd: c.ImportCustomers, uow: UnitOfWork) -> dict[str, Any]:
+    """Open every account of the file (all in the same save)."""
+    opened = [open_account(row, uow)["customer_id"] for row in cmd.rows]
+    return {"imported": len(opened), "customer_ids": opened}
+
+
+def import_opening_invoices(cmd: c.ImportOpeningInvoices, uow: UnitOfWork) -> dict[str, Any]:
+    """Book each opening invoice on its account, numbered from the gap-free sequence."""
+    booked: list[dict[str, str]] = []
+    for row in cmd.rows:
+        acc = uow.get(row.customer_id, CustomerAccount)
+        acc.ensure_open()
+        amount = acc.money(row.open_amount, "open_amount")
+        due_on = row.due_on or acc.terms.due_on(row.issued_on)
+        if due_on < row.issued_on:
+            raise InvalidInput("due_on must not be before issued_on", code="invalid-dates")
+        invoice_id = row.invoice_id or uuid4()
+        uow.require_new(invoice_id)
+        number = format_number(numbering(uow).take(invoice_id))
+        line = {
+            "sku": "OPENING",
+            "description": f"opening balance {row.reference}".strip(),
+            "quantity": 1,
+            "unit_price": amount,
+            "amount": amount,
+        }
+        invoice = Invoice.issue(
+            invoice_id,
+            acc.id,
+            None,
+            number,
+            acc.currency,
+            [line],
+            row.issued_on,
+            due_on,
+            None,
+            None,
+            zero(acc.currency),
+        )
+        uow.add(invoice)
+        acc.book_invoice(
+            invoice.id, number, None, invoice.total, row.issued_on, due_on, zero(acc.currency), None
+        )
+        booked.append({"invoice_id": str(invoice.id), "number": number})
+    return {"imported": len(booked), "invoices": booked}

@@ -1,0 +1,159 @@
+"""Handlers for order commands: placement with the credit check, shipping, cancelling, invoicing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid4
+
+from o2c import commands as c
+from o2c.aggregates.account import CustomerAccount
+from o2c.aggregates.invoice import Invoice, format_number
+from o2c.aggregates.numbering import NUMBERING_ID, InvoiceNumbering
+from o2c.aggregates.order import Order, OrderLine
+from o2c.application.unit_of_work import UnitOfWork
+from o2c.domain.credit import CreditDecision, decide_credit
+from o2c.domain.errors import InvalidInput
+from o2c.domain.money import round_money, zero
+
+
+def _decision_view(decision: CreditDecision) -> dict[str, Any]:
+    return {
+        "approved": decision.approved,
+        "reason": decision.reason,
+        **{k: (str(v) if isinstance(v, Decimal) else v) for k, v in decision.components().items()},
+    }
+
+
+def place_order(cmd: c.PlaceOrder, uow: UnitOfWork) -> dict[str, Any]:
+    """Place an order; approve it or put it on credit hold in the same transaction."""
+    acc = uow.get(cmd.customer_id, CustomerAccount)
+    order_id = cmd.order_id or uuid4()
+    uow.require_new(order_id)
+    acc.ensure_open()
+    lines = [
+        OrderLine(
+            ln.sku,
+            ln.description,
+            ln.quantity,
+            acc.money(ln.unit_price, "unit_price", allow_zero=True),
+        )
+        for ln in cmd.lines
+    ]
+    order = Order.place(order_id, acc.id, acc.currency, lines, cmd.ordered_on or uow.today)
+    decision = decide_credit(acc.exposure(), order.total)
+    order.decide(decision)
+    if decision.approved:
+        acc.commit_order(order.id, order.total)
+    uow.add(order)
+    return {
+        "order_id": str(order.id),
+        "customer_id": str(acc.id),
+        "status": order.status,
+        "total": str(order.total),
+        "currency": order.currency,
+        "credit_decision": _decision_view(decision),
+    }
+
+
+def approve_order(cmd: c.ApproveOrder, uow: UnitOfWork) -> dict[str, Any]:
+    """Approve a held order (credit manager override), recording the exposure it was taken on."""
+    order = uow.get(cmd.order_id, Order)
+    acc = uow.get(order.customer_id, CustomerAccount)
+    decision = decide_credit(acc.exposure(), order.open_value())
+    order.approve_override(decision, cmd.reason)
+    acc.commit_order(order.id, order.open_value())
+    return {
+        "order_id": str(order.id),
+        "status": order.status,
+        "total": str(order.total),
+        "credit_decision": _decision_view(decision),
+    }
+
+
+def ship_order(cmd: c.ShipOrder, uow: UnitOfWork) -> dict[str, Any]:
+    """Ship part or all of an order."""
+    order = uow.get(cmd.order_id, Order)
+    quantities: dict[str, int] = {}
+    for ln in cmd.lines:
+        if ln.sku in quantities:
+            raise InvalidInput("each sku may appear once per shipment", code="duplicate-sku")
+        quantities[ln.sku] = ln.quantity
+    shipment_id = cmd.shipment_id or uuid4()
+    order.ship(shipment_id, quantities, cmd.shipped_on or uow.today)
+    return {
+        "order_id": str(order.id),
+        "shipment_id": str(shipment_id),
+        "status": order.status,
+        "shipped": dict(order.shipped),
+    }
+
+
+def cancel_order(cmd: c.CancelOrder, uow: UnitOfWork) -> dict[str, Any]:
+    """Cancel what is not shipped and release its open-order exposure."""
+    order = uow.get(cmd.order_id, Order)
+    acc = uow.get(order.customer_id, CustomerAccount)
+    amount = order.cancel(cmd.reason, cmd.cancelled_on or uow.today)
+    acc.release_order(order.id, amount, "cancelled")
+    return {"order_id": str(order.id), "status": order.status, "cancelled_amount": str(amount)}
+
+
+def numbering(uow: UnitOfWork) -> InvoiceNumbering:
+    """The invoice number sequence (created on first use)."""
+    sequence = uow.find(NUMBERING_ID, InvoiceNumbering)
+    if sequence is None:
+        sequence = InvoiceNumbering.start()
+        uow.add(sequence)
+    return sequence
+
+
+def invoice_order(cmd: c.InvoiceOrder, uow: UnitOfWork) -> dict[str, Any]:
+    """Invoice everything shipped and not yet invoiced, atomically with the order and account."""
+    order = uow.get(cmd.order_id, Order)
+    acc = uow.get(order.customer_id, CustomerAccount)
+    invoice_id: UUID = cmd.invoice_id or uuid4()
+    uow.require_new(invoice_id)
+    issued_on = cmd.issued_on or uow.today
+    lines = order.invoice(invoice_id, issued_on)
+    number = format_number(numbering(uow).take(invoice_id))
+    total = sum((ln.amount for ln in lines), zero(acc.currency))
+    terms = acc.terms
+    discount_amount = (
+        zero(acc.currency)
+        if terms.discount_percent is None
+        else round_money(total * terms.discount_percent / 100, acc.currency)
+    )
+    invoice = Invoice.issue(
+        invoice_id,
+        acc.id,
+        order.id,
+        number,
+        acc.currency,
+        [ln.as_dict() for ln in lines],
+        issued_on,
+        terms.due_on(issued_on),
+        terms.discount_percent,
+        terms.discount_until(issued_on),
+        discount_amount,
+    )
+    uow.add(invoice)
+    acc.book_invoice(
+        invoice.id,
+        number,
+        order.id,
+        invoice.total,
+        issued_on,
+        invoice.due_on,
+        discount_amount,
+        invoice.discount_until,
+    )
+    acc.release_order(order.id, invoice.total, "invoiced")
+    return {
+        "invoice_id": str(invoice.id),
+        "number": number,
+        "order_id": str(order.id),
+        "customer_id": str(acc.id),
+        "total": str(invoice.total),
+        "issued_on": issued_on.isoformat(),
+        "due_on": invoice.due_on.isoformat(),
+    }

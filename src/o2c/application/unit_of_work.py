@@ -1,0 +1,103 @@
+"""Unit of work: the aggregates one command loads and changes, saved together or not at all."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TypeVar
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from o2c.aggregates.account import CustomerAccount
+from o2c.application.ports import DunningCandidatesPort, EventStorePort
+from o2c.domain.dunning import DunningPolicy
+from o2c.domain.errors import NotFound, RuleViolation
+
+A = TypeVar("A", bound=Aggregate)
+
+_NOT_FOUND_CODES: dict[str, str] = {
+    "CustomerAccount": "customer-not-found",
+    "Order": "order-not-found",
+    "Invoice": "invoice-not-found",
+    "PaymentLink": "payment-not-found",
+}
+
+
+class UnitOfWork:
+    """Tracks the aggregates of one command attempt and the customer each belongs to."""
+
+    def __init__(
+        self,
+        store: EventStorePort,
+        today: date,
+        dunning_policy: DunningPolicy,
+        dunning_candidates: DunningCandidatesPort,
+    ) -> None:
+        self.store = store
+        self.today = today
+        self.dunning_policy = dunning_policy
+        self.dunning_candidates = dunning_candidates
+        self.seen: dict[UUID, Aggregate] = {}
+        self.customer_of: dict[UUID, UUID | None] = {}
+        self.created: set[UUID] = set()
+        self.loaded_versions: dict[UUID, int] = {}
+
+    def find(self, aggregate_id: UUID, cls: type[A]) -> A | None:
+        """Load an aggregate of type ``cls`` once per unit of work, or ``None``."""
+        agg = self.seen.get(aggregate_id)
+        if agg is None:
+            agg = self.store.get(aggregate_id)
+            if agg is None:
+                return None
+            self.loaded_versions[agg.id] = agg.version
+            self._track(agg)
+        return agg if isinstance(agg, cls) else None
+
+    def get(self, aggregate_id: UUID, cls: type[A]) -> A:
+        """Load an aggregate or raise ``NotFound``."""
+        agg = self.find(aggregate_id, cls)
+        if agg is None:
+            code = _NOT_FOUND_CODES.get(cls.__name__, "not-found")
+            raise NotFound(f"{cls.__name__} {aggregate_id} not found", code=code)
+        return agg
+
+    def require_new(self, aggregate_id: UUID) -> None:
+        """Refuse a caller-supplied id that is already taken."""
+        if aggregate_id in self.seen or self.store.get(aggregate_id) is not None:
+            raise RuleViolation(f"id {aggregate_id} already exists", code="already-exists")
+
+    def add(self, agg: Aggregate) -> None:
+        """Track a newly created aggregate."""
+        self.created.add(agg.id)
+        self._track(agg)
+
+    def _track(self, agg: Aggregate) -> None:
+        self.seen[agg.id] = agg
+        self.customer_of[agg.id] = _customer_of(agg)
+
+    def is_stale(self) -> bool:
+        """True if another command changed an aggregate after this unit of work loaded it.
+
+        A rule that fails on a mix of old and new state (the account read before, an invoice
+        after a concurrent payment) is then retried on fresh state instead of reported.
+        """
+        return any(
+            self.store.version_of(agg_id) != version
+            for agg_id, version in self.loaded_versions.items()
+        )
+
+    def primary_customer(self) -> UUID | None:
+        """The customer the command is about (the first one it touched)."""
+        return next((c for c in self.customer_of.values() if c is not None), None)
+
+    def aggregates(self) -> list[Aggregate]:
+        """Everything loaded or created, new aggregates first so a stream's creation comes before
+        the events that refer to it; those without pending events save nothing."""
+        return sorted(self.seen.values(), key=lambda agg: agg.id not in self.created)
+
+
+def _customer_of(agg: Aggregate) -> UUID | None:
+    if isinstance(agg, CustomerAccount):
+        return agg.id
+    customer = getattr(agg, "customer_id", None)
+    return customer if isinstance(customer, UUID) else None

@@ -1,0 +1,1 @@
+"""Audit: hash-chain verification, history, state at any point and replay recomputations."""

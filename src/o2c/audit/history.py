@@ -1,0 +1,48 @@
+"""Histories for auditors: every event touching a customer, or one stream, as CloudEvents."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from o2c.events.envelope import EventEnvelope
+from o2c.eventstore.store import EventStore
+
+
+def customer_events(
+    store: EventStore,
+    customer_id: UUID,
+    *,
+    after: int = 0,
+    limit: int = 100,
+    scan_batch: int = 2000,
+) -> tuple[list[EventEnvelope], int | None]:
+    """Events of the customer's account, orders and invoices after ``after``, in global order.
+
+    Returns the page and the ``next`` cursor (the last position returned, or ``None`` at the end).
+    Scans the log from ``after``; each event carries its customer in its metadata.
+    """
+    wanted = str(customer_id)
+    found: list[EventEnvelope] = []
+    cursor = after
+    while len(found) < limit:
+        page = store.read(cursor, scan_batch)
+        if not page:
+            return found, None
+        for env in page:
+            if env.customer_id == wanted and not env.internal:
+                found.append(env)
+                if len(found) == limit:
+                    return found, env.position
+        cursor = page[-1].position
+    return found, cursor
+
+
+def aggregate_events(store: EventStore, aggregate_id: UUID) -> list[EventEnvelope]:
+    """One stream, version 1 onwards, with positions."""
+    return store.read_stream(aggregate_id)
+
+
+def page(events: list[EventEnvelope], next_cursor: int | None) -> dict[str, Any]:
+    """The ``{"events": [CloudEvent…], "next"}`` response shape."""
+    return {"events": [e.to_cloudevent() for e in events], "next": next_cursor}

@@ -1,0 +1,160 @@
+"""Portfolio aging over HTTP (p50/p95/p99) vs answering the same question by replaying events.
+
+The book is loaded in bulk through the service's own import commands (``ImportCustomers``,
+``ImportOpeningInvoices``: thousands of rows per command), not by one HTTP call per invoice.
+The API runs under uvicorn on a loopback port with the embedded read side on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+from statistics import quantiles
+from typing import Any
+
+import httpx
+import uvicorn
+
+from o2c import commands as c
+from o2c.api.app import create_app
+from o2c.audit.replay_aging import replay_aging
+from o2c.bench.broker import free_port
+from o2c.bench.database import url_for
+from o2c.bench.report import Figure
+from o2c.bench.scales import Scale
+from o2c.bench.workload import customer_id, open_account
+from o2c.bootstrap import build_container
+from o2c.config import Settings
+from o2c.events.envelope import EventEnvelope
+from o2c.eventstore.store import EventStore
+
+Progress = Callable[[str], None]
+AS_OF = date(2026, 6, 30)
+CHUNK = 5_000
+TOKEN = "bench-token"
+
+
+def load_book(store_url: str, scale: Scale, progress: Progress) -> int:
+    """Open the customers and book their open invoices; returns the number of open items."""
+    settings = Settings(event_store_url=store_url, read_store_url=store_url)
+    container = build_container(settings, with_read_side=False)
+    service = container.service
+    n = scale.aging_customers
+    for start in range(0, n, CHUNK):
+        rows = [open_account(i) for i in range(start, min(n, start + CHUNK))]
+        service.handle(c.ImportCustomers(rows=rows))
+    items = list(_opening_invoices(scale))
+    for start in range(0, len(items), CHUNK):
+        service.handle(c.ImportOpeningInvoices(rows=items[start : start + CHUNK]))
+        progress(f"aging: booked {min(len(items), start + CHUNK)}/{len(items)} open items")
+    container.close()
+    return len(items)
+
+
+def _opening_invoices(scale: Scale) -> Iterator[c.OpeningInvoice]:
+    for i in range(scale.aging_customers):
+        for j in range(scale.aging_items_per_customer):
+            issued = AS_OF - timedelta(days=(i * 7 + j * 13) % 200)
+            yield c.OpeningInvoice(
+                customer_id=customer_id(i),
+                reference=f"OB-{i}-{j}",
+                issued_on=issued,
+                due_on=issued + timedelta(days=30),
+                open_amount=Decimal(100 + (i + j) % 900) + Decimal("0.25"),
+            )
+
+
+class Server:
+    """uvicorn serving the app in a thread, on a free loopback port."""
+
+    def __init__(self, app: Any) -> None:
+        self.port = free_port()
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> Server:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def http_latencies(port: int, requests: int) -> tuple[list[float], dict[str, Any]]:
+    """Milliseconds of each ``GET /v1/aging`` (keep-alive client) and the last answer."""
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    params = {"as_of": AS_OF.isoformat(), "limit": "100"}
+    out: list[float] = []
+    body: dict[str, Any] = {}
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers) as client:
+        for i in range(requests + 5):
+            started = time.perf_counter()
+            response = client.get("/v1/aging", params=params)
+            elapsed = (time.perf_counter() - started) * 1000
+            response.raise_for_status()
+            body = response.json()
+            if i >= 5:  # warm-up: first connections and plan caching
+                out.append(elapsed)
+    return out, body
+
+
+def replay_total(store: EventStore) -> tuple[float, Decimal]:
+    """Seconds to answer the portfolio total by reading and folding every event."""
+    started = time.perf_counter()
+    by_customer: dict[str, list[EventEnvelope]] = defaultdict(list)
+    for env in store.read_all(0):
+        if env.customer_id:
+            by_customer[env.customer_id].append(env)
+    total = Decimal(0)
+    for cid, events in by_customer.items():
+        total += Decimal(replay_aging(cid, events, as_of=AS_OF)["total"])
+    return time.perf_counter() - started, total
+
+
+def run(dbname: str, scale: Scale, progress: Progress) -> list[Figure]:
+    """Load the book, serve it, time the endpoint, time the replay."""
+    url = url_for(dbname)
+    items = load_book(url, scale, progress)
+    progress("aging: projecting the book")
+    settings = Settings(event_store_url=url, read_store_url=url, api_tokens={TOKEN: "admin"})
+    container = build_container(settings)
+    try:
+        with Server(create_app(container)) as server:
+            progress(f"aging: {scale.aging_requests} requests")
+            latencies, body = http_latencies(server.port, scale.aging_requests)
+        progress("aging: replaying the events for the same answer")
+        replay_s, total = replay_total(container.store)
+    finally:
+        container.close()
+    p = quantiles(latencies, n=100)
+    p50, p95, p99 = p[49], p[94], p[98]
+    size = f"{scale.aging_customers} cust / {items} items"
+    speedup = replay_s * 1000 / p50
+    same = Decimal(str(body.get("total", "0"))) == total
+    note = "" if same else f"HTTP total {body.get('total')} != replayed {total}"
+    return [
+        Figure("aging HTTP", size, "p50 latency", p50, "ms"),
+        Figure("aging HTTP", size, "p95 latency", p95, "ms", None, None, "< 100 ms", p95 < 100),
+        Figure("aging HTTP", size, "p99 latency", p99, "ms"),
+        Figure(
+            "aging vs replay",
+            size,
+            "replay time",
+            replay_s * 1000,
+            "ms",
+            p50,
+            speedup,
+            ">= 50x",
+            speedup >= 50,
+            note,
+        ),
+    ]

@@ -1,0 +1,56 @@
+"""Runs the scenarios of one ``o2c bench`` invocation and collects their figures."""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from collections.abc import Callable, Sequence
+
+from o2c.bench.database import temporary_database
+from o2c.bench.report import Figure, Report
+from o2c.bench.scales import SCALES, Scale
+
+Scenario = Callable[[str, Scale, Callable[[str], None]], list[Figure]]
+
+
+def stderr_progress(message: str) -> None:
+    """Progress goes to stderr so ``--json`` output stays clean."""
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def scenarios() -> dict[str, Scenario]:
+    """Every scenario by name, in the order they run."""
+    from o2c.bench import aging, end_to_end, kafka_paths, rebuild, write_path
+
+    return {
+        "write": write_path.run,
+        "kafka": kafka_paths.run,
+        "aging": aging.run,
+        "e2e": end_to_end.run,
+        "rebuild": rebuild.run,
+    }
+
+
+def run_bench(
+    scale_name: str,
+    only: Sequence[str] | None = None,
+    progress: Callable[[str], None] = stderr_progress,
+) -> Report:
+    """Run the chosen scenarios, each on its own fresh PostgreSQL database."""
+    scale = SCALES[scale_name]
+    report = Report(scale=scale_name)
+    for name, scenario in scenarios().items():
+        if only and name not in only:
+            continue
+        progress(f"{name}: starting")
+        started = time.perf_counter()
+        with temporary_database(f"o2c_bench_{name}") as dbname:
+            try:
+                for figure in scenario(dbname, scale, progress):
+                    report.add(figure)
+            except Exception as exc:  # one broken scenario must not hide the others' figures
+                progress(traceback.format_exc())
+                report.add(Figure(name, scale_name, "error", 0.0, "", note=repr(exc)))
+        progress(f"{name}: done in {time.perf_counter() - started:.1f}s")
+    return report

@@ -1,0 +1,28 @@
+"""Sizes of every scenario at ``--scale smoke|medium|full``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How much work each scenario does; every count grows together so cost vs size shows."""
+
+    name: str
+    customers: int  # write path: accounts, each with orders → events
+    orders_per_customer: int
+    aging_customers: int
+    aging_items_per_customer: int
+    aging_requests: int
+    e2e_seconds: float
+    e2e_rate: int
+    rebuild_events: int
+    library_sample: int
+
+
+SCALES = {
+    "smoke": Scale("smoke", 20, 2, 50, 5, 30, 2.0, 200, 2_000, 200),
+    "medium": Scale("medium", 200, 3, 1_000, 25, 200, 5.0, 200, 50_000, 1_000),
+    "full": Scale("full", 1_000, 4, 10_000, 25, 500, 15.0, 200, 1_000_000, 2_000),
+}

@@ -1,0 +1,95 @@
+"""The composition root: the one place that picks infrastructure from configuration.
+
+Nothing connects at import time; ``build_*`` functions connect when called.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from uuid import UUID
+
+from o2c.application.service import O2CService
+from o2c.config import Settings
+from o2c.events.catalog import topic
+from o2c.eventstore.migrate import migrate_event_store
+from o2c.eventstore.store import EventStore
+from o2c.projections.wiring import ReadSideParts, build_read_side
+
+_MIGRATE_LOCK = threading.Lock()
+
+
+def build_event_store(settings: Settings, *, migrate: bool = True) -> EventStore:
+    """Open the event store; ``migrate`` creates its tables first (one step, under a lock)."""
+    if migrate:
+        with _MIGRATE_LOCK:
+            migrate_event_store(settings.event_store_url)
+    return EventStore(settings.event_store_url, create_tables=False)
+
+
+class LogScanDunningCandidates:
+    """Dunning candidates straight from the event log: every invoice ever issued.
+
+    Correct without any read model (each invoice re-checks itself), but it reads the whole log;
+    the composition root swaps in the open-items read model where one is running.
+    """
+
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+
+    def __call__(self, as_of: date) -> Iterable[UUID]:
+        issued = topic("InvoiceIssued")
+        after = 0
+        while True:
+            page = self.store.app.recorder.select_notifications(
+                start=after, limit=1000, inclusive_of_start=False, topics=[issued]
+            )
+            if not page:
+                return
+            for n in page:
+                yield UUID(str(n.originator_id))
+            after = page[-1].id
+
+
+def build_service(settings: Settings, store: EventStore) -> O2CService:
+    """The application service over ``store`` with the configured dunning policy."""
+    return O2CService(
+        store,
+        dunning_policy=settings.dunning_policy,
+        dunning_candidates=LogScanDunningCandidates(store),
+        serialize=store.is_sqlite,
+    )
+
+
+@dataclass
+class Container:
+    """Everything a process needs, built from configuration in one place."""
+
+    settings: Settings
+    store: EventStore
+    service: O2CService
+    read: ReadSideParts | None = None
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Release everything in reverse order of construction."""
+        if self.read is not None:
+            self.read.close()
+        for closer in reversed(self.closers):
+            closer()
+        self.store.close()
+
+
+def build_container(
+    settings: Settings | None = None, *, with_read_side: bool = True, start_runner: bool = True
+) -> Container:
+    """Build the store, the service and (optionally) the read side for ``settings``."""
+    settings = settings or Settings.from_env()
+    store = build_event_store(settings)
+    service = build_service(settings, store)
+    container = Container(settings, store, service)
+    if with_read_side:
+        container.read = build_read_side(settings, store, service, start_runner=start_runner)
+    return container

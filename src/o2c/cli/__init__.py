@@ -1,0 +1,1 @@
+"""The ``o2c`` command line: one module per command group, each with ``register(subparsers)``."""

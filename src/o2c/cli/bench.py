@@ -1,0 +1,32 @@
+"""``o2c bench [--scale smoke|medium|full] [--json] [--only …]``: SPEC §10 figures as ratios."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+SCENARIOS = ("write", "kafka", "aging", "e2e", "rebuild")
+
+
+def register(sub: Any) -> None:
+    """Add ``bench``."""
+    p: argparse.ArgumentParser = sub.add_parser(
+        "bench",
+        help="measure throughput/latency against raw limits on fresh PostgreSQL databases "
+        "and a throw-away tansu broker",
+    )
+    p.add_argument("--scale", choices=("smoke", "medium", "full"), default="smoke")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument(
+        "--only", action="append", choices=SCENARIOS, help="run only this scenario (repeatable)"
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the scenarios; the report goes to stdout, progress to stderr."""
+    from o2c.bench.runner import run_bench
+
+    report = run_bench(args.scale, args.only)
+    print(report.to_json() if args.json else report.to_table())
+    return 0

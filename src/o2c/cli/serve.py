@@ -1,0 +1,58 @@
+"""``o2c serve``: the HTTP API (in embedded mode it also runs the projections)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from typing import Any
+
+from o2c.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+def register(sub: Any) -> None:
+    """Add ``serve``."""
+    p: argparse.ArgumentParser = sub.add_parser("serve", help="serve the HTTP API")
+    p.add_argument("--host", default="127.0.0.1", help="bind address (127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (8000)")
+    p.add_argument(
+        "--demo", action="store_true", help="load the demo book first if the event store is empty"
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the container, create the app and run uvicorn."""
+    import uvicorn
+
+    from o2c.api.app import create_app
+    from o2c.bootstrap import build_container
+    from o2c.cli.demo import load_demo
+    from o2c.logging_setup import configure
+
+    settings = Settings.from_env()
+    configure(settings.log_format, settings.log_level)
+    if args.demo:
+        from o2c.bootstrap import build_event_store
+
+        store = build_event_store(settings)
+        empty = store.last_position() == 0
+        store.close()
+        if empty:
+            log.info("loading the demo book into %s", settings.event_store_url)
+            stats = load_demo(settings)
+            log.info("demo book loaded: %s", stats)
+    container = build_container(settings)
+    app = create_app(container)
+    url = f"http://{args.host}:{args.port}"
+    token = getattr(app.state, "generated_admin_token", None)
+    print(f"o2c API on {url}  (docs: {url}/docs)", flush=True)
+    if token:
+        print(f"admin token (generated, O2C_API_TOKENS unset): {token}", flush=True)
+        print(f"try: curl -H 'Authorization: Bearer {token}' {url}/v1/aging", flush=True)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    finally:
+        container.close()
+    return 0

@@ -1,0 +1,71 @@
+"""Commands: pydantic models of every request to change state, shared by the HTTP API and the CLI.
+
+Business dates left out default to the service's "today"; ids left out are generated, and a
+caller may supply its own so that a retry carries the same id.
+"""
+
+from o2c.commands.accounts import (
+    ChangeCreditLimit,
+    ChangePaymentTerms,
+    CloseAccount,
+    OpenAccount,
+    PaymentTermsIn,
+    PlaceCreditHold,
+    ReleaseCreditHold,
+)
+from o2c.commands.base import Command
+from o2c.commands.imports import ImportCustomers, ImportOpeningInvoices, OpeningInvoice
+from o2c.commands.invoices import (
+    ApplyCreditNote,
+    DisputeInvoice,
+    ResolveDispute,
+    RunDunning,
+    WriteOffInvoice,
+)
+from o2c.commands.orders import (
+    ApproveOrder,
+    CancelOrder,
+    InvoiceOrder,
+    OrderLineIn,
+    PlaceOrder,
+    ShipmentLineIn,
+    ShipOrder,
+)
+from o2c.commands.payments import (
+    AllocatePayment,
+    AllocationIn,
+    DeallocatePayment,
+    ReceivePayment,
+    ReversePayment,
+)
+
+__all__ = [
+    "AllocatePayment",
+    "AllocationIn",
+    "ApplyCreditNote",
+    "ApproveOrder",
+    "CancelOrder",
+    "ChangeCreditLimit",
+    "ChangePaymentTerms",
+    "CloseAccount",
+    "Command",
+    "DeallocatePayment",
+    "DisputeInvoice",
+    "ImportCustomers",
+    "ImportOpeningInvoices",
+    "InvoiceOrder",
+    "OpenAccount",
+    "OpeningInvoice",
+    "OrderLineIn",
+    "PaymentTermsIn",
+    "PlaceCreditHold",
+    "PlaceOrder",
+    "ReceivePayment",
+    "ReleaseCreditHold",
+    "ResolveDispute",
+    "ReversePayment",
+    "RunDunning",
+    "ShipOrder",
+    "ShipmentLineIn",
+    "WriteOffInvoice",
+]

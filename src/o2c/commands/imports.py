@@ -1,0 +1,35 @@
+"""Bulk imports of opening balances: one command per file, stored all at once or not at all."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import Field
+
+from o2c.commands.accounts import OpenAccount
+from o2c.commands.base import Amount, Command
+
+
+class ImportCustomers(Command):
+    """Open every account of a file in one transaction."""
+
+    rows: Annotated[list[OpenAccount], Field(min_length=1, max_length=100_000)]
+
+
+class OpeningInvoice(Command):
+    """An invoice carried over from a previous system, with its outstanding amount."""
+
+    customer_id: UUID
+    invoice_id: UUID | None = None
+    reference: Annotated[str, Field(max_length=64)] = ""
+    issued_on: date
+    due_on: date | None = None
+    open_amount: Amount
+
+
+class ImportOpeningInvoices(Command):
+    """Book every opening invoice of a file in one transaction."""
+
+    rows: Annotated[list[OpeningInvoice], Field(min_length=1, max_length=100_000)]

@@ -1,0 +1,49 @@
+"""Commands on invoices and dunning."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from o2c.commands.base import Amount, Command, Reason
+
+
+class ApplyCreditNote(Command):
+    """Reduce an invoice's open amount by a credit note."""
+
+    invoice_id: UUID
+    credit_note_id: UUID | None = None
+    amount: Amount
+    reason: Reason
+    issued_on: date | None = None
+
+
+class DisputeInvoice(Command):
+    """Open a dispute on an invoice."""
+
+    invoice_id: UUID
+    reason: Reason
+    disputed_on: date | None = None
+
+
+class ResolveDispute(Command):
+    """Resolve an invoice's dispute."""
+
+    invoice_id: UUID
+    resolution: Reason = "resolved"
+    resolved_on: date | None = None
+
+
+class WriteOffInvoice(Command):
+    """Write off (part of) an invoice as bad debt; default the whole open amount."""
+
+    invoice_id: UUID
+    amount: Amount | None = None
+    reason: Reason
+    written_off_on: date | None = None
+
+
+class RunDunning(Command):
+    """Send the next reminder level to every overdue, undisputed open invoice."""
+
+    as_of: date | None = None

@@ -1,0 +1,72 @@
+"""Commands on orders."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from o2c.commands.base import Amount, Command, Reason
+
+
+class OrderLineIn(BaseModel):
+    """One order line."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sku: Annotated[str, Field(min_length=1, max_length=64, examples=["SKU-1"])]
+    description: Annotated[str, Field(max_length=200)] = ""
+    quantity: Annotated[int, Field(gt=0, le=1_000_000)]
+    unit_price: Amount
+
+
+class PlaceOrder(Command):
+    """Place an order; the credit check runs in the same transaction."""
+
+    order_id: UUID | None = None
+    customer_id: UUID
+    lines: Annotated[list[OrderLineIn], Field(min_length=1, max_length=500)]
+    ordered_on: date | None = None
+
+
+class ApproveOrder(Command):
+    """A credit manager approves an order held by the credit check."""
+
+    order_id: UUID
+    reason: Reason = "approved by credit manager"
+
+
+class ShipmentLineIn(BaseModel):
+    """Quantity of one sku shipped."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sku: Annotated[str, Field(min_length=1, max_length=64)]
+    quantity: Annotated[int, Field(gt=0, le=1_000_000)]
+
+
+class ShipOrder(Command):
+    """Ship (part of) an order."""
+
+    order_id: UUID
+    shipment_id: UUID | None = None
+    lines: Annotated[list[ShipmentLineIn], Field(min_length=1, max_length=500)]
+    shipped_on: date | None = None
+
+
+class CancelOrder(Command):
+    """Cancel what is not shipped."""
+
+    order_id: UUID
+    reason: Reason = "cancelled"
+    cancelled_on: date | None = None
+
+
+class InvoiceOrder(Command):
+    """Invoice everything shipped and not yet invoiced."""
+
+    order_id: UUID
+    invoice_id: UUID | None = None
+    issued_on: date | None = None

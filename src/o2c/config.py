@@ -1,0 +1,68 @@
+"""Configuration from the environment, with defaults that run on a laptop (SPEC §9)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from o2c.domain.dunning import DEFAULT_LEVELS, DunningPolicy
+
+ROLES = ("clerk", "credit", "auditor", "admin")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob o2c reads; built once by the composition root."""
+
+    event_store_url: str = "sqlite:///./o2c-data/events.db"
+    read_store_url: str = "sqlite:///./o2c-data/read.db"
+    kafka_bootstrap: str | None = None
+    api_tokens: dict[str, str] = field(default_factory=dict)
+    dunning_levels: tuple[int, ...] = DEFAULT_LEVELS
+    kafka_partitions: int = 6
+    kafka_group: str = "o2c-projector"
+    log_format: str = "auto"
+    log_level: str = "INFO"
+
+    @property
+    def embedded(self) -> bool:
+        """No Kafka configured: projections run in-process."""
+        return not self.kafka_bootstrap
+
+    @property
+    def dunning_policy(self) -> DunningPolicy:
+        """The configured reminder levels."""
+        return DunningPolicy(self.dunning_levels)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read ``O2C_*`` variables."""
+        env = os.environ if env is None else env
+        defaults = cls()
+        return cls(
+            event_store_url=env.get("O2C_EVENT_STORE_URL", defaults.event_store_url),
+            read_store_url=env.get("O2C_READ_STORE_URL", defaults.read_store_url),
+            kafka_bootstrap=env.get("O2C_KAFKA_BOOTSTRAP") or None,
+            api_tokens=parse_tokens(env.get("O2C_API_TOKENS", "")),
+            dunning_levels=DunningPolicy.parse(env["O2C_DUNNING_LEVELS"]).levels
+            if env.get("O2C_DUNNING_LEVELS")
+            else DEFAULT_LEVELS,
+            kafka_partitions=int(env.get("O2C_KAFKA_PARTITIONS", defaults.kafka_partitions)),
+            kafka_group=env.get("O2C_KAFKA_GROUP", defaults.kafka_group),
+            log_format=env.get("O2C_LOG_FORMAT", defaults.log_format),
+            log_level=env.get("O2C_LOG_LEVEL", defaults.log_level),
+        )
+
+
+def parse_tokens(text: str) -> dict[str, str]:
+    """``"tokenA:admin,tokenB:auditor"`` → ``{token: role}``; unknown roles are an error."""
+    tokens: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        token, sep, role = part.rpartition(":")
+        if not sep or not token or role not in ROLES:
+            raise ValueError(
+                f"bad O2C_API_TOKENS entry {part!r} (want token:role, role in {ROLES})"
+            )
+        tokens[token] = role
+    return tokens

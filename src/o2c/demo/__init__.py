@@ -1,0 +1,1 @@
+"""A deterministic demo book: customers and a year of orders, invoices, payments and more."""

@@ -1,0 +1,122 @@
+"""Money: ``Decimal`` amounts in an ISO-4217 currency with that currency's minor units.
+
+Amounts are never floats. An amount with more decimals than its currency allows is rejected,
+never silently rounded; rounding happens only where the domain computes a figure (a discount).
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from o2c.domain.errors import InvalidInput
+
+# Minor units per ISO-4217 code. Codes not listed are rejected rather than guessed.
+MINOR_UNITS: dict[str, int] = {
+    "EUR": 2,
+    "USD": 2,
+    "GBP": 2,
+    "CHF": 2,
+    "SEK": 2,
+    "NOK": 2,
+    "DKK": 2,
+    "PLN": 2,
+    "CZK": 2,
+    "HUF": 2,
+    "CAD": 2,
+    "AUD": 2,
+    "NZD": 2,
+    "SGD": 2,
+    "HKD": 2,
+    "CNY": 2,
+    "INR": 2,
+    "BRL": 2,
+    "MXN": 2,
+    "ZAR": 2,
+    "TRY": 2,
+    "ILS": 2,
+    "AED": 2,
+    "SAR": 2,
+    "JPY": 0,
+    "KRW": 0,
+    "ISK": 0,
+    "CLP": 0,
+    "VND": 0,
+    "KWD": 3,
+    "BHD": 3,
+    "OMR": 3,
+    "JOD": 3,
+    "TND": 3,
+}
+
+
+def validate_currency(code: str) -> str:
+    """Return the upper-cased ISO code, or raise ``InvalidInput`` for an unknown one."""
+    upper = code.upper()
+    if upper not in MINOR_UNITS:
+        raise InvalidInput(f"unknown or unsupported currency {code!r}", code="invalid-currency")
+    return upper
+
+
+def minor_units(currency: str) -> int:
+    """Number of decimals the currency allows."""
+    return MINOR_UNITS[validate_currency(currency)]
+
+
+def quantum(currency: str) -> Decimal:
+    """The smallest amount of the currency (``0.01`` for EUR, ``1`` for JPY)."""
+    return Decimal(1).scaleb(-minor_units(currency))
+
+
+def zero(currency: str) -> Decimal:
+    """Zero with the currency's exponent, so sums print as ``0.00``."""
+    return Decimal(0).quantize(quantum(currency))
+
+
+def to_decimal(value: object, field: str = "amount") -> Decimal:
+    """Parse a JSON value (string or int) into a finite ``Decimal``; floats are refused."""
+    if isinstance(value, bool | float):
+        raise InvalidInput(f"{field} must be a decimal string, not a float", code="invalid-amount")
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value))
+    except (InvalidOperation, ValueError) as exc:
+        raise InvalidInput(
+            f"{field} is not a decimal number: {value!r}", code="invalid-amount"
+        ) from exc
+    if not amount.is_finite():
+        raise InvalidInput(f"{field} must be finite", code="invalid-amount")
+    return amount
+
+
+def check_amount(
+    amount: Decimal,
+    currency: str,
+    *,
+    field: str = "amount",
+    allow_zero: bool = False,
+    allow_negative: bool = False,
+) -> Decimal:
+    """Validate an amount against its currency and return it at the currency's exponent.
+
+    Rejects more decimals than the currency has (``1.005`` EUR, ``10.5`` JPY) instead of
+    rounding, because a rounded payment is a different payment.
+    """
+    amount = to_decimal(amount, field)
+    q = quantum(currency)
+    exponent = amount.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > minor_units(currency):
+        raise InvalidInput(
+            f"{field} {amount} has more decimals than {currency} allows ({minor_units(currency)})",
+            code="invalid-amount-precision",
+        )
+    if amount < 0 and not allow_negative:
+        raise InvalidInput(f"{field} must not be negative", code="invalid-amount")
+    if amount == 0 and not allow_zero:
+        raise InvalidInput(f"{field} must be greater than zero", code="invalid-amount")
+    if abs(amount) >= Decimal("1e15"):
+        raise InvalidInput(f"{field} is too large", code="invalid-amount")
+    return amount.quantize(q)
+
+
+def round_money(amount: Decimal, currency: str) -> Decimal:
+    """Round a computed figure (never a caller's input) half-up to the currency's minor unit."""
+    return amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)

@@ -1,0 +1,129 @@
+"""The transport-neutral event envelope: one stored event with its audit metadata.
+
+Projections, the Kafka relay and the audit API all speak envelopes, so one projection code path
+serves the embedded runner and the Kafka consumer. ``data`` is JSON-native: amounts are
+decimal strings, dates ISO strings, ids canonical UUID strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from o2c.events.catalog import BY_CLOUD_TYPE, BY_NAME, JOURNAL_TOPIC
+
+GENESIS_HASH = "0" * 64
+CLOUDEVENTS_SOURCE = "urn:o2c"
+
+
+@dataclass(frozen=True)
+class EventEnvelope:
+    """A stored event as every consumer sees it."""
+
+    position: int
+    event_id: str
+    event_type: str
+    aggregate_type: str
+    aggregate_id: str
+    version: int
+    customer_id: str | None
+    recorded_at: str
+    actor: str
+    command_id: str
+    correlation_id: str
+    causation_id: str
+    schema_version: int
+    prev_hash: str
+    hash: str
+    data: dict[str, Any]
+
+    @property
+    def internal(self) -> bool:
+        """Bookkeeping events (numbering, idempotency records) that projections ignore."""
+        spec = BY_NAME.get(self.event_type)
+        return spec is None or spec.internal
+
+    def to_cloudevent(self) -> dict[str, Any]:
+        """CloudEvents 1.0 structured JSON with the o2c extension attributes."""
+        spec = BY_NAME[self.event_type]
+        return {
+            "specversion": "1.0",
+            "id": self.event_id,
+            "source": f"{CLOUDEVENTS_SOURCE}:{self.aggregate_type}",
+            "type": spec.cloud_type,
+            "subject": self.aggregate_id,
+            "time": self.recorded_at,
+            "datacontenttype": "application/json",
+            "dataschema": f"/v1/schemas/{spec.cloud_type}",
+            "data": self.data,
+            "o2cposition": self.position,
+            "o2ccustomer": self.customer_id,
+            "o2cversion": self.version,
+            "o2ccorrelation": self.correlation_id,
+            "o2ccausation": self.causation_id,
+            "o2cactor": self.actor,
+            "o2ccommand": self.command_id,
+            "o2cschemaversion": self.schema_version,
+            "o2cprevhash": self.prev_hash,
+            "o2chash": self.hash,
+        }
+
+    @classmethod
+    def from_cloudevent(cls, event: dict[str, Any]) -> EventEnvelope:
+        """Inverse of ``to_cloudevent``."""
+        spec = BY_CLOUD_TYPE[event["type"]]
+        return cls(
+            position=int(event["o2cposition"]),
+            event_id=event["id"],
+            event_type=spec.name,
+            aggregate_type=spec.aggregate,
+            aggregate_id=event["subject"],
+            version=int(event["o2cversion"]),
+            customer_id=event.get("o2ccustomer"),
+            recorded_at=event["time"],
+            actor=event.get("o2cactor", ""),
+            command_id=event.get("o2ccommand", ""),
+            correlation_id=event.get("o2ccorrelation", ""),
+            causation_id=event.get("o2ccausation", ""),
+            schema_version=int(event.get("o2cschemaversion", 1)),
+            prev_hash=event.get("o2cprevhash", ""),
+            hash=event.get("o2chash", ""),
+            data=event["data"],
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain dict (for JSON lines)."""
+        return asdict(self)
+
+    @property
+    def partition_key(self) -> str:
+        """Kafka key: the customer, so a customer's events stay in order in one partition."""
+        return self.customer_id or self.aggregate_id
+
+    def to_cloudevent_topic(self) -> str | None:
+        """The public topic downstream services read this event from (``None`` if internal)."""
+        spec = BY_NAME.get(self.event_type)
+        return None if spec is None else spec.public_topic
+
+    @property
+    def journal_topic(self) -> str:
+        """The journal every event goes to."""
+        return JOURNAL_TOPIC
+
+
+def to_json_native(value: Any) -> Any:
+    """Decimals, dates and UUIDs to strings, recursively, leaving JSON types alone."""
+    if isinstance(value, dict):
+        return {k: to_json_native(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_json_native(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value

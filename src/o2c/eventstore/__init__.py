@@ -1,0 +1,1 @@
+"""Event store infrastructure on the eventsourcing library: SQLite by default, PostgreSQL by URL."""

@@ -1,0 +1,152 @@
+"""A mapper that stamps audit metadata and the hash chain onto every stored domain event.
+
+The metadata of the save in progress comes from a context variable the event store sets around
+``Application.save`` (one per thread or task), so aggregates stay free of it. The previous hash
+of an aggregate is remembered when its events are read (every command loads its aggregates
+first); on a miss it is read back from the store. Hashes computed by a save enter that shared
+memory only after the save committed: a save that lost a version race must not leave a hash
+behind that a later event would chain to.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Any, cast
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import DomainEventProtocol, Snapshot
+from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
+from eventsourcing.utils import get_topic, resolve_topic
+
+from o2c.application.context import EventMetadata
+from o2c.events.envelope import GENESIS_HASH
+from o2c.eventstore.chain import chain_hash, seal, unseal
+
+
+class SaveInProgress:
+    """Metadata of one save and the chain hashes it computed, confirmed only once stored."""
+
+    def __init__(self, meta: EventMetadata) -> None:
+        self.meta = meta
+        self.pending: dict[tuple[UUID, int], str] = {}
+
+
+CURRENT_SAVE: ContextVar[SaveInProgress | None] = ContextVar("o2c_current_save", default=None)
+
+HeadLookup = Callable[[UUID, int], str | None]
+
+
+class MetadataMissing(RuntimeError):
+    """An event was saved outside of a command (no actor, no command id): refused."""
+
+
+class AuditMapper(Mapper[UUID]):
+    """Mapper adding ``_meta`` and ``_hash`` to stored events and stripping them on read."""
+
+    def __init__(self, transcoder: Transcoder, *args: Any, **kwargs: Any) -> None:
+        super().__init__(transcoder, *args, **kwargs)
+        self._heads: OrderedDict[tuple[UUID, int], str] = OrderedDict()
+        self._heads_max = 200_000
+        self._heads_lock = threading.Lock()
+        self.head_lookup: HeadLookup | None = None
+
+    # ---- chain heads ----------------------------------------------------------------------
+
+    def _remember(self, aggregate_id: UUID, version: int, hash_hex: str) -> None:
+        key = (aggregate_id, version)
+        with self._heads_lock:
+            self._heads[key] = hash_hex
+            self._heads.move_to_end(key)
+            if len(self._heads) > self._heads_max:
+                self._heads.popitem(last=False)
+
+    def confirm(self, save: SaveInProgress) -> None:
+        """The save committed: its hashes are now facts."""
+        for (aggregate_id, version), hash_hex in save.pending.items():
+            self._remember(aggregate_id, version, hash_hex)
+
+    def _previous_hash(self, save: SaveInProgress, aggregate_id: UUID, version: int) -> str:
+        if version == 1:
+            return GENESIS_HASH
+        key = (aggregate_id, version - 1)
+        cached = save.pending.get(key) or self._heads.get(key)
+        if cached is not None:
+            return cached
+        found = self.head_lookup(aggregate_id, version - 1) if self.head_lookup else None
+        if found is None:
+            raise MetadataMissing(f"no stored predecessor for {aggregate_id} v{version}")
+        return found
+
+    # ---- write ----------------------------------------------------------------------------
+
+    def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
+        if isinstance(domain_event, Snapshot):
+            return super().to_stored_event(domain_event)
+        save = CURRENT_SAVE.get()
+        if save is None:
+            raise MetadataMissing("events can only be saved by a command (no metadata set)")
+        meta = save.meta
+        topic = get_topic(domain_event.__class__)
+        state = dict(vars(domain_event))
+        aggregate_id: UUID = state.pop("originator_id")
+        version: int = state.pop("originator_version")
+        class_version = getattr(type(domain_event), "class_version", 1)
+        if class_version > 1:
+            state["class_version"] = class_version
+        prev = self._previous_hash(save, aggregate_id, version)
+        customer = meta.customer_of.get(aggregate_id)
+        state["_meta"] = {
+            "event_id": str(uuid4()),
+            "customer_id": None if customer is None else str(customer),
+            "actor": meta.actor,
+            "command_id": str(meta.command_id),
+            "correlation_id": str(meta.correlation_id),
+            "causation_id": str(meta.causation_id),
+            "schema_version": class_version,
+            "prev_hash": prev,
+        }
+        body = self.transcoder.encode(state)
+        hash_hex = chain_hash(prev, aggregate_id, version, topic, body)
+        save.pending[(aggregate_id, version)] = hash_hex
+        return StoredEvent(
+            originator_id=aggregate_id,
+            originator_version=version,
+            topic=topic,
+            state=seal(body, hash_hex),
+        )
+
+    # ---- read -----------------------------------------------------------------------------
+
+    def decode_state(self, stored: StoredEvent) -> tuple[dict[str, Any], dict[str, Any], str]:
+        """(event state upcast to the current class version, metadata, hash)."""
+        parts = unseal(stored.state)
+        if parts is None:
+            raise ValueError("stored event has no hash seal")
+        body, hash_hex = parts
+        state: dict[str, Any] = self.transcoder.decode(body)
+        meta = state.pop("_meta", {})
+        cls = resolve_topic(stored.topic)
+        class_version = getattr(cls, "class_version", 1)
+        from_version = state.pop("class_version", 1)
+        while from_version < class_version:
+            getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
+            from_version += 1
+        return state, meta, hash_hex
+
+    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        if unseal(stored_event.state) is None:
+            return super().to_domain_event(stored_event)
+        state, _meta, hash_hex = self.decode_state(stored_event)
+        aggregate_id = stored_event.originator_id
+        if not isinstance(aggregate_id, UUID):
+            aggregate_id = UUID(str(aggregate_id))
+        self._remember(aggregate_id, stored_event.originator_version, hash_hex)
+        state["originator_id"] = aggregate_id
+        state["originator_version"] = stored_event.originator_version
+        cls = resolve_topic(stored_event.topic)
+        domain_event = object.__new__(cls)
+        object.__setattr__(domain_event, "__dict__", state)
+        return cast(DomainEventProtocol[UUID], domain_event)

@@ -1,0 +1,44 @@
+"""Turn ``O2C_EVENT_STORE_URL`` into the eventsourcing library's persistence settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from o2c.domain.errors import InvalidInput
+
+
+def library_env(url: str, *, create_tables: bool) -> dict[str, str]:
+    """Settings for ``Application(env=…)``: SQLite file (default) or PostgreSQL."""
+    create = "y" if create_tables else "n"
+    if url.startswith("sqlite:"):
+        path = url.split(":///", 1)[1] if ":///" in url else ":memory:"
+        if path in ("", ":memory:"):
+            dbname = "file:o2c-memory?mode=memory&cache=shared"
+        else:
+            Path(path).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+            dbname = str(Path(path).expanduser())
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": dbname,
+            "CREATE_TABLE": create,
+        }
+    if url.startswith(("postgresql:", "postgres:", "postgresql+psycopg:")):
+        parsed = urlparse(url)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": parsed.path.lstrip("/") or "postgres",
+            "POSTGRES_HOST": parsed.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(parsed.port or 5432),
+            "POSTGRES_USER": unquote(parsed.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parsed.password or ""),
+            "POSTGRES_POOL_SIZE": "5",
+            "POSTGRES_LOCK_TIMEOUT": "10",
+            "CREATE_TABLE": create,
+        }
+    raise InvalidInput(f"unsupported event store URL {url!r}", code="invalid-config")
+
+
+def events_table(url: str) -> str:
+    """Name of the events table the library uses for this URL."""
+    return "stored_events" if url.startswith("sqlite:") else "o2c_events"

@@ -1,0 +1,1 @@
+"""Kafka transport: the outbox relay, the projection consumer group and the DLQ."""

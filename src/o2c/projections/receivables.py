@@ -1,0 +1,149 @@
+"""Receivables projection: invoices (open items, dunning state) and their dated money movements.
+
+Each movement changes an invoice's open amount on a business date (issue +total, payment −,
+discount −, credit note −, write-off −, reversal +), so the open amount as of any past date is
+the sum of its movements up to that date. A movement dated before its invoice's issue date is
+booked on the issue date: the ledger cannot hold a payment against an invoice not yet issued.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from o2c.events.envelope import EventEnvelope
+from o2c.projections.base import Handler, Projection
+from o2c.projections.rows import MissingRow, RowCache
+from o2c.projections.schema import receivables_tables
+from o2c.projections.units import to_day, to_mills
+
+T = "invoices"
+M = "movements"
+B = "daybook"
+
+
+def _needs(env: EventEnvelope) -> list[tuple[str, str]]:
+    return [(T, env.aggregate_id)] if env.aggregate_type == "Invoice" else []
+
+
+def _row(rows: RowCache, env: EventEnvelope) -> dict[str, Any]:
+    row = rows.get(T, env.aggregate_id)
+    if row is None:
+        raise MissingRow(f"{env.event_type} at {env.position}: invoice {env.aggregate_id} unknown")
+    return row
+
+
+def _movement(
+    rows: RowCache, env: EventEnvelope, row: dict[str, Any], kind: str, amount: int, day: str
+) -> None:
+    business_day = max(int(to_day(day) or 0), int(row["issued_day"]))
+    due_day, issued_day = int(row["due_day"]), int(row["issued_day"])
+    rows.append(
+        M,
+        {
+            "position": env.position,
+            "seq": 0,
+            "invoice_id": row["invoice_id"],
+            "customer_id": row["customer_id"],
+            "kind": kind,
+            "amount": amount,
+            "business_day": business_day,
+            "due_day": due_day,
+            "issued_day": issued_day,
+            "recorded_at": env.recorded_at,
+        },
+    )
+    _post_to_daybook(rows, business_day, due_day, issued_day, amount, kind == "invoice")
+
+
+def _post_to_daybook(
+    rows: RowCache, business_day: int, due_day: int, issued_day: int, amount: int, invoiced: bool
+) -> None:
+    rows.increment(
+        B,
+        f"{business_day}:{due_day}:{issued_day}",
+        {"business_day": business_day, "due_day": due_day, "issued_day": issued_day},
+        {"amount": amount, "invoiced": amount if invoiced else 0},
+    )
+
+
+def _issued(rows: RowCache, env: EventEnvelope) -> None:
+    d = env.data
+    row = {
+        "invoice_id": env.aggregate_id,
+        "customer_id": d["customer_id"],
+        "order_id": d.get("order_id"),
+        "number": d["number"],
+        "currency": d["currency"],
+        "total": to_mills(d["total"]),
+        "open_amount": to_mills(d["total"]),
+        "issued_day": to_day(d["issued_on"]),
+        "due_day": to_day(d["due_on"]),
+        "status": "open",
+        "disputed": False,
+        "dunning_level": 0,
+        "last_reminder_day": None,
+        "discount_taken": 0,
+        "paid": 0,
+        "credited": 0,
+        "written_off": 0,
+        "version": env.version,
+    }
+    rows.put(T, env.aggregate_id, row)
+    _movement(rows, env, row, "invoice", row["total"], d["issued_on"])
+
+
+def _reduction(kind: str, column: str, date_field: str) -> Handler:
+    def handler(rows: RowCache, env: EventEnvelope) -> None:
+        row = _row(rows, env)
+        amount = to_mills(env.data["amount"])
+        row["open_amount"] -= amount
+        row[column] += amount
+        row["version"] = env.version
+        rows.touch(T, env.aggregate_id)
+        _movement(rows, env, row, kind, -amount, env.data[date_field])
+
+    return handler
+
+
+def _payment_reversed(rows: RowCache, env: EventEnvelope) -> None:
+    row = _row(rows, env)
+    amount = to_mills(env.data["amount"])
+    discount = to_mills(env.data["discount"])
+    row["open_amount"] += amount + discount
+    row["paid"] -= amount
+    row["discount_taken"] -= discount
+    if row["open_amount"] > 0:
+        row["status"] = "open"
+    row["version"] = env.version
+    rows.touch(T, env.aggregate_id)
+    _movement(rows, env, row, "reversal", amount + discount, env.data["reversed_on"])
+
+
+def _set(change: Any) -> Handler:
+    def handler(rows: RowCache, env: EventEnvelope) -> None:
+        row = _row(rows, env)
+        row.update(change(env))
+        row["version"] = env.version
+        rows.touch(T, env.aggregate_id)
+
+    return handler
+
+
+HANDLERS: dict[str, Handler] = {
+    "InvoiceIssued": _issued,
+    "PaymentApplied": _reduction("payment", "paid", "applied_on"),
+    "DiscountTaken": _reduction("discount", "discount_taken", "taken_on"),
+    "CreditNoteApplied": _reduction("credit_note", "credited", "issued_on"),
+    "InvoiceWrittenOff": _reduction("write_off", "written_off", "written_off_on"),
+    "InvoicePaymentReversed": _payment_reversed,
+    "InvoiceSettled": _set(
+        lambda e: {"status": "written_off" if e.data["how"] == "written_off" else "settled"}
+    ),
+    "InvoiceDisputed": _set(lambda e: {"disputed": True}),
+    "DisputeResolved": _set(lambda e: {"disputed": False}),
+    "ReminderSent": _set(
+        lambda e: {"dunning_level": e.data["level"], "last_reminder_day": to_day(e.data["as_of"])}
+    ),
+}
+
+PROJECTION = Projection("receivables", receivables_tables, _needs, HANDLERS)

@@ -1,0 +1,113 @@
+"""Set-based row I/O for one projection batch.
+
+Handlers work on plain row dicts in memory; the cache loads every row a batch needs with one
+``SELECT … IN`` per table and writes back with one ``executemany`` per table and kind (insert,
+update, append, increment). A batch of thousands of events thus costs a handful of round trips.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, Table, bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+Row = dict[str, Any]
+_CHUNK = 500
+
+
+class MissingRow(RuntimeError):
+    """An event refers to a row its projection never created: never skip it silently."""
+
+
+class RowCache:
+    """Rows of one projection's tables touched by the batch in progress."""
+
+    def __init__(self, tables: dict[str, Table]) -> None:
+        self.tables = tables
+        self.rows: dict[str, dict[Any, Row]] = {name: {} for name in tables}
+        self.existing: dict[str, set[Any]] = {name: set() for name in tables}
+        self.dirty: dict[str, set[Any]] = {name: set() for name in tables}
+        self.appends: dict[str, list[Row]] = {name: [] for name in tables}
+        self.increments: dict[str, dict[Any, Row]] = {name: {} for name in tables}
+        self.counters: dict[str, tuple[str, ...]] = {}
+
+    def _pk(self, table: str) -> str:
+        return str(self.tables[table].primary_key.columns.values()[0].name)
+
+    def load(self, conn: Connection, table: str, keys: Iterable[Any]) -> None:
+        """Fetch the rows with these primary keys (missing ones simply stay absent)."""
+        wanted = [k for k in set(keys) if k is not None and k not in self.rows[table]]
+        t = self.tables[table]
+        pk = t.c[self._pk(table)]
+        for i in range(0, len(wanted), _CHUNK):
+            for row in conn.execute(select(t).where(pk.in_(wanted[i : i + _CHUNK]))).mappings():
+                key = row[pk.name]
+                self.rows[table][key] = dict(row)
+                self.existing[table].add(key)
+
+    def get(self, table: str, key: Any) -> Row | None:
+        """A loaded or inserted row, or ``None``."""
+        return self.rows[table].get(key)
+
+    def put(self, table: str, key: Any, row: Row) -> None:
+        """Insert (or replace) a row."""
+        self.rows[table][key] = row
+        self.dirty[table].add(key)
+
+    def touch(self, table: str, key: Any) -> None:
+        """Mark a row changed."""
+        self.dirty[table].add(key)
+
+    def append(self, table: str, row: Row) -> None:
+        """Insert-only rows (movements, entries)."""
+        self.appends[table].append(row)
+
+    def increment(self, table: str, key: Any, fixed: Row, deltas: dict[str, int]) -> None:
+        """Add ``deltas`` to a counter row, created with ``fixed`` columns if missing.
+
+        Written blind as ``INSERT … ON CONFLICT DO UPDATE SET c = c + excluded.c``: no read.
+        """
+        self.counters[table] = tuple(deltas)
+        row = self.increments[table].get(key)
+        if row is None:
+            row = {self._pk(table): key, **fixed, **{c: 0 for c in deltas}}
+            self.increments[table][key] = row
+        for column, delta in deltas.items():
+            row[column] += delta
+
+    def flush(self, conn: Connection) -> None:
+        """Write every change: inserts, updates (by primary key) and appends."""
+        for name, t in self.tables.items():
+            pk = self._pk(name)
+            new = [self.rows[name][k] for k in self.dirty[name] if k not in self.existing[name]]
+            changed = [self.rows[name][k] for k in self.dirty[name] if k in self.existing[name]]
+            if new:
+                conn.execute(t.insert(), new)
+            if changed:
+                cols = [c.name for c in t.columns if c.name != pk]
+                # Bind names must differ from column names in an executemany UPDATE.
+                stmt = (
+                    t.update()
+                    .where(t.c[pk] == bindparam("k_pk"))
+                    .values({c: bindparam(f"v_{c}") for c in cols})
+                )
+                params = [{"k_pk": r[pk], **{f"v_{c}": r[c] for c in cols}} for r in changed]
+                conn.execute(stmt, params)
+            if self.appends[name]:
+                conn.execute(t.insert(), self.appends[name])
+            if self.increments[name]:
+                rows = list(self.increments[name].values())
+                _upsert_increments(conn, t, pk, self.counters[name], rows)
+
+
+def _upsert_increments(
+    conn: Connection, t: Table, pk: str, counters: tuple[str, ...], rows: list[Row]
+) -> None:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(t)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[t.c[pk]], set_={c: t.c[c] + stmt.excluded[c] for c in counters}
+    )
+    conn.execute(stmt, rows)

@@ -1,0 +1,249 @@
+"""Read-model tables.
+
+Control tables (checkpoints, Kafka offsets, active generations, generation layouts, parked
+customers) are created by Alembic. Projection tables come in generations:
+``rm_<projection>_<generation>_<table>``. A rebuild fills a new generation while the old one
+keeps serving queries, then switches ``rm_generations`` in one transaction and drops the old
+tables — so the API never answers from a half-built model.
+
+Projection tables are derived data, so their schema is migrated by replay rather than by ALTER:
+each generation records a fingerprint of its DDL (``rm_layouts``); when the code's layout differs,
+``ReadStore.migrate`` starts a fresh generation at position 0 and the runner replays into it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+CONTROL = MetaData()
+
+checkpoints = Table(
+    "rm_checkpoints",
+    CONTROL,
+    Column("projection", String(64), primary_key=True),
+    Column("generation", Integer, primary_key=True),
+    Column("position", BigInteger, nullable=False),
+)
+
+kafka_offsets = Table(
+    "rm_kafka_offsets",
+    CONTROL,
+    Column("group_id", String(128), primary_key=True),
+    Column("topic", String(255), primary_key=True),
+    Column("partition", Integer, primary_key=True),
+    Column("next_offset", BigInteger, nullable=False),
+)
+
+generations = Table(
+    "rm_generations",
+    CONTROL,
+    Column("projection", String(64), primary_key=True),
+    Column("generation", Integer, nullable=False),
+)
+
+layouts = Table(
+    "rm_layouts",
+    CONTROL,
+    Column("projection", String(64), primary_key=True),
+    Column("generation", Integer, primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+)
+
+parked_customers = Table(
+    "rm_parked_customers",
+    CONTROL,
+    Column("group_id", String(128), primary_key=True),
+    Column("customer_id", String(64), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("first_position", BigInteger, nullable=False),
+    Column("parked_at", String(40), nullable=False),
+)
+
+Money = BigInteger  # integer mills, see units.py
+Day = Integer  # date ordinal, see units.py
+
+
+def _applied(md: MetaData, prefix: str) -> Table:
+    return Table(
+        f"{prefix}applied",
+        md,
+        Column("aggregate_id", String(64), primary_key=True),
+        Column("version", Integer, nullable=False),
+    )
+
+
+def accounts_tables(md: MetaData, prefix: str) -> dict[str, Table]:
+    """Customers with the figures credit exposure needs."""
+    customers = Table(
+        f"{prefix}customers",
+        md,
+        Column("customer_id", String(64), primary_key=True),
+        Column("name", String(200), nullable=False),
+        Column("currency", String(3), nullable=False),
+        Column("credit_limit", Money, nullable=False),
+        Column("net_days", Integer, nullable=False),
+        Column("discount_percent", String(20)),
+        Column("discount_days", Integer),
+        Column("on_hold", Boolean, nullable=False),
+        Column("hold_reason", Text),
+        Column("closed", Boolean, nullable=False),
+        Column("ar_balance", Money, nullable=False),
+        Column("open_orders", Money, nullable=False),
+        Column("unapplied_cash", Money, nullable=False),
+        Column("opened_at", String(40), nullable=False),
+        Column("version", Integer, nullable=False),
+    )
+    Index(f"{prefix}customers_name", customers.c.name)
+    return {"customers": customers, "applied": _applied(md, prefix)}
+
+
+def orders_tables(md: MetaData, prefix: str) -> dict[str, Table]:
+    """Orders with per-line quantities as JSON."""
+    orders = Table(
+        f"{prefix}orders",
+        md,
+        Column("order_id", String(64), primary_key=True),
+        Column("customer_id", String(64), nullable=False),
+        Column("currency", String(3), nullable=False),
+        Column("status", String(20), nullable=False),
+        Column("total", Money, nullable=False),
+        Column("ordered_day", Day, nullable=False),
+        Column("hold_reason", Text),
+        Column("lines", Text, nullable=False),
+        Column("invoice_ids", Text, nullable=False),
+        Column("credit_decisions", Text, nullable=False),
+        Column("version", Integer, nullable=False),
+    )
+    Index(f"{prefix}orders_customer", orders.c.customer_id)
+    return {"orders": orders, "applied": _applied(md, prefix)}
+
+
+def receivables_tables(md: MetaData, prefix: str) -> dict[str, Table]:
+    """Invoices (open items), their dated movements, and reminders sent."""
+    invoices = Table(
+        f"{prefix}invoices",
+        md,
+        Column("invoice_id", String(64), primary_key=True),
+        Column("customer_id", String(64), nullable=False),
+        Column("order_id", String(64)),
+        Column("number", String(32), nullable=False),
+        Column("currency", String(3), nullable=False),
+        Column("total", Money, nullable=False),
+        Column("open_amount", Money, nullable=False),
+        Column("issued_day", Day, nullable=False),
+        Column("due_day", Day, nullable=False),
+        Column("status", String(20), nullable=False),
+        Column("disputed", Boolean, nullable=False),
+        Column("dunning_level", Integer, nullable=False),
+        Column("last_reminder_day", Day),
+        Column("discount_taken", Money, nullable=False),
+        Column("paid", Money, nullable=False),
+        Column("credited", Money, nullable=False),
+        Column("written_off", Money, nullable=False),
+        Column("version", Integer, nullable=False),
+    )
+    Index(f"{prefix}invoices_customer_open", invoices.c.customer_id, invoices.c.open_amount)
+    # Covering for the worklist and dunning candidates: open items ranked without table lookups.
+    Index(
+        f"{prefix}invoices_open_due",
+        invoices.c.open_amount,
+        invoices.c.due_day,
+        invoices.c.customer_id,
+        invoices.c.invoice_id,
+    )
+    movements = Table(
+        f"{prefix}movements",
+        md,
+        Column("position", BigInteger, primary_key=True),
+        Column("seq", Integer, primary_key=True),
+        Column("invoice_id", String(64), nullable=False),
+        Column("customer_id", String(64), nullable=False),
+        Column("kind", String(20), nullable=False),
+        Column("amount", Money, nullable=False),
+        Column("business_day", Day, nullable=False),
+        # The invoice's dates, copied so "aging as of D" is one scan without a join.
+        Column("due_day", Day, nullable=False),
+        Column("issued_day", Day, nullable=False),
+        Column("recorded_at", String(40), nullable=False),
+    )
+    # Covering indexes: per-customer and per-invoice as-of sums read only the index.
+    Index(
+        f"{prefix}movements_customer_day",
+        movements.c.customer_id,
+        movements.c.business_day,
+        movements.c.due_day,
+        movements.c.issued_day,
+        movements.c.amount,
+    )
+    Index(f"{prefix}movements_invoice", movements.c.invoice_id, movements.c.business_day)
+    # The portfolio day-book: net movement per (business day, due day, issue day). Portfolio
+    # aging totals and KPIs as of any date sum a few thousand of these rows, not 250k invoices.
+    daybook = Table(
+        f"{prefix}daybook",
+        md,
+        Column("key", String(40), primary_key=True),
+        Column("business_day", Day, nullable=False),
+        Column("due_day", Day, nullable=False),
+        Column("issued_day", Day, nullable=False),
+        Column("amount", Money, nullable=False),
+        Column("invoiced", Money, nullable=False),
+    )
+    Index(f"{prefix}daybook_day", daybook.c.business_day)
+    return {
+        "invoices": invoices,
+        "movements": movements,
+        "daybook": daybook,
+        "applied": _applied(md, prefix),
+    }
+
+
+def payments_tables(md: MetaData, prefix: str) -> dict[str, Table]:
+    """Payments with their unapplied cash and allocations."""
+    payments = Table(
+        f"{prefix}payments",
+        md,
+        Column("payment_id", String(64), primary_key=True),
+        Column("customer_id", String(64), nullable=False),
+        Column("amount", Money, nullable=False),
+        Column("unapplied", Money, nullable=False),
+        Column("received_day", Day, nullable=False),
+        Column("method", String(40), nullable=False),
+        Column("reference", String(200), nullable=False),
+        Column("reversed", Boolean, nullable=False),
+        Column("allocations", Text, nullable=False),
+    )
+    Index(f"{prefix}payments_customer", payments.c.customer_id)
+    return {"payments": payments, "applied": _applied(md, prefix)}
+
+
+def statements_tables(md: MetaData, prefix: str) -> dict[str, Table]:
+    """Every debit and credit on a customer's account, dated by business date."""
+    entries = Table(
+        f"{prefix}entries",
+        md,
+        Column("position", BigInteger, primary_key=True),
+        Column("seq", Integer, primary_key=True),
+        Column("customer_id", String(64), nullable=False),
+        Column("kind", String(24), nullable=False),
+        Column("reference", String(64), nullable=False),
+        Column("document", String(64), nullable=False),
+        Column("amount", Money, nullable=False),
+        Column("business_day", Day, nullable=False),
+    )
+    Index(f"{prefix}entries_customer_day", entries.c.customer_id, entries.c.business_day)
+    return {"entries": entries, "applied": _applied(md, prefix)}
+
+
+TableFactory = Callable[[MetaData, str], dict[str, Table]]

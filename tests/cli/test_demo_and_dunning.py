@@ -1,0 +1,62 @@
+"""The demo book and the dunning command, end to end through the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from o2c.cli.main import main
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("O2C_EVENT_STORE_URL", f"sqlite:///{tmp_path / 'e.db'}")
+    monkeypatch.setenv("O2C_READ_STORE_URL", f"sqlite:///{tmp_path / 'r.db'}")
+    return tmp_path
+
+
+def test_small_demo_book_loads_once_and_reconciles(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "--customers", "8", "--seed", "3"]) == 0
+    out = capsys.readouterr().out
+    stats = dict(part.split("=") for part in out.strip().split(", "))
+    assert int(stats["customers"]) == 8 and int(stats["invoices"]) > 0
+    assert int(stats["payments"]) > 0 and int(stats["events"]) > 100
+    assert main(["demo", "--customers", "8"]) == 0  # a second run adds nothing
+    assert "already holds" in capsys.readouterr().out
+    assert main(["audit", "verify"]) == 0
+    assert main(["audit", "reconcile"]) == 0
+    assert "0 differences" in capsys.readouterr().out
+
+
+def test_dunning_command_runs_for_a_date(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--customers", "5", "--seed", "4"]) == 0
+    capsys.readouterr()
+    assert main(["dunning", "--as-of", "2030-01-01"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert main(["dunning", "--as-of", "2030-01-01"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["reminders_sent"] == 0 and first["as_of"] == "2030-01-01"
+
+
+def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    for command in (
+        "serve",
+        "demo",
+        "import",
+        "rebuild",
+        "dunning",
+        "migrate",
+        "audit",
+        "relay",
+        "project",
+        "dlq",
+        "schemas",
+    ):
+        with pytest.raises(SystemExit) as done:
+            main([command, "--help"])
+        assert done.value.code == 0
+        assert "usage: o2c" in capsys.readouterr().out

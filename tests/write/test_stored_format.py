@@ -1,0 +1,139 @@
+"""Stored events are a public contract: every event type has a committed fixture of its stored form.
+
+Each fixture (tests/fixtures/stored_events/<EventName>.json) holds the stored topic and state
+exactly as the mapper wrote them (with ``_meta`` and ``_hash``) and what the code of its day
+decoded from them. Today's code must decode the same field names and values, the hash must still
+verify, and a freshly written event of the same type must carry the same state keys, so an
+incompatible change to stored events fails the build. This test never writes fixtures; see
+tests/write/stored_fixtures.py for the deliberate regeneration command.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import pytest
+from eventsourcing.persistence import StoredEvent
+
+from o2c.aggregates.numbering import NUMBERING_ID, InvoiceNumbering
+from o2c.events.catalog import CATALOG
+from o2c.eventstore.chain import chain_hash, unseal
+from o2c.eventstore.store import EventStore
+from tests.support.scenario import every_event_type
+from tests.support.world import World, opened_store
+from tests.write.chain_check import assert_chain_intact
+from tests.write.stored_fixtures import FIXTURES, decoded, first_of_each_type, stored_from_fixture
+
+NAMES = [spec.name for spec in CATALOG]
+
+
+def _keys(raw: bytes) -> dict[str, Any]:
+    """Top-level state keys and the keys of ``_meta``: the shape of a stored event."""
+    parts = unseal(raw)
+    assert parts is not None, "stored state has no hash seal"
+    state = json.loads(parts[0])
+    return {"state": sorted(state), "_meta": sorted(state.get("_meta", {}))}
+
+
+def _fixture(name: str) -> dict[str, Any]:
+    path = FIXTURES / f"{name}.json"
+    assert path.exists(), f"no stored-format fixture for {name}: see tests/write/stored_fixtures.py"
+    loaded: dict[str, Any] = json.loads(path.read_text())
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def scenario_store(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    url = f"sqlite:///{tmp_path_factory.mktemp('fmt') / 'events.db'}"
+    with opened_store(url) as store:
+        every_event_type(World(store))
+        yield store
+
+
+@pytest.fixture(scope="module")
+def fresh(scenario_store: EventStore) -> dict[str, StoredEvent]:
+    return first_of_each_type(scenario_store)
+
+
+def test_scenario_emits_every_catalogued_event(fresh: dict[str, StoredEvent]) -> None:
+    missing = {s.name for s in CATALOG} - {t.rsplit(".", 1)[1] for t in fresh}
+    assert not missing
+
+
+def test_every_catalogued_event_has_a_fixture_and_no_fixture_is_orphaned() -> None:
+    on_disk = {p.stem for p in FIXTURES.glob("*.json")}
+    assert set(NAMES) - on_disk == set(), "catalogued events without a fixture"
+    assert on_disk - set(NAMES) == set(), "fixtures of events no longer in the catalog"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_fixture_decodes_to_the_same_fields_and_envelope(
+    name: str, scenario_store: EventStore
+) -> None:
+    fixture = _fixture(name)
+    stored = stored_from_fixture(fixture)
+    spec = next(s for s in CATALOG if s.name == name)
+    assert stored.topic == spec.stored_topic
+    assert decoded(scenario_store, stored) == fixture["decoded"]
+    envelope = scenario_store.envelope(stored, 1)
+    assert (envelope.event_type, envelope.aggregate_type) == (spec.name, spec.aggregate)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_fixture_hash_still_verifies(name: str) -> None:
+    fixture = _fixture(name)
+    parts = unseal(fixture["state"].encode())
+    assert parts is not None
+    body, stored_hash = parts
+    prev = fixture["decoded"]["envelope"]["prev_hash"]
+    recomputed = chain_hash(
+        prev, fixture["originator_id"], fixture["originator_version"], fixture["topic"], body
+    )
+    assert recomputed == stored_hash
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_freshly_written_event_has_the_fixtures_state_keys(
+    name: str, fresh: dict[str, StoredEvent]
+) -> None:
+    fixture = _fixture(name)
+    new = fresh[fixture["topic"]]
+    assert _keys(new.state) == _keys(fixture["state"].encode()), (
+        f"{name}: stored keys changed; bump class_version and add an upcaster"
+    )
+
+
+def test_hash_chain_of_a_normal_run_links_every_version(scenario_store: EventStore) -> None:
+    """prev_hash of version n+1 is the hash of version n, for every aggregate of the scenario."""
+    assert assert_chain_intact(scenario_store) == scenario_store.last_position()
+
+
+def test_tampering_with_a_stored_event_breaks_its_hash(fresh: dict[str, StoredEvent]) -> None:
+    stored = fresh[next(iter(fresh))]
+    parts = unseal(stored.state)
+    assert parts is not None
+    body, stored_hash = parts
+    prev = json.loads(body)["_meta"]["prev_hash"]
+    args = (prev, stored.originator_id, stored.originator_version, stored.topic)
+    assert chain_hash(*args, body) == stored_hash
+    assert chain_hash(*args, body.replace(b'"_meta"', b'"_meta" ')) != stored_hash
+
+
+def test_chain_continues_after_a_fresh_process_loads_from_a_snapshot(sqlite_url: str) -> None:
+    """The numbering stream is snapshotted; a new process must still chain to the stored event."""
+    with opened_store(sqlite_url) as store:
+        store.app.snapshotting_intervals = {InvoiceNumbering: 2}
+        world = World(store)
+        cid = world.account()
+        for _ in range(5):
+            world.sell(cid, "1.00", date(2026, 1, 1))
+    with opened_store(sqlite_url) as store:
+        store.app.snapshotting_intervals = {InvoiceNumbering: 2}
+        assert store.app.snapshots is not None
+        latest = list(store.app.snapshots.get(NUMBERING_ID, desc=True, limit=1))
+        assert [s.originator_version for s in latest] == [store.version_of(NUMBERING_ID)]
+        world = World(store)
+        assert world.sell(cid, "1.00", date(2026, 1, 2))["number"] == "INV-000006"
+        assert_chain_intact(store)
