@@ -27,6 +27,7 @@ def library_env(url: str, *, create_tables: bool) -> dict[str, str]:
         parsed = urlparse(url)
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "APPLICATION_RECORDER_TOPIC": "o2c.eventstore.postgres_recorder:LargeSaveSafeRecorder",
             "POSTGRES_DBNAME": parsed.path.lstrip("/") or "postgres",
             "POSTGRES_HOST": parsed.hostname or "127.0.0.1",
             "POSTGRES_PORT": str(parsed.port or 5432),

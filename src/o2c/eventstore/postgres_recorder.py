@@ -1,0 +1,45 @@
+"""PostgreSQL application recorder that survives very large atomic saves.
+
+The library inserts a save's events inside psycopg's pipeline mode. Measured here (psycopg 3.3.9,
+PostgreSQL 15): a pipeline whose single ``INSERT … unnest(%s)`` carries more than roughly 10 MB of
+parameters never completes — the server waits in ``ClientRead`` for the rest of the message while
+the client waits in ``Pipeline.sync`` — so one ``o2c import invoices`` of a few thousand rows hung
+forever. Small saves keep the pipeline (one round trip); large ones take the plain path, which costs
+a few extra round trips but is bounded by the data, not by a deadlock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+
+# Well below the ~10 MB where the pipeline stalls; above it the extra round trips are noise.
+PIPELINE_LIMIT_BYTES = 2_000_000
+
+
+class LargeSaveSafeRecorder(PostgresApplicationRecorder):
+    """``PostgresApplicationRecorder`` that leaves pipeline mode for saves over 2 MB of state."""
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        size = sum(len(e.state) for e in stored_events)
+        if size <= PIPELINE_LIMIT_BYTES or self.datastore.enable_db_functions:
+            return super().insert_events(stored_events, **kwargs)
+        return self._insert_without_pipeline(stored_events, **kwargs)
+
+    def _insert_without_pipeline(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        # Same statements and the same table lock as the library's path, one transaction.
+        with self.datastore.get_connection() as conn, conn.transaction():
+            with conn.cursor() as curs:
+                self._insert_events(curs, stored_events, **kwargs)
+            if not stored_events:
+                return None
+            with conn.cursor() as curs:
+                self._insert_stored_events(curs, stored_events, **kwargs)
+                return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
