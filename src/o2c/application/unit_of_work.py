@@ -63,7 +63,8 @@ class UnitOfWork:
 
     def require_new(self, aggregate_id: UUID) -> None:
         """Refuse a caller-supplied id that is already taken."""
-        if aggregate_id in self.seen or self.store.get(aggregate_id) is not None:
+        # version_of is one indexed query; get() would also look for a snapshot and replay.
+        if aggregate_id in self.seen or self.store.version_of(aggregate_id) is not None:
             raise RuleViolation(f"id {aggregate_id} already exists", code="already-exists")
 
     def add(self, agg: Aggregate) -> None:

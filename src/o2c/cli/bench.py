@@ -24,9 +24,9 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the scenarios; the report goes to stdout, progress to stderr."""
+    """Run the scenarios; the report goes to stdout, progress to stderr; 1 if one failed."""
     from o2c.bench.runner import run_bench
 
     report = run_bench(args.scale, args.only)
     print(report.to_json() if args.json else report.to_table())
-    return 0
+    return 1 if any(f.metric == "error" for f in report.figures) else 0

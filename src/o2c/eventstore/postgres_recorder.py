@@ -28,7 +28,8 @@ class LargeSaveSafeRecorder(PostgresApplicationRecorder):
     ) -> Sequence[int] | None:
         size = sum(len(e.state) for e in stored_events)
         if size <= PIPELINE_LIMIT_BYTES or self.datastore.enable_db_functions:
-            return super().insert_events(stored_events, **kwargs)
+            ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+            return ids
         return self._insert_without_pipeline(stored_events, **kwargs)
 
     def _insert_without_pipeline(

@@ -7,9 +7,26 @@ from urllib.parse import unquote, urlparse
 
 from o2c.domain.errors import InvalidInput
 
+# Aggregates kept in memory between commands. The library fast-forwards a cached aggregate with
+# one query for events newer than its version (so other processes' writes are seen) and hands out
+# a deep copy (so a rejected command cannot corrupt it); without it every load costs a snapshot
+# query, an events query and a replay of the whole stream.
+AGGREGATE_CACHE_SIZE = 20_000
+
 
 def library_env(url: str, *, create_tables: bool) -> dict[str, str]:
     """Settings for ``Application(env=…)``: SQLite file (default) or PostgreSQL."""
+    return {**_persistence_env(url, create_tables), **_cache_env()}
+
+
+def _cache_env() -> dict[str, str]:
+    return {
+        "AGGREGATE_CACHE_MAXSIZE": str(AGGREGATE_CACHE_SIZE),
+        "AGGREGATE_CACHE_FASTFORWARD": "y",
+    }
+
+
+def _persistence_env(url: str, create_tables: bool) -> dict[str, str]:
     create = "y" if create_tables else "n"
     if url.startswith("sqlite:"):
         path = url.split(":///", 1)[1] if ":///" in url else ":memory:"

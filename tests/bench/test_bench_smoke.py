@@ -1,0 +1,43 @@
+"""``o2c bench --scale smoke`` runs every scenario end to end (CI asserts nothing about speed)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+EXPECTED = {
+    "write path": {"events/s"},
+    "relay": {"events/s"},
+    "projection": {"events/s"},
+    "aging HTTP": {"p50 latency", "p95 latency", "p99 latency"},
+    "aging vs replay": {"replay time"},
+    "end-to-end": {"p50 lag", "p99 lag"},
+    "rebuild": {"events/s", "peak RSS"},
+}
+
+
+@pytest.mark.postgres
+@pytest.mark.kafka
+@pytest.mark.slow
+def test_smoke_bench_reports_every_figure_with_its_raw_limit() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "o2c.cli.main", "bench", "--scale", "smoke", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout)
+    got: dict[str, set[str]] = {}
+    for figure in report["figures"]:
+        got.setdefault(figure["scenario"], set()).add(figure["metric"])
+        assert figure["value"] > 0, figure
+        if figure["ratio"] is not None:
+            # A ratio is only meaningful against a raw limit measured in the same run.
+            assert figure["baseline"] > 0, figure
+    assert got == EXPECTED
+    assert "write: done" in done.stderr  # progress went to stderr, the JSON alone to stdout
