@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import TypeVar
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
 
@@ -60,6 +60,17 @@ class UnitOfWork:
             code = _NOT_FOUND_CODES.get(cls.__name__, "not-found")
             raise NotFound(f"{cls.__name__} {aggregate_id} not found", code=code)
         return agg
+
+    def new_id(self, supplied: UUID | None) -> UUID:
+        """The caller's id once checked to be unused, or a fresh one.
+
+        A fresh uuid4 cannot collide (122 random bits), so it costs no query; an import of
+        thousands of rows spent a third of its time proving that it had not.
+        """
+        if supplied is None:
+            return uuid4()
+        self.require_new(supplied)
+        return supplied
 
     def require_new(self, aggregate_id: UUID) -> None:
         """Refuse a caller-supplied id that is already taken."""

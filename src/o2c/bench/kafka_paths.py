@@ -24,7 +24,7 @@ from o2c.eventstore.store import EventStore
 from o2c.kafka.projector import Projector
 from o2c.kafka.relay import Relay, headers_of, relay_until_caught_up
 from o2c.kafka.relay_position import RelayPosition
-from o2c.kafka.settings import PRODUCER_DEFAULTS
+from o2c.kafka.settings import CONSUMER_DEFAULTS, PRODUCER_DEFAULTS
 from o2c.kafka.topics import ensure_topics
 from o2c.projections.engine import ProjectionEngine
 from o2c.projections.readstore import ReadStore
@@ -74,7 +74,7 @@ def raw_consume(bootstrap: str, count: int) -> float:
     seen, started = 0, 0.0
     deadline = time.monotonic() + 120
     while seen < count and time.monotonic() < deadline:
-        polled = consumer.poll(timeout_ms=500, max_records=500)
+        polled = consumer.poll(timeout_ms=500, max_records=CONSUMER_DEFAULTS["max_poll_records"])
         if polled and not started:
             started = time.perf_counter()
         seen += sum(len(records) for records in polled.values())

@@ -11,7 +11,7 @@ CONSUMER_DEFAULTS: dict[str, Any] = {
     "session_timeout_ms": 6000,
     "heartbeat_interval_ms": 1000,
     "max_poll_interval_ms": 10000,
-    "max_poll_records": 500,
+    "max_poll_records": 2000,
     "request_timeout_ms": 31000,
 }
 

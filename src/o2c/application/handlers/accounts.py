@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from uuid import uuid4
 
 from o2c import commands as c
 from o2c.aggregates.account import CustomerAccount
@@ -31,8 +30,7 @@ def account_view(acc: CustomerAccount) -> dict[str, Any]:
 
 def open_account(cmd: c.OpenAccount, uow: UnitOfWork) -> dict[str, Any]:
     """Open a customer account."""
-    customer_id = cmd.customer_id or uuid4()
-    uow.require_new(customer_id)
+    customer_id = uow.new_id(cmd.customer_id)
     acc = CustomerAccount.open(
         customer_id, cmd.name, cmd.currency, cmd.credit_limit, cmd.payment_terms.to_domain()
     )

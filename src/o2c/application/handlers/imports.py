@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from uuid import uuid4
 
 from o2c import commands as c
 from o2c.aggregates.account import CustomerAccount
@@ -31,8 +30,7 @@ def import_opening_invoices(cmd: c.ImportOpeningInvoices, uow: UnitOfWork) -> di
         due_on = row.due_on or acc.terms.due_on(row.issued_on)
         if due_on < row.issued_on:
             raise InvalidInput("due_on must not be before issued_on", code="invalid-dates")
-        invoice_id = row.invoice_id or uuid4()
-        uow.require_new(invoice_id)
+        invoice_id = uow.new_id(row.invoice_id)
         number = format_number(numbering(uow).take(invoice_id))
         line = {
             "sku": "OPENING",

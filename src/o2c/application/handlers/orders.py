@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 from o2c import commands as c
 from o2c.aggregates.account import CustomerAccount
@@ -28,8 +28,7 @@ def _decision_view(decision: CreditDecision) -> dict[str, Any]:
 def place_order(cmd: c.PlaceOrder, uow: UnitOfWork) -> dict[str, Any]:
     """Place an order; approve it or put it on credit hold in the same transaction."""
     acc = uow.get(cmd.customer_id, CustomerAccount)
-    order_id = cmd.order_id or uuid4()
-    uow.require_new(order_id)
+    order_id = uow.new_id(cmd.order_id)
     acc.ensure_open()
     lines = [
         OrderLine(
@@ -111,8 +110,7 @@ def invoice_order(cmd: c.InvoiceOrder, uow: UnitOfWork) -> dict[str, Any]:
     """Invoice everything shipped and not yet invoiced, atomically with the order and account."""
     order = uow.get(cmd.order_id, Order)
     acc = uow.get(order.customer_id, CustomerAccount)
-    invoice_id: UUID = cmd.invoice_id or uuid4()
-    uow.require_new(invoice_id)
+    invoice_id = uow.new_id(cmd.invoice_id)
     issued_on = cmd.issued_on or uow.today
     lines = order.invoice(invoice_id, issued_on)
     number = format_number(numbering(uow).take(invoice_id))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from o2c import commands as c
 from o2c.aggregates.account import AllocationRequest, CustomerAccount, PlannedAllocation
@@ -75,8 +75,7 @@ def _payment_view(
 def receive_payment(cmd: c.ReceivePayment, uow: UnitOfWork) -> dict[str, Any]:
     """Record a payment and apply it (explicitly or oldest due date first)."""
     acc = uow.get(cmd.customer_id, CustomerAccount)
-    payment_id = cmd.payment_id or uuid4()
-    uow.require_new(payment_id)
+    payment_id = uow.new_id(cmd.payment_id)
     received_on = cmd.received_on or uow.today
     acc.receive_payment(payment_id, cmd.amount, received_on, cmd.method, cmd.reference)
     uow.add(PaymentLink.register(payment_id, acc.id))
