@@ -31,6 +31,7 @@ def stop_on_signals() -> threading.Event:
 def run(args: argparse.Namespace) -> int:
     """Relay until stopped."""
     from o2c.bootstrap import build_event_store
+    from o2c.eventstore.log_waiter import log_waiter
     from o2c.kafka.relay import Relay, relay_until_caught_up
     from o2c.kafka.relay_position import RelayPosition
     from o2c.logging_setup import configure
@@ -48,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
         position,
         partitions=settings.kafka_partitions,
         batch=args.batch,
+        waiter=log_waiter(settings.event_store_url),
     )
     try:
         if args.once:
@@ -56,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             relay.run(stop_on_signals())
     finally:
+        relay.waiter.close()
         position.close()
         store.close()
     return 0

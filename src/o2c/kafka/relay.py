@@ -24,6 +24,7 @@ from kafka.errors import KafkaError
 
 from o2c.events.catalog import JOURNAL_TOPIC
 from o2c.events.envelope import EventEnvelope
+from o2c.eventstore.log_waiter import LogWaiter, PollingWaiter
 from o2c.eventstore.store import EventStore
 from o2c.kafka.relay_position import RelayPosition
 from o2c.kafka.settings import PRODUCER_DEFAULTS, servers
@@ -57,8 +58,10 @@ class Relay:
         *,
         partitions: int = 6,
         batch: int = 1000,
+        waiter: LogWaiter | None = None,
     ) -> None:
         self.store = store
+        self.waiter: LogWaiter = waiter or PollingWaiter()
         self.bootstrap = bootstrap
         self.position = position
         self.partitions = partitions
@@ -126,7 +129,7 @@ class Relay:
                 moved = self.run_once()
                 failures = 0
                 if not moved:
-                    stop.wait(idle)
+                    self.waiter.wait(idle)
             except (KafkaError, OSError, TimeoutError) as exc:
                 failures += 1
                 delay = min(10.0, 0.2 * 2 ** min(failures, 6))

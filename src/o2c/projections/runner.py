@@ -25,7 +25,7 @@ class EmbeddedRunner:
         self,
         store: EventStore,
         engine: ProjectionEngine,
-        batch: int = 500,
+        batch: int = 2000,
         poll_interval: float = 0.05,
     ) -> None:
         self.store = store
