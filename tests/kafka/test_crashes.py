@@ -19,7 +19,11 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
+import pytest
+
+from o2c.application.errors import BackendUnavailable
 from o2c.events.catalog import JOURNAL_TOPIC
+from o2c.events.envelope import EventEnvelope
 from o2c.kafka.relay import relay_until_caught_up
 from o2c.kafka.topics import read_topic
 from tests.kafka.conftest import Pipeline, running, wait_until
@@ -114,3 +118,30 @@ def test_broker_restart_while_commands_flow(pipeline: Pipeline) -> None:
     with running(pipeline.projector("after-restart")):
         wait_until(lambda: pipeline.live_snapshot() == expected, timeout=90)
     assert len(expected["receivables.invoices"]) == 25
+
+
+def test_relay_rides_out_an_event_store_outage(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database outage makes the relay back off and resume, not exit."""
+    commands(pipeline.world, 5, random.Random(7))
+    real_read = pipeline.store.read
+    outages = [BackendUnavailable("database restarting")] * 2
+
+    def flaky_read(after: int = 0, limit: int = 1000) -> list[EventEnvelope]:
+        if outages:
+            raise outages.pop()
+        return real_read(after, limit)
+
+    monkeypatch.setattr(pipeline.store, "read", flaky_read)
+    relay = pipeline.relay()
+    stop = threading.Event()
+    thread = threading.Thread(target=relay.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: relay.position.load() == pipeline.store.last_position(), 30)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not outages and not thread.is_alive()
+    assert relay.published == pipeline.store.last_position()

@@ -2,8 +2,9 @@
 
 Both raw baselines move exactly the same bytes: the raw producer sends the relay's own
 CloudEvents payloads, keys and headers to the same number of topics and partitions with the same
-producer settings; the raw consumer reads the journal topic the projector reads. Consumer timings
-start at the first record delivered so the group join (seconds on tansu) is not counted.
+producer settings; the raw consumer reads the journal topic the projector reads, with the same
+fetch settings. The raw consumer is timed from its first poll (it assigns partitions itself), the
+projector from its partition assignment, so the group join (seconds on tansu) is not counted.
 """
 
 from __future__ import annotations
@@ -30,6 +31,12 @@ from o2c.projections.engine import ProjectionEngine
 from o2c.projections.readstore import ReadStore
 
 Progress = Callable[[str], None]
+# The projector's fetch settings without its group (the raw consumer assigns partitions itself).
+RAW_CONSUMER = {
+    k: v
+    for k, v in CONSUMER_DEFAULTS.items()
+    if k in ("max_poll_records", "fetch_max_wait_ms", "request_timeout_ms")
+}
 Message = tuple[str, bytes, bytes, list[tuple[str, bytes]]]
 
 
@@ -66,17 +73,16 @@ def raw_produce(bootstrap: str, messages: list[Message], partitions: int) -> flo
 
 
 def raw_consume(bootstrap: str, count: int) -> float:
-    """Seconds for a plain consumer to read ``count`` journal records (from the first one)."""
-    consumer = KafkaConsumer(bootstrap_servers=[bootstrap], enable_auto_commit=False)
+    """Seconds for a plain consumer to read ``count`` journal records, from its first poll."""
+    consumer = KafkaConsumer(bootstrap_servers=[bootstrap], **RAW_CONSUMER)
     parts = [TopicPartition(JOURNAL_TOPIC, p) for p in consumer.partitions_for_topic(JOURNAL_TOPIC)]
     consumer.assign(parts)
     consumer.seek_to_beginning(*parts)
-    seen, started = 0, 0.0
+    seen = 0
+    started = time.perf_counter()
     deadline = time.monotonic() + 120
     while seen < count and time.monotonic() < deadline:
-        polled = consumer.poll(timeout_ms=500, max_records=CONSUMER_DEFAULTS["max_poll_records"])
-        if polled and not started:
-            started = time.perf_counter()
+        polled = consumer.poll(timeout_ms=500)
         seen += sum(len(records) for records in polled.values())
     elapsed = time.perf_counter() - started
     consumer.close()
@@ -84,24 +90,21 @@ def raw_consume(bootstrap: str, count: int) -> float:
 
 
 def project(bootstrap: str, dbname: str, count: int) -> float:
-    """Seconds for the projector to apply ``count`` journal records (from the first one)."""
+    """Seconds for the projector to apply ``count`` journal records, from its assignment."""
     read_store = ReadStore(url_for(dbname))
     read_store.migrate()
     projector = Projector(ProjectionEngine(read_store), bootstrap, "bench")
     projector.start()
-    seen, started = 0, 0.0
+    seen = 0
     deadline = time.monotonic() + 300
     while seen < count and time.monotonic() < deadline:
-        handled = projector.poll_once()
-        if handled and not started:
-            started = time.perf_counter()
-        seen += handled
-    elapsed = time.perf_counter() - started
+        seen += projector.poll_once()
+    finished = time.monotonic()
     projector.close()
     read_store.close()
-    if seen < count:
+    if seen < count or projector.assigned_at is None:
         raise TimeoutError(f"projector applied {seen}/{count}")
-    return elapsed
+    return finished - projector.assigned_at
 
 
 def run(dbname: str, scale: Scale, progress: Progress) -> list[Figure]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -81,6 +82,7 @@ class _SeekToStoredOffsets(ConsumerRebalanceListener):  # type: ignore[misc]
 
     def on_partitions_assigned(self, assigned: Any) -> None:
         self.projector.seek_stored(assigned)
+        self.projector.assigned_at = time.monotonic()
 
 
 class Projector:
@@ -94,6 +96,9 @@ class Projector:
         self.producer: KafkaProducer | None = None
         self.applied = 0
         self.parked = 0
+        # When this member last received partitions (monotonic clock): throughput measured
+        # from here leaves out the group join, which is the broker's and the session's cost.
+        self.assigned_at: float | None = None
 
     # ---- lifecycle ------------------------------------------------------------------------
 

@@ -21,7 +21,9 @@ from collections.abc import Sequence
 
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
+from sqlalchemy.exc import OperationalError as PositionStoreDown
 
+from o2c.application.errors import BackendUnavailable
 from o2c.events.catalog import JOURNAL_TOPIC
 from o2c.events.envelope import EventEnvelope
 from o2c.eventstore.log_waiter import LogWaiter, PollingWaiter
@@ -130,10 +132,17 @@ class Relay:
                 failures = 0
                 if not moved:
                     self.waiter.wait(idle)
-            except (KafkaError, OSError, TimeoutError) as exc:
+            except (
+                KafkaError,
+                OSError,
+                TimeoutError,
+                BackendUnavailable,
+                PositionStoreDown,
+            ) as exc:
+                # Broker or database away: back off and resume from the stored position.
                 failures += 1
                 delay = min(10.0, 0.2 * 2 ** min(failures, 6))
-                log.warning("broker unavailable (%s); retry in %.1fs", type(exc).__name__, delay)
+                log.warning("%s unavailable; retry in %.1fs", type(exc).__name__, delay)
                 self._drop()
                 stop.wait(delay)
         self._drop()
