@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import multiprocessing
+import queue
 import sys
 import time
 import traceback
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from o2c.bench.database import temporary_database
 from o2c.bench.report import Figure, Report
@@ -50,11 +52,32 @@ def run_bench(
             continue
         progress(f"{name}: starting")
         started = time.perf_counter()
-        with spawn.Pool(1) as pool:
-            for figure in pool.apply(run_scenario, (name, scale_name, progress)):
-                report.add(figure)
+        for figure in _in_child(spawn, name, scale_name, progress):
+            report.add(figure)
         progress(f"{name}: done in {time.perf_counter() - started:.1f}s")
     return report
+
+
+def _in_child(
+    spawn: Any, name: str, scale_name: str, progress: Callable[[str], None]
+) -> list[Figure]:
+    # A plain (non-daemon) process: the end-to-end scenario starts sender processes of its own.
+    results = spawn.Queue()
+    child = spawn.Process(target=_report_to, args=(results, name, scale_name, progress))
+    child.start()
+    while True:
+        try:
+            figures: list[Figure] = results.get(timeout=1.0)
+            break
+        except queue.Empty:
+            if not child.is_alive():
+                return [Figure(name, scale_name, "error", 0.0, "", note="scenario process died")]
+    child.join()
+    return figures
+
+
+def _report_to(results: Any, name: str, scale_name: str, progress: Callable[[str], None]) -> None:
+    results.put(run_scenario(name, scale_name, progress))
 
 
 def run_scenario(name: str, scale_name: str, progress: Callable[[str], None]) -> list[Figure]:
