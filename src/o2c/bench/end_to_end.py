@@ -121,15 +121,10 @@ def _figures(lags: list[float], sent: int, achieved: float, rate: int) -> list[F
 def embedded(url: str, scale: Scale) -> list[Figure]:
     """Projections in the commanding process."""
     container = build_container(Settings(event_store_url=url, read_store_url=url))
-    read = container.read
-    assert read is not None
+    assert container.read is not None and container.read.runner is not None
+    runner = container.read.runner
     try:
-        figures = drive(
-            container,
-            scale,
-            read.engine.position if read.runner is None else read.runner.applied_position,
-            1_000_000,
-        )
+        figures = drive(container, scale, runner.applied_position, 1_000_000)
     finally:
         container.close()
     return _label(figures, "embedded")

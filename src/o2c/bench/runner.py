@@ -61,7 +61,8 @@ def run_bench(
 def _in_child(
     spawn: Any, name: str, scale_name: str, progress: Callable[[str], None]
 ) -> list[Figure]:
-    # A plain (non-daemon) process: the end-to-end scenario starts sender processes of its own.
+    # A plain process rather than a Pool: if the child dies (killed, out of memory) the
+    # scenario is reported as an error instead of waiting forever on a replaced worker.
     results = spawn.Queue()
     child = spawn.Process(target=_report_to, args=(results, name, scale_name, progress))
     child.start()

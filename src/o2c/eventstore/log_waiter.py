@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import threading
 from typing import Protocol
-from urllib.parse import unquote, urlparse
 
 import psycopg
+from psycopg.conninfo import make_conninfo
 
-from o2c.eventstore.settings import events_table
+from o2c.eventstore.settings import events_table, postgres_params
 
 
 class LogWaiter(Protocol):
@@ -48,15 +48,8 @@ class ListeningWaiter:
         self._pause = threading.Event()
 
     def _connect(self) -> psycopg.Connection[tuple[object, ...]]:
-        parsed = urlparse(self.url)
-        conn = psycopg.connect(
-            host=parsed.hostname or "127.0.0.1",
-            port=parsed.port or 5432,
-            user=unquote(parsed.username or "postgres"),
-            password=unquote(parsed.password or ""),
-            dbname=parsed.path.lstrip("/") or "postgres",
-            autocommit=True,
-        )
+        conninfo = make_conninfo(**postgres_params(self.url))
+        conn = psycopg.connect(conninfo, autocommit=True)
         conn.execute(f'LISTEN "{events_table(self.url)}"')
         return conn
 

@@ -41,20 +41,32 @@ def _persistence_env(url: str, create_tables: bool) -> dict[str, str]:
             "CREATE_TABLE": create,
         }
     if url.startswith(("postgresql:", "postgres:", "postgresql+psycopg:")):
-        parsed = urlparse(url)
+        pg = postgres_params(url)
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "APPLICATION_RECORDER_TOPIC": "o2c.eventstore.postgres_recorder:LargeSaveSafeRecorder",
-            "POSTGRES_DBNAME": parsed.path.lstrip("/") or "postgres",
-            "POSTGRES_HOST": parsed.hostname or "127.0.0.1",
-            "POSTGRES_PORT": str(parsed.port or 5432),
-            "POSTGRES_USER": unquote(parsed.username or "postgres"),
-            "POSTGRES_PASSWORD": unquote(parsed.password or ""),
+            "POSTGRES_DBNAME": pg["dbname"],
+            "POSTGRES_HOST": pg["host"],
+            "POSTGRES_PORT": pg["port"],
+            "POSTGRES_USER": pg["user"],
+            "POSTGRES_PASSWORD": pg["password"],
             "POSTGRES_POOL_SIZE": "5",
             "POSTGRES_LOCK_TIMEOUT": "10",
             "CREATE_TABLE": create,
         }
     raise InvalidInput(f"unsupported event store URL {url!r}", code="invalid-config")
+
+
+def postgres_params(url: str) -> dict[str, str]:
+    """Connection parameters (psycopg keyword names) of a ``postgresql://`` URL."""
+    parsed = urlparse(url)
+    return {
+        "host": parsed.hostname or "127.0.0.1",
+        "port": str(parsed.port or 5432),
+        "user": unquote(parsed.username or "postgres"),
+        "password": unquote(parsed.password or ""),
+        "dbname": parsed.path.lstrip("/") or "postgres",
+    }
 
 
 def events_table(url: str) -> str:
