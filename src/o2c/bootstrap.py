@@ -26,25 +26,29 @@ def build_event_store(settings: Settings, *, migrate: bool = True) -> EventStore
     if migrate:
         with _MIGRATE_LOCK:
             migrate_event_store(settings.event_store_url)
-    return EventStore(settings.event_store_url, create_tables=False)
+    return EventStore(
+        settings.event_store_url,
+        create_tables=False,
+        snapshot_interval=settings.snapshot_interval,
+    )
 
 
-class LogScanDunningCandidates:
-    """Dunning candidates straight from the event log: every invoice ever issued.
+class LogScanDunningCustomers:
+    """Every customer ever opened, straight from the event log.
 
-    Correct without any read model (each invoice re-checks itself), but it reads the whole log;
-    the composition root swaps in the open-items read model where one is running.
+    Correct without any read model (each account picks its own overdue invoices), but it reads
+    every account opening; the composition root swaps in the read model where one is running.
     """
 
     def __init__(self, store: EventStore) -> None:
         self.store = store
 
-    def __call__(self, as_of: date) -> Iterable[UUID]:
-        issued = topic("InvoiceIssued")
+    def __call__(self, as_of: date, min_position: int) -> Iterable[UUID]:
+        opened = topic("AccountOpened")
         after = 0
         while True:
             page = self.store.app.recorder.select_notifications(
-                start=after, limit=1000, inclusive_of_start=False, topics=[issued]
+                start=after, limit=1000, inclusive_of_start=False, topics=[opened]
             )
             if not page:
                 return
@@ -58,7 +62,7 @@ def build_service(settings: Settings, store: EventStore) -> O2CService:
     return O2CService(
         store,
         dunning_policy=settings.dunning_policy,
-        dunning_candidates=LogScanDunningCandidates(store),
+        dunning_customers=LogScanDunningCustomers(store),
         serialize=store.is_sqlite,
     )
 

@@ -24,6 +24,9 @@ class Settings:
     kafka_group: str = "o2c-projector"
     log_format: str = "auto"
     log_level: str = "INFO"
+    # Events between two snapshots of an account: loading one costs at most this many events
+    # past its snapshot; a snapshot of a big account costs a write of its open items.
+    snapshot_interval: int = 500
 
     @property
     def embedded(self) -> bool:
@@ -52,7 +55,24 @@ class Settings:
             kafka_group=env.get("O2C_KAFKA_GROUP", defaults.kafka_group),
             log_format=env.get("O2C_LOG_FORMAT", defaults.log_format),
             log_level=env.get("O2C_LOG_LEVEL", defaults.log_level),
+            snapshot_interval=_positive_int(
+                env.get("O2C_SNAPSHOT_INTERVAL"),
+                defaults.snapshot_interval,
+                "O2C_SNAPSHOT_INTERVAL",
+            ),
         )
+
+
+def _positive_int(text: str | None, default: int, name: str) -> int:
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"{name} must be a positive integer, not {text!r}")
+    return value
 
 
 def parse_tokens(text: str) -> dict[str, str]:

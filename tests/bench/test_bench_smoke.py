@@ -17,6 +17,11 @@ EXPECTED = {
     "end-to-end (embedded)": {"p50 lag", "p99 lag"},
     "end-to-end (kafka)": {"p50 lag", "p99 lag"},
     "rebuild": {"events/s", "peak RSS"},
+    **{
+        f"big customer: {kind}": {"p50 latency", "p95 latency"}
+        for kind in ("payment", "order", "credit note")
+    },
+    "big customer: fill": {"fill time", "account stream"},
 }
 
 

@@ -148,7 +148,7 @@ def test_dso_and_cei_on_a_small_book(rw: ReadWorld) -> None:
     assert (k["cei"], k["overdue_share"]) == ("60.00", "33.33")
 
 
-def test_exposure_worklist_and_dunning_candidates(rw: ReadWorld) -> None:
+def test_exposure_worklist_and_dunning_customers(rw: ReadWorld) -> None:
     cid = rw.account(limit="1000", net_days=10)
     big = rw.sell(cid, "900.00", date(2026, 1, 1))
     small = rw.sell(cid, "50.00", date(2026, 1, 1))
@@ -171,6 +171,7 @@ def test_exposure_worklist_and_dunning_candidates(rw: ReadWorld) -> None:
     work = q.worklist(as_of=date(2026, 2, 1))["items"]
     assert [w["invoice_id"] for w in work] == [big["invoice_id"], small["invoice_id"]]
     assert work[1]["disputed"] is True and work[0]["days_past_due"] == 21
-    assert q.dunning_candidates(date(2026, 2, 1)) == [UUID(big["invoice_id"])]
+    assert q.customers_with_overdue(date(2026, 2, 1)) == [cid]
+    assert q.customers_with_overdue(date(2026, 1, 11)) == []
     items = q.open_items(cid, as_of=date(2026, 2, 1), disputed=True)["items"]
     assert [i["invoice_id"] for i in items] == [small["invoice_id"]]

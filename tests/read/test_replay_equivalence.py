@@ -101,7 +101,7 @@ def recomputed(rw: ReadWorld, customers: list[UUID]) -> dict[str, tuple[str, str
         acc = rw.store.get(cid)
         assert isinstance(acc, CustomerAccount)
         ar = Decimal(0)
-        for iid in acc.receivables:
+        for iid in acc.invoices_by_due_date():
             inv = rw.store.get(iid)
             assert isinstance(inv, Invoice)
             ar += inv.open_amount

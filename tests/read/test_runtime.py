@@ -18,6 +18,7 @@ from o2c.cli.main import main
 from o2c.config import Settings
 from o2c.projections.checkpoints import KafkaCheckpoint, PositionCheckpoint
 from o2c.projections.schema import layouts
+from o2c.projections.wiring import ReadModelDunningCustomers
 from tests.read.conftest import ReadWorld
 from tests.read.test_replay_equivalence import random_book, snapshot
 
@@ -59,7 +60,8 @@ def test_composition_root_serves_fresh_read_models(tmp_path: Path) -> None:
     try:
         read = container.read
         assert read is not None and read.runner is not None
-        assert container.service.dunning_candidates == read.queries.dunning_candidates
+        lister = container.service.dunning_customers
+        assert isinstance(lister, ReadModelDunningCustomers) and lister.parts is read
 
         result = container.service.handle(
             c.OpenAccount(

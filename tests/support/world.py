@@ -12,7 +12,7 @@ from uuid import UUID
 from o2c import commands as c
 from o2c.application.context import CommandContext
 from o2c.application.service import O2CService
-from o2c.bootstrap import LogScanDunningCandidates
+from o2c.bootstrap import LogScanDunningCustomers
 from o2c.domain.dunning import DunningPolicy
 from o2c.eventstore.migrate import migrate_event_store
 from o2c.eventstore.store import EventStore
@@ -51,7 +51,7 @@ class World:
             store,
             today=self.clock,
             dunning_policy=DunningPolicy((1, 15, 30)),
-            dunning_candidates=LogScanDunningCandidates(store),
+            dunning_customers=LogScanDunningCustomers(store),
             serialize=True,
         )
 

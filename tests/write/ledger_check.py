@@ -41,34 +41,71 @@ def open_from_events(store: EventStore, invoice_id: UUID) -> tuple[Decimal, Deci
     return total, open_
 
 
+def _d(value: object) -> Decimal:
+    return Decimal(str(value))
+
+
+def _ledger_from_events(
+    store: EventStore, customer_id: UUID
+) -> tuple[list[UUID], dict[UUID, Decimal], dict[tuple[UUID, UUID], Decimal]]:
+    """From the account's full history: invoices booked, unapplied cash per payment, and cash
+    applied per (payment, invoice) and not undone."""
+    booked: list[UUID] = []
+    unapplied: dict[UUID, Decimal] = {}
+    applied: dict[tuple[UUID, UUID], Decimal] = {}
+    for name, state in _history(store, customer_id):
+        if name == "InvoiceBooked":
+            booked.append(UUID(str(state["invoice_id"])))
+            continue
+        pid = UUID(str(state["payment_id"])) if "payment_id" in state else None
+        if name == "PaymentReceived" and pid:
+            unapplied[pid] = _d(state["amount"])
+        elif name in ("PaymentAllocated", "PaymentDeallocated") and pid:
+            sign = 1 if name == "PaymentAllocated" else -1
+            key = (pid, UUID(str(state["invoice_id"])))
+            applied[key] = applied.get(key, ZERO) + sign * _d(state["amount"])
+            unapplied[pid] -= sign * _d(state["amount"])
+        elif name == "PaymentReversed" and pid:
+            unapplied[pid] = ZERO
+    return booked, unapplied, applied
+
+
 def check_account(store: EventStore, customer_id: UUID) -> None:
-    """Invoices, sub-ledger, AR balance and unapplied cash of one customer agree."""
+    """The bounded account's figures equal those computed from the customer's full history.
+
+    AR balance = the sum of its invoices' open amounts (each recomputed from the invoice's own
+    events); the open-invoice index holds exactly the open ones, oldest due first; unapplied
+    cash, per payment and in total, = received − applied + undone, and never negative.
+    """
     acc = store.get(customer_id)
     assert isinstance(acc, CustomerAccount)
+    # The cached account (handed to every command) equals one rebuilt from the store: no
+    # command, refused or retried, left its changes behind in the cache.
+    rebuilt = store.app.repository.get(customer_id, version=acc.version)
+    assert isinstance(rebuilt, CustomerAccount)
+    assert rebuilt.snapshot_state() == acc.snapshot_state()
+    booked, unapplied, applied = _ledger_from_events(store, customer_id)
     ar = ZERO
-    for iid, rec in acc.receivables.items():
+    still_open: list[tuple[object, str, UUID]] = []
+    for iid in booked:
         inv = store.get(iid)
         assert isinstance(inv, Invoice)
         total, open_ = open_from_events(store, iid)
         assert inv.open_amount == open_, f"invoice {inv.number}: open {inv.open_amount} != {open_}"
         assert ZERO <= open_ <= total
-        assert rec.open == open_, f"sub-ledger of {inv.number} says {rec.open}, invoice {open_}"
-        allocated = sum(
-            (p.allocations[iid].amount for p in acc.payments.values() if iid in p.allocations),
-            ZERO,
-        )
-        assert allocated == inv.paid
+        paid = sum((v for (_p, i), v in applied.items() if i == iid), ZERO)
+        assert paid == inv.paid, f"{inv.number}: allocations {paid} != applied {inv.paid}"
         assert (inv.status == "open") == (open_ > 0)
+        if open_ > 0:
+            still_open.append((inv.due_on, inv.number, iid))
         ar += open_
     assert acc.ar_balance == ar
-    assert acc.unapplied_cash >= 0
-    received = sum((p.amount for p in acc.payments.values() if not p.reversed), ZERO)
-    applied = sum(
-        (a.amount for p in acc.payments.values() if not p.reversed for a in p.allocations.values()),
-        ZERO,
-    )
-    assert acc.unapplied_cash == received - applied
-    assert all(not p.allocations for p in acc.payments.values() if p.reversed)
+    assert acc.invoices_by_due_date() == [i for _d, _n, i in sorted(still_open)]
+    assert all(v >= 0 for v in unapplied.values())
+    assert acc.unapplied_cash == sum(unapplied.values(), ZERO)
+    assert {p: c.unapplied for p, c in acc.open_payments.items()} == {
+        p: v for p, v in unapplied.items() if v > 0
+    }
 
 
 def check_open_orders(

@@ -6,13 +6,18 @@ purpose (say, after adding a new event type, or after an upcaster made an old fo
 
     .venv/bin/python -m tests.write.stored_fixtures
 
-run from the repository root, and commit the diff after reading it.
+run from the repository root (naming event types writes only theirs), and commit the diff after
+reading it. When a type's stored form changes (a new ``class_version`` with its upcaster), its
+old fixture moves to ``legacy/<Name>.v<N>.json`` and stays there for good: every stored form
+must keep loading. Its ``decoded`` part records what today's code reads from it (the upcast).
 """
 
 from __future__ import annotations
 
 import json
+import sys
 import tempfile
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -71,14 +76,17 @@ def stored_from_fixture(fixture: dict[str, Any]) -> StoredEvent:
     )
 
 
-def regenerate(target: Path = FIXTURES) -> list[Path]:
-    """Run the scenario on a scratch SQLite store and write one fixture per catalogued event."""
+def regenerate(target: Path = FIXTURES, only: Collection[str] = ()) -> list[Path]:
+    """Run the scenario on a scratch SQLite store and write one fixture per catalogued event
+    (or only those named: a new type, or the new version of a changed one)."""
     target.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     with tempfile.TemporaryDirectory() as tmp, opened_store(f"sqlite:///{tmp}/e.db") as store:
         every_event_type(World(store))
         found = first_of_each_type(store)
         for spec in CATALOG:
+            if only and spec.name not in only:
+                continue
             path = target / f"{spec.name}.json"
             path.write_text(
                 json.dumps(as_fixture(store, found[spec.stored_topic]), indent=2) + "\n"
@@ -88,5 +96,5 @@ def regenerate(target: Path = FIXTURES) -> list[Path]:
 
 
 if __name__ == "__main__":
-    for p in regenerate():
+    for p in regenerate(only=sys.argv[1:]):
         print(p)

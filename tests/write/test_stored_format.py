@@ -137,3 +137,38 @@ def test_chain_continues_after_a_fresh_process_loads_from_a_snapshot(sqlite_url:
         world = World(store)
         assert world.sell(cid, "1.00", date(2026, 1, 2))["number"] == "INV-000006"
         assert_chain_intact(store)
+
+
+# ---- older stored forms ---------------------------------------------------------------------
+
+LEGACY = sorted((FIXTURES / "legacy").glob("*.json"))
+
+
+def test_every_changed_event_type_kept_its_old_form() -> None:
+    """A type at class_version N has a legacy fixture of every version before N."""
+    on_disk = {p.stem for p in LEGACY}
+    for spec in CATALOG:
+        expected = {f"{spec.name}.v{v}" for v in range(1, spec.schema_version)}
+        assert expected <= on_disk, f"{spec.name}: old stored forms without a fixture"
+
+
+@pytest.mark.parametrize("path", LEGACY, ids=lambda p: p.stem)
+def test_legacy_fixture_still_loads_upcast(path: Any, scenario_store: EventStore) -> None:
+    """An event stored by an earlier version decodes, upcast, to what its fixture records, its
+    hash still verifies, and it becomes a domain event of today's class."""
+    fixture = json.loads(path.read_text())
+    stored = stored_from_fixture(fixture)
+    assert decoded(scenario_store, stored) == fixture["decoded"]
+    parts = unseal(stored.state)
+    assert parts is not None
+    recomputed = chain_hash(
+        fixture["decoded"]["envelope"]["prev_hash"],
+        fixture["originator_id"],
+        fixture["originator_version"],
+        fixture["topic"],
+        parts[0],
+    )
+    assert recomputed == parts[1]
+    event = scenario_store.app.mapper.to_domain_event(stored)
+    spec = next(s for s in CATALOG if s.stored_topic == stored.topic)
+    assert getattr(type(event), "class_version", 1) == spec.schema_version

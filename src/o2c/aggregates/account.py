@@ -1,20 +1,34 @@
-"""CustomerAccount: terms, credit limit and holds, and the customer's receivables sub-ledger.
+"""CustomerAccount: terms, credit limit and holds, and the running figures credit control needs.
 
-The account keeps, consistently on the write side, everything the credit check and cash
-application need: each invoice's open amount (so AR balance is their sum), the value of approved
-orders not yet invoiced, and every payment with its allocations (so unapplied cash is known).
+The account is bounded: it keeps only what its own rules still need, however long the customer's
+history. That is the running AR balance, unapplied cash and open-order value (the credit check's
+inputs), an index of the open invoices by due date (cash application and dunning walk it), the
+payments that still have unapplied cash, and the approved orders not yet invoiced. A settled or
+written-off invoice and a fully used payment leave the account through the event that settles
+them; their facts stay in the log and in the invoice's and the payment's own streams, which a
+rule loads when it needs an old item (undoing an old allocation, reversing an old payment).
+
+Which aggregate owns which figure (one owner per amount):
+- ``Invoice``: an invoice's total, open amount, payments applied, discount, credits, write-offs.
+- ``CustomerAccount``: the customer's AR balance, unapplied cash (per payment and in total) and
+  open-order value.
+- ``Payment``: which invoices a payment was applied to, and whether it was reversed.
+The account's events carry the invoice's resulting open amount as the invoice decided it; the
+account uses it only to know when an invoice leaves its index.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from bisect import bisect_left, insort
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate, Snapshot, event
 
+from o2c.aggregates.copying import CopiesOneLevelDeep
 from o2c.domain.credit import Exposure
 from o2c.domain.errors import InvalidInput, NotFound, RuleViolation
 from o2c.domain.money import check_amount, validate_currency, zero
@@ -22,62 +36,27 @@ from o2c.domain.terms import PaymentTerms
 from o2c.events.catalog import topic
 
 
-@dataclass
-class Receivable:
-    """One invoice as the account's sub-ledger sees it."""
+@dataclass(frozen=True)
+class OpenInvoice:
+    """An open invoice as the account's index knows it: enough to order it by due date."""
 
-    invoice_id: UUID
     number: str
-    order_id: UUID | None
-    total: Decimal
-    open: Decimal
-    issued_on: date
     due_on: date
-    discount_amount: Decimal
-    discount_until: date | None
-    discount_taken: Decimal
+
+    def key(self, invoice_id: UUID) -> tuple[date, str, UUID]:
+        """Its place in the due-date order (oldest first, then by number)."""
+        return (self.due_on, self.number, invoice_id)
 
 
-@dataclass
-class Allocation:
-    """Cash of one payment applied to one invoice, and the discount that came with it."""
+@dataclass(frozen=True)
+class OpenPayment:
+    """A payment that still has cash to apply."""
 
-    amount: Decimal
-    discount: Decimal
-
-
-@dataclass
-class Payment:
-    """A payment received on the account and where its cash went."""
-
-    payment_id: UUID
-    amount: Decimal
-    received_on: date
-    method: str
-    reference: str
     unapplied: Decimal
-    allocations: dict[UUID, Allocation] = field(default_factory=dict)
-    reversed: bool = False
+    received_on: date | None
 
 
-@dataclass(frozen=True)
-class AllocationRequest:
-    """Apply up to ``amount`` (``None`` = as much as the invoice needs) to ``invoice_id``."""
-
-    invoice_id: UUID
-    amount: Decimal | None = None
-
-
-@dataclass(frozen=True)
-class PlannedAllocation:
-    """An allocation the account recorded; the service applies the same figures to the invoice."""
-
-    invoice_id: UUID
-    amount: Decimal
-    discount: Decimal
-
-
-class CustomerAccount(Aggregate):
+class CustomerAccount(CopiesOneLevelDeep, Aggregate):
     """A customer's account: the unit of credit control and cash application."""
 
     TOPIC = "o2c.CustomerAccount"
@@ -87,6 +66,86 @@ class CustomerAccount(Aggregate):
 
     class Created(Event, Aggregate.Created):
         TOPIC = "o2c.CustomerAccount.Created"
+
+    class PaymentAllocated(Event):
+        """Cash of a payment applied to an invoice (v2: with the invoice's open amount after)."""
+
+        TOPIC = topic("PaymentAllocated")
+        class_version = 2
+
+        payment_id: UUID
+        invoice_id: UUID
+        amount: Decimal
+        discount: Decimal
+        allocated_on: date
+        open_amount: Decimal | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """v1 did not record the invoice's open amount: unknown, the index keeps it."""
+            state["open_amount"] = None
+
+    class ReceivableReduced(Event):
+        """A credit note or write-off lowered an invoice (v2: with its open amount after)."""
+
+        TOPIC = topic("ReceivableReduced")
+        class_version = 2
+
+        invoice_id: UUID
+        amount: Decimal
+        kind: str
+        reference_id: UUID
+        open_amount: Decimal | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """v1 did not record the invoice's open amount: unknown, the index keeps it."""
+            state["open_amount"] = None
+
+    class PaymentDeallocated(Event):
+        """An allocation undone (v2: with what the account needs to take the items back)."""
+
+        TOPIC = topic("PaymentDeallocated")
+        class_version = 2
+
+        payment_id: UUID
+        invoice_id: UUID
+        amount: Decimal
+        discount: Decimal
+        reason: str
+        deallocated_on: date
+        open_amount: Decimal | None
+        number: str | None
+        due_on: date | None
+        received_on: date | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """v1 accounts never dropped an item, so nothing needs to be taken back."""
+            state.update(open_amount=None, number=None, due_on=None, received_on=None)
+
+    class Snapshot(Snapshot):
+        """The account's state in a JSON-friendly form (its maps are keyed by UUID)."""
+
+        TOPIC = "o2c.CustomerAccount.Snapshot"
+
+        @classmethod
+        def take(cls, aggregate: Any) -> Any:
+            """Capture an account at its current version."""
+            assert isinstance(aggregate, CustomerAccount)
+            return cls(
+                originator_id=aggregate.id,
+                originator_version=aggregate.version,
+                timestamp=cls.create_timestamp(),
+                topic=CustomerAccount.TOPIC,
+                state=aggregate.snapshot_state(),
+            )
+
+        def mutate(self, _: None) -> Any:
+            """Rebuild the account as it was when the snapshot was taken."""
+            return CustomerAccount.from_snapshot_state(
+                self.originator_id, self.originator_version, self.state
+            )
 
     # ---- creation -------------------------------------------------------------------------
 
@@ -124,9 +183,71 @@ class CustomerAccount(Aggregate):
         self.on_hold = False
         self.hold_reason: str | None = None
         self.closed = False
-        self.receivables: dict[UUID, Receivable] = {}
+        self.ar_balance = zero(currency)
+        self.unapplied_cash = zero(currency)
         self.open_orders: dict[UUID, Decimal] = {}
-        self.payments: dict[UUID, Payment] = {}
+        self.open_invoices: dict[UUID, OpenInvoice] = {}
+        self.due_order: list[tuple[date, str, UUID]] = []
+        self.open_payments: dict[UUID, OpenPayment] = {}
+
+    # ---- snapshots --------------------------------------------------------------------------
+
+    def snapshot_state(self) -> dict[str, Any]:
+        """Everything the account keeps, with maps as lists (JSON keys must be strings)."""
+        return {
+            "created_on": self.created_on,
+            "modified_on": self.modified_on,
+            "name": self.name,
+            "currency": self.currency,
+            "credit_limit": self.credit_limit,
+            "terms": self.terms.as_dict(),
+            "on_hold": self.on_hold,
+            "hold_reason": self.hold_reason,
+            "closed": self.closed,
+            "ar_balance": self.ar_balance,
+            "unapplied_cash": self.unapplied_cash,
+            "open_orders": [[k, v] for k, v in self.open_orders.items()],
+            "open_invoices": [[k, v.number, v.due_on] for k, v in self.open_invoices.items()],
+            "open_payments": [
+                [k, v.unapplied, v.received_on] for k, v in self.open_payments.items()
+            ],
+        }
+
+    @classmethod
+    def from_snapshot_state(
+        cls, account_id: UUID, version: int, state: dict[str, Any]
+    ) -> CustomerAccount:
+        """The account a snapshot describes."""
+        acc = object.__new__(cls)
+        invoices = {k: OpenInvoice(number, due) for k, number, due in state["open_invoices"]}
+        object.__setattr__(
+            acc,
+            "__dict__",
+            {
+                "_id": account_id,
+                "_version": version,
+                "_pending_events": [],
+                "_created_on": state["created_on"],
+                "_modified_on": state["modified_on"],
+                "name": state["name"],
+                "currency": state["currency"],
+                "credit_limit": state["credit_limit"],
+                "terms": PaymentTerms(**state["terms"]),
+                "on_hold": state["on_hold"],
+                "hold_reason": state["hold_reason"],
+                "closed": state["closed"],
+                "ar_balance": state["ar_balance"],
+                "unapplied_cash": state["unapplied_cash"],
+                "open_orders": {k: v for k, v in state["open_orders"]},
+                "open_invoices": invoices,
+                "due_order": sorted(inv.key(k) for k, inv in invoices.items()),
+                "open_payments": {
+                    k: OpenPayment(unapplied, received)
+                    for k, unapplied, received in state["open_payments"]
+                },
+            },
+        )
+        return acc
 
     # ---- derived figures --------------------------------------------------------------------
 
@@ -136,21 +257,9 @@ class CustomerAccount(Aggregate):
         return self.id
 
     @property
-    def ar_balance(self) -> Decimal:
-        """Sum of the open amounts of the customer's invoices."""
-        return sum((r.open for r in self.receivables.values()), zero(self.currency))
-
-    @property
     def open_order_value(self) -> Decimal:
         """Value of approved orders not yet invoiced or cancelled."""
         return sum(self.open_orders.values(), zero(self.currency))
-
-    @property
-    def unapplied_cash(self) -> Decimal:
-        """Cash received and not (or no longer) applied to an invoice."""
-        return sum(
-            (p.unapplied for p in self.payments.values() if not p.reversed), zero(self.currency)
-        )
 
     def exposure(self) -> Exposure:
         """The components the credit check decides on."""
@@ -162,10 +271,18 @@ class CustomerAccount(Aggregate):
             on_hold=self.on_hold,
         )
 
-    def receivables_by_due_date(self) -> list[Receivable]:
-        """Open receivables, oldest due date first (then by invoice number)."""
-        items = [r for r in self.receivables.values() if r.open > 0]
-        return sorted(items, key=lambda r: (r.due_on, r.number))
+    def invoices_by_due_date(self) -> list[UUID]:
+        """Ids of the open invoices, oldest due date first (then by invoice number)."""
+        return [key[2] for key in self.due_order]
+
+    def overdue_invoices(self, as_of: date) -> list[UUID]:
+        """Ids of the open invoices whose due date is before ``as_of``, oldest first."""
+        overdue: list[UUID] = []
+        for due_on, _number, invoice_id in self.due_order:
+            if due_on >= as_of:
+                break
+            overdue.append(invoice_id)
+        return overdue
 
     def money(
         self, amount: Decimal, field_name: str = "amount", *, allow_zero: bool = False
@@ -177,6 +294,11 @@ class CustomerAccount(Aggregate):
         """Refuse any change to a closed account."""
         if self.closed:
             raise RuleViolation("the account is closed", code="account-closed")
+
+    def require_own(self, customer_id: UUID, invoice_id: UUID) -> None:
+        """Refuse an invoice of another customer."""
+        if customer_id != self.id:
+            raise NotFound(f"invoice {invoice_id} is not on this account", code="invoice-not-found")
 
     # ---- credit control ---------------------------------------------------------------------
 
@@ -264,6 +386,24 @@ class CustomerAccount(Aggregate):
         else:
             self.open_orders.pop(order_id, None)
 
+    # ---- the open-invoice index -------------------------------------------------------------
+
+    def _index(self, invoice_id: UUID, item: OpenInvoice) -> None:
+        if invoice_id not in self.open_invoices:
+            self.open_invoices[invoice_id] = item
+            insort(self.due_order, item.key(invoice_id))
+
+    def _unindex(self, invoice_id: UUID) -> None:
+        item = self.open_invoices.pop(invoice_id, None)
+        if item is not None:
+            key = item.key(invoice_id)
+            del self.due_order[bisect_left(self.due_order, key)]
+
+    def _follow(self, invoice_id: UUID, open_amount: Decimal | None) -> None:
+        # ``None`` comes from events written before the account was bounded: unknown, kept.
+        if open_amount is not None and open_amount <= 0:
+            self._unindex(invoice_id)
+
     # ---- receivables ------------------------------------------------------------------------
 
     def book_invoice(
@@ -277,9 +417,9 @@ class CustomerAccount(Aggregate):
         discount_amount: Decimal,
         discount_until: date | None,
     ) -> None:
-        """Enter a newly issued invoice on the sub-ledger."""
+        """Enter a newly issued invoice on the account."""
         self.ensure_open()
-        if invoice_id in self.receivables:
+        if invoice_id in self.open_invoices:
             raise RuleViolation("invoice already booked", code="invoice-exists")
         self._invoice_booked(
             invoice_id, number, order_id, total, issued_on, due_on, discount_amount, discount_until
@@ -297,44 +437,31 @@ class CustomerAccount(Aggregate):
         discount_amount: Decimal,
         discount_until: date | None,
     ) -> None:
-        self.receivables[invoice_id] = Receivable(
-            invoice_id,
-            number,
-            order_id,
-            total,
-            total,
-            issued_on,
-            due_on,
-            discount_amount,
-            discount_until,
-            zero(self.currency),
-        )
-
-    def receivable(self, invoice_id: UUID) -> Receivable:
-        """The sub-ledger entry of one of this customer's invoices."""
-        try:
-            return self.receivables[invoice_id]
-        except KeyError:
-            raise NotFound(
-                f"invoice {invoice_id} is not on this account", code="invoice-not-found"
-            ) from None
+        self.ar_balance += total
+        self._index(invoice_id, OpenInvoice(number, due_on))
 
     def reduce_receivable(
-        self, invoice_id: UUID, amount: Decimal, kind: str, reference_id: UUID
+        self,
+        invoice_id: UUID,
+        amount: Decimal,
+        kind: str,
+        reference_id: UUID,
+        open_amount: Decimal,
     ) -> None:
-        """A credit note or write-off lowered the invoice's open amount."""
-        rec = self.receivable(invoice_id)
-        if amount > rec.open:
-            raise RuleViolation(
-                f"{amount} exceeds the open amount {rec.open}", code="amount-exceeds-open"
-            )
-        self._receivable_reduced(invoice_id, amount, kind, reference_id)
+        """A credit note or write-off lowered the invoice to ``open_amount``."""
+        self._receivable_reduced(invoice_id, amount, kind, reference_id, open_amount)
 
-    @event("ReceivableReduced", topic=topic("ReceivableReduced"))
+    @event(ReceivableReduced)
     def _receivable_reduced(
-        self, invoice_id: UUID, amount: Decimal, kind: str, reference_id: UUID
+        self,
+        invoice_id: UUID,
+        amount: Decimal,
+        kind: str,
+        reference_id: UUID,
+        open_amount: Decimal | None,
     ) -> None:
-        self.receivables[invoice_id].open -= amount
+        self.ar_balance -= amount
+        self._follow(invoice_id, open_amount)
 
     # ---- payments ---------------------------------------------------------------------------
 
@@ -343,7 +470,7 @@ class CustomerAccount(Aggregate):
     ) -> None:
         """Record cash received; it is unapplied until allocated."""
         self.ensure_open()
-        if payment_id in self.payments:
+        if payment_id in self.open_payments:
             raise RuleViolation(f"payment {payment_id} already recorded", code="payment-exists")
         self._payment_received(payment_id, self.money(amount), received_on, method, reference)
 
@@ -351,64 +478,31 @@ class CustomerAccount(Aggregate):
     def _payment_received(
         self, payment_id: UUID, amount: Decimal, received_on: date, method: str, reference: str
     ) -> None:
-        self.payments[payment_id] = Payment(
-            payment_id, amount, received_on, method, reference, unapplied=amount
-        )
+        self.unapplied_cash += amount
+        self.open_payments[payment_id] = OpenPayment(amount, received_on)
 
-    def payment(self, payment_id: UUID) -> Payment:
-        """A payment of this account."""
-        try:
-            return self.payments[payment_id]
-        except KeyError:
-            raise NotFound(f"payment {payment_id} not found", code="payment-not-found") from None
+    def cash_of(self, payment_id: UUID) -> OpenPayment:
+        """The payment's cash still to apply (zero once it is all applied)."""
+        return self.open_payments.get(payment_id, OpenPayment(zero(self.currency), None))
 
     def allocate(
-        self, payment_id: UUID, requests: list[AllocationRequest], allocated_on: date
-    ) -> list[PlannedAllocation]:
-        """Apply unapplied cash of a payment to invoices, in the order given.
-
-        Each invoice gets at most its open amount; the excess stays unapplied on the account.
-        When the payment was received inside an invoice's discount window and pays off the rest
-        net of the discount, the discount is taken with it.
-        """
+        self,
+        payment_id: UUID,
+        invoice_id: UUID,
+        amount: Decimal,
+        discount: Decimal,
+        allocated_on: date,
+        open_amount: Decimal,
+    ) -> None:
+        """Record cash applied to an invoice, which is left with ``open_amount``."""
         self.ensure_open()
-        pay = self.payment(payment_id)
-        if pay.reversed:
-            raise RuleViolation("the payment was reversed", code="payment-reversed")
-        seen: set[UUID] = set()
-        planned: list[PlannedAllocation] = []
-        for req in requests:
-            if req.invoice_id in seen:
-                raise InvalidInput(
-                    "an invoice may appear once per allocation", code="duplicate-invoice"
-                )
-            seen.add(req.invoice_id)
-            rec = self.receivable(req.invoice_id)
-            if req.amount is not None:
-                self.money(req.amount, "allocation amount")
-            applied, discount = self._plan(rec, pay, req.amount)
-            if applied > 0:
-                self._payment_allocated(payment_id, rec.invoice_id, applied, discount, allocated_on)
-                planned.append(PlannedAllocation(rec.invoice_id, applied, discount))
-        return planned
+        if amount > self.cash_of(payment_id).unapplied:
+            raise RuleViolation(
+                "the payment has not that much unapplied cash", code="amount-exceeds-unapplied"
+            )
+        self._payment_allocated(payment_id, invoice_id, amount, discount, allocated_on, open_amount)
 
-    def _plan(
-        self, rec: Receivable, pay: Payment, requested: Decimal | None
-    ) -> tuple[Decimal, Decimal]:
-        cap = pay.unapplied if requested is None else min(requested, pay.unapplied)
-        if (
-            rec.discount_until is not None
-            and pay.received_on <= rec.discount_until
-            and rec.discount_taken == 0
-            and rec.discount_amount > 0
-        ):
-            discount = min(rec.discount_amount, rec.open)
-            need = rec.open - discount
-            if need > 0 and cap >= need:
-                return need, discount
-        return min(cap, rec.open), zero(self.currency)
-
-    @event("PaymentAllocated", topic=topic("PaymentAllocated"))
+    @event(PaymentAllocated)
     def _payment_allocated(
         self,
         payment_id: UUID,
@@ -416,37 +510,49 @@ class CustomerAccount(Aggregate):
         amount: Decimal,
         discount: Decimal,
         allocated_on: date,
+        open_amount: Decimal | None,
     ) -> None:
-        pay = self.payments[payment_id]
-        pay.unapplied -= amount
-        prior = pay.allocations.get(invoice_id)
-        if prior is None:
-            pay.allocations[invoice_id] = Allocation(amount, discount)
+        self._take_cash(payment_id, amount)
+        self.ar_balance -= amount + discount
+        self._follow(invoice_id, open_amount)
+
+    def _take_cash(self, payment_id: UUID, amount: Decimal) -> None:
+        self.unapplied_cash -= amount
+        cash = self.cash_of(payment_id)
+        left = cash.unapplied - amount
+        if left > 0:
+            self.open_payments[payment_id] = OpenPayment(left, cash.received_on)
         else:
-            prior.amount += amount
-            prior.discount += discount
-        rec = self.receivables[invoice_id]
-        rec.open -= amount + discount
-        rec.discount_taken += discount
+            self.open_payments.pop(payment_id, None)
 
     def deallocate(
-        self, payment_id: UUID, invoice_id: UUID, reason: str, deallocated_on: date
-    ) -> Allocation:
-        """Undo a payment's allocation to an invoice (and the discount it earned)."""
+        self,
+        payment_id: UUID,
+        invoice_id: UUID,
+        undone: tuple[Decimal, Decimal],
+        reason: str,
+        deallocated_on: date,
+        invoice: tuple[str, date, Decimal],
+        received_on: date | None,
+    ) -> None:
+        """Record an allocation undone: ``undone`` is (cash, discount) the invoice gave back,
+        ``invoice`` its (number, due date, open amount after)."""
         self.ensure_open()
-        pay = self.payment(payment_id)
-        alloc = pay.allocations.get(invoice_id)
-        if alloc is None:
-            raise RuleViolation(
-                "the payment is not allocated to that invoice", code="not-allocated"
-            )
-        undone = Allocation(alloc.amount, alloc.discount)
+        number, due_on, open_amount = invoice
         self._payment_deallocated(
-            payment_id, invoice_id, undone.amount, undone.discount, reason, deallocated_on
+            payment_id,
+            invoice_id,
+            undone[0],
+            undone[1],
+            reason,
+            deallocated_on,
+            open_amount,
+            number,
+            due_on,
+            received_on,
         )
-        return undone
 
-    @event("PaymentDeallocated", topic=topic("PaymentDeallocated"))
+    @event(PaymentDeallocated)
     def _payment_deallocated(
         self,
         payment_id: UUID,
@@ -455,33 +561,33 @@ class CustomerAccount(Aggregate):
         discount: Decimal,
         reason: str,
         deallocated_on: date,
+        open_amount: Decimal | None,
+        number: str | None,
+        due_on: date | None,
+        received_on: date | None,
     ) -> None:
-        pay = self.payments[payment_id]
-        pay.allocations.pop(invoice_id, None)
-        pay.unapplied += amount
-        rec = self.receivables[invoice_id]
-        rec.open += amount + discount
-        rec.discount_taken -= discount
+        cash = self.open_payments.get(payment_id)
+        if cash is None:
+            cash = OpenPayment(zero(self.currency), received_on)
+        self.open_payments[payment_id] = OpenPayment(cash.unapplied + amount, cash.received_on)
+        self.unapplied_cash += amount
+        self.ar_balance += amount + discount
+        if number is not None and due_on is not None and (open_amount or 0) > 0:
+            self._index(invoice_id, OpenInvoice(number, due_on))
 
-    def reverse_payment(
-        self, payment_id: UUID, reason: str, reversed_on: date
-    ) -> dict[UUID, Allocation]:
-        """Reverse a bounced payment: undo each allocation, then remove its cash."""
+    def reverse_payment(self, payment_id: UUID, reason: str, reversed_on: date) -> Decimal:
+        """Remove a bounced payment's cash (its allocations are undone first); returns it."""
         self.ensure_open()
-        pay = self.payment(payment_id)
-        if pay.reversed:
-            raise RuleViolation("the payment was already reversed", code="payment-reversed")
-        undone = {
-            inv: self.deallocate(payment_id, inv, f"payment reversed: {reason}", reversed_on)
-            for inv in list(pay.allocations)
-        }
-        self._payment_reversed(payment_id, pay.amount, reason, reversed_on)
-        return undone
+        cash = self.cash_of(payment_id).unapplied
+        if cash <= 0:
+            raise RuleViolation("the payment has no cash left to reverse", code="payment-reversed")
+        self._payment_reversed(payment_id, cash, reason, reversed_on)
+        return cash
 
     @event("PaymentReversed", topic=topic("PaymentReversed"))
     def _payment_reversed(
         self, payment_id: UUID, amount: Decimal, reason: str, reversed_on: date
     ) -> None:
-        pay = self.payments[payment_id]
-        pay.reversed = True
-        pay.unapplied = zero(self.currency)
+        cash = self.open_payments.pop(payment_id, None)
+        if cash is not None:
+            self.unapplied_cash -= cash.unapplied

@@ -13,6 +13,8 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from o2c.aggregates.copying import CopiesOneLevelDeep
+from o2c.domain.cash_application import OpenItem
 from o2c.domain.dunning import DunningPolicy
 from o2c.domain.errors import InvalidInput, RuleViolation
 from o2c.domain.money import check_amount, zero
@@ -28,7 +30,7 @@ def format_number(number: int) -> str:
     return f"INV-{number:06d}"
 
 
-class Invoice(Aggregate):
+class Invoice(CopiesOneLevelDeep, Aggregate):
     """A receivable with its full payment, credit, dispute and dunning history."""
 
     TOPIC = "o2c.Invoice"
@@ -111,12 +113,33 @@ class Invoice(Aggregate):
         self.last_reminder_on: date | None = None
         self.status = STATUS_OPEN
         self.payments: dict[UUID, Decimal] = {}
+        self.payment_discounts: dict[UUID, Decimal] = {}
         self.credit_note_ids: set[UUID] = set()
 
     # ---- helpers ----------------------------------------------------------------------------
 
     def _money(self, amount: Decimal, field: str = "amount") -> Decimal:
         return check_amount(amount, self.currency, field=field)
+
+    def open_item(self) -> OpenItem:
+        """What cash application needs to know of this invoice."""
+        return OpenItem(
+            self.id,
+            self.number,
+            self.due_on,
+            self.open_amount,
+            self.disputed,
+            self.discount_amount,
+            self.discount_until,
+            self.discount_taken,
+        )
+
+    def applied_by(self, payment_id: UUID) -> tuple[Decimal, Decimal]:
+        """(cash, discount) a payment has applied to this invoice and not taken back."""
+        return (
+            self.payments.get(payment_id, zero(self.currency)),
+            self.payment_discounts.get(payment_id, zero(self.currency)),
+        )
 
     def _require_open(self) -> None:
         if self.open_amount <= 0:
@@ -171,6 +194,9 @@ class Invoice(Aggregate):
     def _discount_taken(self, payment_id: UUID, amount: Decimal, taken_on: date) -> None:
         self.open_amount -= amount
         self.discount_taken += amount
+        self.payment_discounts[payment_id] = (
+            self.payment_discounts.get(payment_id, zero(self.currency)) + amount
+        )
 
     def reverse_payment(
         self, payment_id: UUID, amount: Decimal, discount: Decimal, reason: str, reversed_on: date
@@ -195,6 +221,9 @@ class Invoice(Aggregate):
             self.payments[payment_id] = remaining
         else:
             del self.payments[payment_id]
+        discount_left = self.payment_discounts.pop(payment_id, zero(self.currency)) - discount
+        if discount_left > 0:
+            self.payment_discounts[payment_id] = discount_left
         if self.open_amount > 0:
             self.status = STATUS_OPEN
 

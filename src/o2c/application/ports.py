@@ -30,9 +30,13 @@ class EventStorePort(Protocol):
     def version_of(self, aggregate_id: UUID) -> int | None:
         """Stored version of an aggregate (``None`` if it has no events)."""
 
+    def history(self, aggregate_id: UUID) -> Iterable[object]:
+        """Every domain event of one stream, oldest first."""
 
-class DunningCandidatesPort(Protocol):
-    """Finds invoices that may be due a reminder; each is re-checked on its aggregate."""
 
-    def __call__(self, as_of: date) -> Iterable[UUID]:
-        """Ids of open invoices due before ``as_of``."""
+class DunningCustomersPort(Protocol):
+    """Lists the customers a dunning run should look at; each re-checks its own invoices."""
+
+    def __call__(self, as_of: date, min_position: int) -> Iterable[UUID]:
+        """Customers that may have invoices due before ``as_of``, counting every event up to
+        ``min_position`` (a lister that follows the log waits until it got that far)."""

@@ -1,10 +1,13 @@
 """The application service: one entry point that runs any command atomically and idempotently.
 
 A command runs in a fresh unit of work: its handler loads aggregates, applies the domain's rules
-and returns a response body; every aggregate it changed is then saved in one transaction. A
+and returns a typed result; every aggregate it changed is then saved in one transaction. A
 version conflict (another command got there first) is retried on freshly loaded aggregates, so a
 retry never works on stale state. With an idempotency key, the first response is stored with the
 command's own events and handed back on every retry.
+
+A dunning run is the one command that is not a single transaction: it becomes one
+``SendReminders`` command per customer with overdue invoices.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import logging
 import random
 import threading
 import time
+import typing
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -26,9 +30,11 @@ from o2c.aggregates.command_record import CommandRecord, record_id
 from o2c.application.context import CommandContext, EventMetadata
 from o2c.application.errors import ConcurrencyConflict, IdempotencyKeyReused
 from o2c.application.handlers import HANDLERS
-from o2c.application.ports import DunningCandidatesPort, EventStorePort
+from o2c.application.locks import KeyedLocks
+from o2c.application.ports import DunningCustomersPort, EventStorePort
+from o2c.application.results import ReminderResult, RemindersResult, Result
 from o2c.application.unit_of_work import UnitOfWork
-from o2c.commands import Command
+from o2c.commands import Command, RunDunning, SendReminders
 from o2c.domain.dunning import DunningPolicy
 from o2c.domain.errors import DomainError
 
@@ -39,11 +45,25 @@ MAX_ATTEMPTS = 12
 
 @dataclass(frozen=True)
 class CommandResult:
-    """A command's response body and the global position of its last event."""
+    """A command's typed result and the global position of its last event."""
 
     position: int
-    body: dict[str, Any]
+    result: Result
     replayed: bool = False
+
+    @property
+    def body(self) -> dict[str, Any]:
+        """The result as JSON-native data (what the API answers with)."""
+        return self.result.to_json()
+
+
+def result_type(cmd_type: type[Command]) -> type[Result]:
+    """The result type a command's handler returns."""
+    if cmd_type is RunDunning:
+        return RemindersResult
+    found = typing.get_type_hints(HANDLERS[cmd_type])["return"]
+    assert isinstance(found, type) and issubclass(found, Result)
+    return found
 
 
 def request_digest(cmd: Command) -> str:
@@ -54,7 +74,7 @@ def request_digest(cmd: Command) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _no_candidates(as_of: date) -> Iterable[UUID]:
+def _no_customers(as_of: date, min_position: int) -> Iterable[UUID]:
     return ()
 
 
@@ -67,13 +87,14 @@ class O2CService:
         *,
         today: Callable[[], date] = date.today,
         dunning_policy: DunningPolicy | None = None,
-        dunning_candidates: DunningCandidatesPort = _no_candidates,
+        dunning_customers: DunningCustomersPort = _no_customers,
         serialize: bool = False,
     ) -> None:
         self.store = store
         self.today = today
         self.dunning_policy = dunning_policy or DunningPolicy()
-        self.dunning_candidates = dunning_candidates
+        self.dunning_customers = dunning_customers
+        self.account_locks = KeyedLocks()
         # One writer at a time where the store cannot arbitrate between threads (SQLite).
         self._lock: AbstractContextManager[Any] = threading.RLock() if serialize else nullcontext()
         self.listeners: list[Callable[[int], None]] = []
@@ -81,6 +102,8 @@ class O2CService:
     def handle(self, cmd: Command, ctx: CommandContext | None = None) -> CommandResult:
         """Run ``cmd``; all of it is stored or none of it."""
         ctx = ctx or CommandContext()
+        if isinstance(cmd, RunDunning):
+            return self._run_dunning(cmd, ctx)
         handler = HANDLERS[type(cmd)]
         digest = request_digest(cmd) if ctx.idempotency_key else ""
         with self._lock:
@@ -88,38 +111,97 @@ class O2CService:
                 replay = self._replay(ctx, cmd, digest)
                 if replay is not None:
                     return replay
-                uow = UnitOfWork(
-                    self.store, self.today(), self.dunning_policy, self.dunning_candidates
-                )
+                uow = UnitOfWork(self.store, self.today(), self.dunning_policy, self.account_locks)
                 try:
-                    body = handler(cmd, uow)
-                except DomainError:
-                    if attempt < MAX_ATTEMPTS and uow.is_stale():
-                        continue
-                    raise
-                if ctx.idempotency_key:
-                    uow.add(
-                        CommandRecord.accept(ctx.idempotency_key, type(cmd).__name__, digest, body)
-                    )
-                customer_of = dict(uow.customer_of)
-                primary = uow.primary_customer()
-                for agg_id, customer in customer_of.items():
-                    if customer is None:
-                        customer_of[agg_id] = primary
-                meta = EventMetadata.for_command(ctx, customer_of)
-                try:
-                    position = self.store.save(uow.aggregates(), meta)
-                except ConcurrencyConflict:
-                    log.info("version conflict on %s, attempt %d", type(cmd).__name__, attempt)
-                    if attempt == MAX_ATTEMPTS:
-                        raise
-                    # Exponential jittered backoff: a linear one of a few ms is shorter than
-                    # loading a busy account, so three writers on one account could starve one.
-                    time.sleep(random.uniform(0, min(0.25, 0.002 * 2**attempt)))
-                    continue
-                self._notify(position)
-                return CommandResult(position, body)
+                    result = self._attempt(cmd, ctx, digest, handler, uow, attempt)
+                finally:
+                    uow.release()
+                if result is not None:
+                    self._notify(result.position)
+                    return result
         raise ConcurrencyConflict("unreachable")  # pragma: no cover
+
+    def _attempt(
+        self,
+        cmd: Command,
+        ctx: CommandContext,
+        digest: str,
+        handler: Callable[[Any, UnitOfWork], Result],
+        uow: UnitOfWork,
+        attempt: int,
+    ) -> CommandResult | None:
+        """One try of a command; ``None`` when it lost a race and should be retried."""
+        try:
+            result = handler(cmd, uow)
+        except DomainError:
+            if attempt < MAX_ATTEMPTS and uow.is_stale():
+                return None
+            raise
+        if ctx.idempotency_key:
+            uow.add(
+                CommandRecord.accept(
+                    ctx.idempotency_key, type(cmd).__name__, digest, result.to_json()
+                )
+            )
+        try:
+            position = self.store.save(uow.aggregates(), self._metadata(ctx, uow))
+        except ConcurrencyConflict:
+            log.info("version conflict on %s, attempt %d", type(cmd).__name__, attempt)
+            if attempt == MAX_ATTEMPTS:
+                raise
+            # Exponential jittered backoff: a linear one of a few ms is shorter than loading a
+            # busy account, so writers from several processes on one account could starve one.
+            time.sleep(random.uniform(0, min(0.25, 0.002 * 2**attempt)))
+            return None
+        return CommandResult(position, result)
+
+    @staticmethod
+    def _metadata(ctx: CommandContext, uow: UnitOfWork) -> EventMetadata:
+        customer_of = dict(uow.customer_of)
+        primary = uow.primary_customer()
+        for agg_id, customer in customer_of.items():
+            if customer is None:
+                customer_of[agg_id] = primary
+        return EventMetadata.for_command(ctx, customer_of)
+
+    def _run_dunning(self, cmd: RunDunning, ctx: CommandContext) -> CommandResult:
+        """A dunning run: one ``SendReminders`` per customer with overdue invoices.
+
+        Customers are listed once everything stored before the run is visible to the lister
+        (the read models wait for the run's start position); each customer's invoices are then
+        chosen from its account on the write side, in that customer's own transaction.
+        """
+        digest = request_digest(cmd) if ctx.idempotency_key else ""
+        replay = self._replay(ctx, cmd, digest)
+        if replay is not None:
+            return replay
+        as_of = cmd.as_of or self.today()
+        start = self.store.last_position()
+        reminders: list[ReminderResult] = []
+        position = start
+        for customer_id in self.dunning_customers(as_of, start):
+            part = CommandContext(
+                actor=ctx.actor, correlation_id=ctx.correlation, causation_id=ctx.command_id
+            )
+            result = self.handle(SendReminders(customer_id=customer_id, as_of=as_of), part)
+            assert isinstance(result.result, RemindersResult)
+            reminders.extend(result.result.reminders)
+            position = max(position, result.position)
+        summary = RemindersResult(as_of=as_of, reminders_sent=len(reminders), reminders=reminders)
+        if ctx.idempotency_key:
+            position = self._record_response(cmd, ctx, digest, summary)
+        return CommandResult(position, summary)
+
+    def _record_response(
+        self, cmd: Command, ctx: CommandContext, digest: str, result: Result
+    ) -> int:
+        uow = UnitOfWork(self.store, self.today(), self.dunning_policy)
+        key = ctx.idempotency_key or ""
+        uow.add(CommandRecord.accept(key, type(cmd).__name__, digest, result.to_json()))
+        with self._lock:
+            position = self.store.save(uow.aggregates(), self._metadata(ctx, uow))
+        self._notify(position)
+        return position
 
     def _replay(self, ctx: CommandContext, cmd: Command, digest: str) -> CommandResult | None:
         if not ctx.idempotency_key:
@@ -132,7 +214,8 @@ class O2CService:
             raise IdempotencyKeyReused(
                 "this Idempotency-Key was already used with a different request"
             )
-        return CommandResult(self.store.last_position(), dict(record.response), replayed=True)
+        first = result_type(type(cmd)).model_validate(record.response)
+        return CommandResult(self.store.last_position(), first, replayed=True)
 
     def _notify(self, position: int) -> None:
         for listener in self.listeners:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import TypeVar
 from uuid import UUID, uuid4
@@ -9,7 +10,8 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate
 
 from o2c.aggregates.account import CustomerAccount
-from o2c.application.ports import DunningCandidatesPort, EventStorePort
+from o2c.application.locks import KeyedLocks
+from o2c.application.ports import EventStorePort
 from o2c.domain.dunning import DunningPolicy
 from o2c.domain.errors import NotFound, RuleViolation
 
@@ -31,12 +33,13 @@ class UnitOfWork:
         store: EventStorePort,
         today: date,
         dunning_policy: DunningPolicy,
-        dunning_candidates: DunningCandidatesPort,
+        account_locks: KeyedLocks | None = None,
     ) -> None:
         self.store = store
         self.today = today
         self.dunning_policy = dunning_policy
-        self.dunning_candidates = dunning_candidates
+        self.account_locks = account_locks
+        self.locked: UUID | None = None
         self.seen: dict[UUID, Aggregate] = {}
         self.customer_of: dict[UUID, UUID | None] = {}
         self.created: set[UUID] = set()
@@ -46,6 +49,8 @@ class UnitOfWork:
         """Load an aggregate of type ``cls`` once per unit of work, or ``None``."""
         agg = self.seen.get(aggregate_id)
         if agg is None:
+            if cls is CustomerAccount:
+                self._lock(aggregate_id)
             agg = self.store.get(aggregate_id)
             if agg is None:
                 return None
@@ -60,6 +65,24 @@ class UnitOfWork:
             code = _NOT_FOUND_CODES.get(cls.__name__, "not-found")
             raise NotFound(f"{cls.__name__} {aggregate_id} not found", code=code)
         return agg
+
+    def _lock(self, account_id: UUID) -> None:
+        # Only the first account: a command holding one lock and waiting for none cannot
+        # deadlock. The rare command that touches several accounts (an import) relies on the
+        # version check for the others.
+        if self.account_locks is not None and self.locked is None:
+            self.account_locks.acquire(account_id)
+            self.locked = account_id
+
+    def release(self) -> None:
+        """Release the account lock, once the command is saved or refused."""
+        if self.account_locks is not None and self.locked is not None:
+            self.account_locks.release(self.locked)
+            self.locked = None
+
+    def history(self, aggregate_id: UUID) -> Iterable[object]:
+        """Every event of one stream, oldest first (for the rare rule that needs old facts)."""
+        return self.store.history(aggregate_id)
 
     def new_id(self, supplied: UUID | None) -> UUID:
         """The caller's id once checked to be unused, or a fresh one.

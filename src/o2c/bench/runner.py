@@ -24,12 +24,13 @@ def stderr_progress(message: str) -> None:
 
 def scenarios() -> dict[str, Scenario]:
     """Every scenario by name, in the order they run."""
-    from o2c.bench import aging, end_to_end, kafka_paths, rebuild, write_path
+    from o2c.bench import aging, big_customer, end_to_end, kafka_paths, rebuild, write_path
 
     return {
         "write": write_path.run,
         "kafka": kafka_paths.run,
         "aging": aging.run,
+        "big-customer": big_customer.run,
         "e2e": end_to_end.run,
         "rebuild": rebuild.run,
     }

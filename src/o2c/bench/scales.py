@@ -19,10 +19,16 @@ class Scale:
     e2e_rate: int
     rebuild_events: int
     library_sample: int
+    # Defaults so that scenarios building an ad-hoc Scale (the rebuild fill) need not name them.
+    big_settled: int = 0  # big customer: invoices booked and settled by payments
+    big_open: int = 0  # big customer: invoices still open
+    big_samples: int = 0  # timed rounds of each command on each customer
 
 
 SCALES = {
-    "smoke": Scale("smoke", 20, 2, 50, 5, 30, 2.0, 200, 2_000, 200),
-    "medium": Scale("medium", 200, 3, 1_000, 25, 200, 5.0, 200, 50_000, 1_000),
-    "full": Scale("full", 1_000, 4, 10_000, 25, 500, 15.0, 200, 1_000_000, 2_000),
+    "smoke": Scale("smoke", 20, 2, 50, 5, 30, 2.0, 200, 2_000, 200, 300, 100, 20),
+    "medium": Scale("medium", 200, 3, 1_000, 25, 200, 5.0, 200, 50_000, 1_000, 10_000, 1_000, 50),
+    "full": Scale(
+        "full", 1_000, 4, 10_000, 25, 500, 15.0, 200, 1_000_000, 2_000, 100_000, 10_000, 100
+    ),
 }

@@ -20,6 +20,7 @@ from o2c.commands.invoices import (
     DisputeInvoice,
     ResolveDispute,
     RunDunning,
+    SendReminders,
     WriteOffInvoice,
 )
 from o2c.commands.orders import (
@@ -65,6 +66,7 @@ __all__ = [
     "ResolveDispute",
     "ReversePayment",
     "RunDunning",
+    "SendReminders",
     "ShipOrder",
     "ShipmentLineIn",
     "WriteOffInvoice",

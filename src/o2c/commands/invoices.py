@@ -44,6 +44,17 @@ class WriteOffInvoice(Command):
 
 
 class RunDunning(Command):
-    """Send the next reminder level to every overdue, undisputed open invoice."""
+    """Send the next reminder level to every overdue, undisputed open invoice.
+
+    A run is not one transaction: it sends ``SendReminders`` to each customer with overdue
+    invoices, so it never holds the whole portfolio nor conflicts with every other command.
+    """
 
     as_of: date | None = None
+
+
+class SendReminders(Command):
+    """Send the next reminder level to one customer's overdue, undisputed open invoices."""
+
+    customer_id: UUID
+    as_of: date

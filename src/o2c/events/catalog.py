@@ -45,8 +45,11 @@ def _spec(
     description: str,
     *,
     internal: bool = False,
+    version: int = 1,
 ) -> EventSpec:
-    return EventSpec(name, aggregate, f"o2c.{cloud}.v1", topic, description, internal=internal)
+    return EventSpec(
+        name, aggregate, f"o2c.{cloud}.v1", topic, description, version, internal=internal
+    )
 
 
 _ACC, _ORD, _INV = "CustomerAccount", "Order", "Invoice"
@@ -111,6 +114,7 @@ CATALOG: tuple[EventSpec, ...] = (
         "account.receivable_reduced",
         ACCOUNTS_TOPIC,
         "Receivable reduced on the sub-ledger by a credit note or write-off.",
+        version=2,
     ),
     _spec("PaymentReceived", _ACC, "payment.received", PAYMENTS_TOPIC, "Cash received."),
     _spec(
@@ -119,6 +123,7 @@ CATALOG: tuple[EventSpec, ...] = (
         "payment.allocated",
         PAYMENTS_TOPIC,
         "Cash allocated to an invoice (with any early-payment discount).",
+        version=2,
     ),
     _spec(
         "PaymentDeallocated",
@@ -126,6 +131,7 @@ CATALOG: tuple[EventSpec, ...] = (
         "payment.deallocated",
         PAYMENTS_TOPIC,
         "An allocation undone; the cash is unapplied again.",
+        version=2,
     ),
     _spec(
         "PaymentReversed",
@@ -228,6 +234,23 @@ CATALOG: tuple[EventSpec, ...] = (
         "payment.registered",
         None,
         "Payment id linked to its customer account.",
+        internal=True,
+        version=2,
+    ),
+    _spec(
+        "PaymentInvoiceLinked",
+        "PaymentLink",
+        "payment.invoice_linked",
+        None,
+        "The payment was applied to an invoice for the first time (so a reversal can find it).",
+        internal=True,
+    ),
+    _spec(
+        "PaymentMarkedReversed",
+        "PaymentLink",
+        "payment.marked_reversed",
+        None,
+        "The payment was reversed: none of its cash may be applied again.",
         internal=True,
     ),
     _spec(

@@ -2,23 +2,45 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import Application
+from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.persistence import Mapper, Transcoder
 
+from o2c.aggregates.account import CustomerAccount
 from o2c.aggregates.numbering import InvoiceNumbering
 from o2c.eventstore.mapper import AuditMapper
 from o2c.eventstore.transcodings import DateAsISO
 
+log = logging.getLogger(__name__)
+
+DEFAULT_SNAPSHOT_INTERVAL = 500
+
 
 class O2CEventStoreApp(Application[UUID]):
-    """Library application: the name fixes the PostgreSQL table names (``o2c_events``)."""
+    """Library application: the name fixes the PostgreSQL table names (``o2c_events``).
+
+    Long streams are snapshotted: the numbering stream (one event per invoice) and customer
+    accounts (a few events per command, for years), so a process that has not cached one
+    loads its latest snapshot and the events after it, never the whole history.
+    """
 
     name = "o2c"
-    # The numbering stream grows by one event per invoice; snapshots keep loading it cheap.
+    # Setting the class attribute switches the library's snapshot store on; the instance's
+    # intervals come from configuration.
     snapshotting_intervals = {InvoiceNumbering: 200}
+
+    def __init__(
+        self, *args: Any, snapshot_interval: int = DEFAULT_SNAPSHOT_INTERVAL, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        # The library declares it a ClassVar, but reads it through the instance.
+        self.snapshotting_intervals = {  # type: ignore[misc]
+            InvoiceNumbering: 200,
+            CustomerAccount: snapshot_interval,
+        }
 
     def register_transcodings(self, transcoder: Any) -> None:
         super().register_transcodings(transcoder)
@@ -26,6 +48,14 @@ class O2CEventStoreApp(Application[UUID]):
 
     def construct_mapper(self) -> Mapper[UUID]:
         return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=AuditMapper)
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        # The events are committed by now: a snapshot that fails must not turn a stored
+        # command into an error (the caller would retry it). Loading just replays more events.
+        try:
+            super()._take_snapshots(processing_event)
+        except Exception:
+            log.exception("taking a snapshot failed; the command's events are stored")
 
     @property
     def audit_mapper(self) -> AuditMapper:

@@ -25,7 +25,7 @@ from o2c.application.context import EventMetadata
 from o2c.application.errors import BackendUnavailable, ConcurrencyConflict
 from o2c.events.catalog import BY_STORED_TOPIC
 from o2c.events.envelope import EventEnvelope, to_json_native
-from o2c.eventstore.application import O2CEventStoreApp
+from o2c.eventstore.application import DEFAULT_SNAPSHOT_INTERVAL, O2CEventStoreApp
 from o2c.eventstore.mapper import CURRENT_SAVE, SaveInProgress
 from o2c.eventstore.settings import events_table, library_env
 
@@ -37,10 +37,19 @@ _NOT_DATA = ("timestamp", "originator_topic")
 class EventStore:
     """Loads and saves aggregates; reads the notification log as envelopes."""
 
-    def __init__(self, url: str, *, create_tables: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        create_tables: bool = False,
+        snapshot_interval: int = DEFAULT_SNAPSHOT_INTERVAL,
+    ) -> None:
         self.url = url
         self.table = events_table(url)
-        self.app = O2CEventStoreApp(env=library_env(url, create_tables=create_tables))
+        self.app = O2CEventStoreApp(
+            env=library_env(url, create_tables=create_tables),
+            snapshot_interval=snapshot_interval,
+        )
         self.app.audit_mapper.head_lookup = self._stored_hash
 
     @property
@@ -91,6 +100,12 @@ class EventStore:
         except (OperationalError, InterfaceError) as exc:
             raise BackendUnavailable(str(exc)) from exc
         return rows[0].originator_version if rows else None
+
+    def history(self, aggregate_id: UUID) -> Iterator[object]:
+        try:
+            yield from self.app.events.get(aggregate_id)
+        except (OperationalError, InterfaceError) as exc:
+            raise BackendUnavailable(str(exc)) from exc
 
     # ---- reading the log ------------------------------------------------------------------
 

@@ -525,16 +525,17 @@ class ReadQueries:
             ],
         }
 
-    def dunning_candidates(self, as_of: date) -> list[UUID]:
-        """Open, undisputed invoices due before ``as_of`` (each re-checked by its aggregate)."""
+    def customers_with_overdue(self, as_of: date) -> list[UUID]:
+        """Customers with an open, undisputed invoice due before ``as_of``."""
         with self.rs.engine.connect() as conn:
             i = self._t(conn, "receivables")["invoices"]
             rows = conn.execute(
-                select(i.c.invoice_id)
+                select(i.c.customer_id)
                 .where(
                     i.c.open_amount > 0, i.c.disputed.is_(False), i.c.due_day < as_of.toordinal()
                 )
-                .order_by(i.c.due_day)
+                .distinct()
+                .order_by(i.c.customer_id)
             )
             return [UUID(r[0]) for r in rows]
 

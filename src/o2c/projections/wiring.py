@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
 
+from o2c.application.ports import DunningCustomersPort
 from o2c.application.service import O2CService
 from o2c.config import Settings
 from o2c.eventstore.store import EventStore
@@ -12,6 +17,8 @@ from o2c.projections.engine import ProjectionEngine
 from o2c.projections.queries import ReadQueries
 from o2c.projections.readstore import ReadStore
 from o2c.projections.runner import EmbeddedRunner
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -60,6 +67,31 @@ def build_read_side(
         service.listeners.append(runner.notify)
         if start_runner:
             runner.start()
-    service.dunning_candidates = queries.dunning_candidates
     group = None if settings.embedded else settings.kafka_group
-    return ReadSideParts(read_store, engine, queries, runner, group)
+    parts = ReadSideParts(read_store, engine, queries, runner, group)
+    service.dunning_customers = ReadModelDunningCustomers(parts, service.dunning_customers)
+    return parts
+
+
+class ReadModelDunningCustomers:
+    """Customers with overdue invoices, from the open-items read model.
+
+    The read model is asked only once it has applied everything stored before the run;
+    if it lags further than ``timeout``, the run falls back to ``fallback`` (the event log),
+    slower but never missing a customer.
+    """
+
+    def __init__(
+        self, parts: ReadSideParts, fallback: DunningCustomersPort, timeout: float = 30.0
+    ) -> None:
+        self.parts = parts
+        self.fallback = fallback
+        self.timeout = timeout
+
+    def __call__(self, as_of: date, min_position: int) -> Iterable[UUID]:
+        if min_position > 0 and not self.parts.wait_for(min_position, self.timeout):
+            log.warning(
+                "read models behind position %d: dunning lists customers from the log", min_position
+            )
+            return self.fallback(as_of, min_position)
+        return self.parts.queries.customers_with_overdue(as_of)

@@ -1,4 +1,4 @@
-"""Command handlers: each takes a command and a unit of work and returns the response body."""
+"""Command handlers: each takes a command and a unit of work and returns a typed result."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from typing import Any
 
 from o2c import commands as c
 from o2c.application.handlers import accounts, imports, invoices, orders, payments
+from o2c.application.results import Result
 from o2c.application.unit_of_work import UnitOfWork
 
-Handler = Callable[[Any, UnitOfWork], dict[str, Any]]
+Handler = Callable[[Any, UnitOfWork], Result]
 
 HANDLERS: dict[type[c.Command], Handler] = {
     c.OpenAccount: accounts.open_account,
@@ -31,7 +32,7 @@ HANDLERS: dict[type[c.Command], Handler] = {
     c.DisputeInvoice: invoices.dispute_invoice,
     c.ResolveDispute: invoices.resolve_dispute,
     c.WriteOffInvoice: invoices.write_off_invoice,
-    c.RunDunning: invoices.run_dunning,
+    c.SendReminders: invoices.send_reminders,
     c.ImportCustomers: imports.import_customers,
     c.ImportOpeningInvoices: imports.import_opening_invoices,
 }

@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from o2c import commands as c
 from o2c.aggregates.account import CustomerAccount
 from o2c.aggregates.invoice import Invoice, format_number
 from o2c.application.handlers.accounts import open_account
 from o2c.application.handlers.orders import numbering
+from o2c.application.results import (
+    CustomersImportedResult,
+    ImportedInvoice,
+    InvoicesImportedResult,
+)
 from o2c.application.unit_of_work import UnitOfWork
 from o2c.domain.errors import InvalidInput
 from o2c.domain.money import zero
 
 
-def import_customers(cmd: c.ImportCustomers, uow: UnitOfWork) -> dict[str, Any]:
+def import_customers(cmd: c.ImportCustomers, uow: UnitOfWork) -> CustomersImportedResult:
     """Open every account of the file (all in the same save)."""
-    opened = [open_account(row, uow)["customer_id"] for row in cmd.rows]
-    return {"imported": len(opened), "customer_ids": opened}
+    opened = [open_account(row, uow).customer_id for row in cmd.rows]
+    return CustomersImportedResult(imported=len(opened), customer_ids=opened)
 
 
-def import_opening_invoices(cmd: c.ImportOpeningInvoices, uow: UnitOfWork) -> dict[str, Any]:
+def import_opening_invoices(
+    cmd: c.ImportOpeningInvoices, uow: UnitOfWork
+) -> InvoicesImportedResult:
     """Book each opening invoice on its account, numbered from the gap-free sequence."""
-    booked: list[dict[str, str]] = []
+    booked: list[ImportedInvoice] = []
     for row in cmd.rows:
         acc = uow.get(row.customer_id, CustomerAccount)
         acc.ensure_open()
@@ -56,5 +61,5 @@ def import_opening_invoices(cmd: c.ImportOpeningInvoices, uow: UnitOfWork) -> di
         acc.book_invoice(
             invoice.id, number, None, invoice.total, row.issued_on, due_on, zero(acc.currency), None
         )
-        booked.append({"invoice_id": str(invoice.id), "number": number})
-    return {"imported": len(booked), "invoices": booked}
+        booked.append(ImportedInvoice(invoice_id=invoice.id, number=number))
+    return InvoicesImportedResult(imported=len(booked), invoices=booked)

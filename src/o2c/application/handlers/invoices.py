@@ -8,75 +8,91 @@ from uuid import uuid4
 from o2c import commands as c
 from o2c.aggregates.account import CustomerAccount
 from o2c.aggregates.invoice import Invoice
+from o2c.application.results import (
+    CreditNoteResult,
+    InvoiceResult,
+    ReminderResult,
+    RemindersResult,
+    WriteOffResult,
+)
 from o2c.application.unit_of_work import UnitOfWork
 
 
-def invoice_view(inv: Invoice) -> dict[str, Any]:
-    """The response body describing an invoice after a command."""
+def _invoice_fields(inv: Invoice) -> dict[str, Any]:
     return {
-        "invoice_id": str(inv.id),
+        "invoice_id": inv.id,
         "number": inv.number,
-        "customer_id": str(inv.customer_id),
+        "customer_id": inv.customer_id,
         "status": inv.status,
-        "total": str(inv.total),
-        "open_amount": str(inv.open_amount),
+        "total": inv.total,
+        "open_amount": inv.open_amount,
         "disputed": inv.disputed,
         "dunning_level": inv.dunning_level,
     }
 
 
-def apply_credit_note(cmd: c.ApplyCreditNote, uow: UnitOfWork) -> dict[str, Any]:
+def invoice_view(inv: Invoice) -> InvoiceResult:
+    """The invoice after a command."""
+    return InvoiceResult(**_invoice_fields(inv))
+
+
+def apply_credit_note(cmd: c.ApplyCreditNote, uow: UnitOfWork) -> CreditNoteResult:
     """Credit note on the invoice and on the account's sub-ledger, atomically."""
     inv = uow.get(cmd.invoice_id, Invoice)
     acc = uow.get(inv.customer_id, CustomerAccount)
     credit_note_id = cmd.credit_note_id or uuid4()
     before = inv.open_amount
     inv.apply_credit_note(credit_note_id, cmd.amount, cmd.reason, cmd.issued_on or uow.today)
-    acc.reduce_receivable(inv.id, before - inv.open_amount, "credit_note", credit_note_id)
-    return {**invoice_view(inv), "credit_note_id": str(credit_note_id)}
+    acc.reduce_receivable(
+        inv.id, before - inv.open_amount, "credit_note", credit_note_id, inv.open_amount
+    )
+    return CreditNoteResult(**_invoice_fields(inv), credit_note_id=credit_note_id)
 
 
-def write_off_invoice(cmd: c.WriteOffInvoice, uow: UnitOfWork) -> dict[str, Any]:
+def write_off_invoice(cmd: c.WriteOffInvoice, uow: UnitOfWork) -> WriteOffResult:
     """Write off bad debt on the invoice and the account's sub-ledger, atomically."""
     inv = uow.get(cmd.invoice_id, Invoice)
     acc = uow.get(inv.customer_id, CustomerAccount)
     write_off_id = uuid4()
     amount = inv.write_off(write_off_id, cmd.amount, cmd.reason, cmd.written_off_on or uow.today)
-    acc.reduce_receivable(inv.id, amount, "write_off", write_off_id)
-    return {**invoice_view(inv), "written_off": str(amount)}
+    acc.reduce_receivable(inv.id, amount, "write_off", write_off_id, inv.open_amount)
+    return WriteOffResult(**_invoice_fields(inv), written_off=amount)
 
 
-def dispute_invoice(cmd: c.DisputeInvoice, uow: UnitOfWork) -> dict[str, Any]:
+def dispute_invoice(cmd: c.DisputeInvoice, uow: UnitOfWork) -> InvoiceResult:
     """Open a dispute."""
     inv = uow.get(cmd.invoice_id, Invoice)
     inv.dispute(cmd.reason, cmd.disputed_on or uow.today)
     return invoice_view(inv)
 
 
-def resolve_dispute(cmd: c.ResolveDispute, uow: UnitOfWork) -> dict[str, Any]:
+def resolve_dispute(cmd: c.ResolveDispute, uow: UnitOfWork) -> InvoiceResult:
     """Resolve a dispute."""
     inv = uow.get(cmd.invoice_id, Invoice)
     inv.resolve_dispute(cmd.resolution, cmd.resolved_on or uow.today)
     return invoice_view(inv)
 
 
-def run_dunning(cmd: c.RunDunning, uow: UnitOfWork) -> dict[str, Any]:
-    """Send the next reminder level to each overdue, undisputed open invoice that reached it."""
-    as_of = cmd.as_of or uow.today
-    sent: list[dict[str, Any]] = []
-    for invoice_id in uow.dunning_candidates(as_of):
-        inv = uow.find(invoice_id, Invoice)
-        if inv is None:
-            continue
-        level = inv.send_reminder(as_of, uow.dunning_policy)
+def send_reminders(cmd: c.SendReminders, uow: UnitOfWork) -> RemindersResult:
+    """Send the next reminder level to each of a customer's overdue invoices that reached it.
+
+    The candidates come from the account's own index of open invoices, so an invoice issued a
+    moment before the run is never missed; each invoice re-checks itself (disputed, already
+    reminded on or after this date), which makes a second run for the same date send nothing.
+    """
+    acc = uow.get(cmd.customer_id, CustomerAccount)
+    sent: list[ReminderResult] = []
+    for invoice_id in acc.overdue_invoices(cmd.as_of):
+        inv = uow.get(invoice_id, Invoice)
+        level = inv.send_reminder(cmd.as_of, uow.dunning_policy)
         if level is not None:
             sent.append(
-                {
-                    "invoice_id": str(inv.id),
-                    "number": inv.number,
-                    "customer_id": str(inv.customer_id),
-                    "level": level,
-                    "days_past_due": inv.days_past_due(as_of),
-                }
+                ReminderResult(
+                    invoice_id=inv.id,
+                    number=inv.number,
+                    customer_id=inv.customer_id,
+                    level=level,
+                    days_past_due=inv.days_past_due(cmd.as_of),
+                )
             )
-    return {"as_of": as_of.isoformat(), "reminders_sent": len(sent), "reminders": sent}
+    return RemindersResult(as_of=cmd.as_of, reminders_sent=len(sent), reminders=sent)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any
 from uuid import uuid4
 
 from o2c import commands as c
@@ -11,21 +9,36 @@ from o2c.aggregates.account import CustomerAccount
 from o2c.aggregates.invoice import Invoice, format_number
 from o2c.aggregates.numbering import NUMBERING_ID, InvoiceNumbering
 from o2c.aggregates.order import Order, OrderLine
+from o2c.application.results import (
+    CancellationResult,
+    CreditDecisionResult,
+    InvoiceIssuedResult,
+    OrderApprovedResult,
+    OrderPlacedResult,
+    ShipmentResult,
+)
 from o2c.application.unit_of_work import UnitOfWork
 from o2c.domain.credit import CreditDecision, decide_credit
 from o2c.domain.errors import InvalidInput
 from o2c.domain.money import round_money, zero
 
 
-def _decision_view(decision: CreditDecision) -> dict[str, Any]:
-    return {
-        "approved": decision.approved,
-        "reason": decision.reason,
-        **{k: (str(v) if isinstance(v, Decimal) else v) for k, v in decision.components().items()},
-    }
+def _decision_view(decision: CreditDecision) -> CreditDecisionResult:
+    e = decision.exposure
+    return CreditDecisionResult(
+        approved=decision.approved,
+        reason=decision.reason,
+        credit_limit=e.credit_limit,
+        ar_balance=e.ar_balance,
+        open_orders=e.open_orders,
+        unapplied_cash=e.unapplied_cash,
+        exposure=e.exposure,
+        order_total=decision.order_total,
+        on_hold=e.on_hold,
+    )
 
 
-def place_order(cmd: c.PlaceOrder, uow: UnitOfWork) -> dict[str, Any]:
+def place_order(cmd: c.PlaceOrder, uow: UnitOfWork) -> OrderPlacedResult:
     """Place an order; approve it or put it on credit hold in the same transaction."""
     acc = uow.get(cmd.customer_id, CustomerAccount)
     order_id = uow.new_id(cmd.order_id)
@@ -45,32 +58,32 @@ def place_order(cmd: c.PlaceOrder, uow: UnitOfWork) -> dict[str, Any]:
     if decision.approved:
         acc.commit_order(order.id, order.total)
     uow.add(order)
-    return {
-        "order_id": str(order.id),
-        "customer_id": str(acc.id),
-        "status": order.status,
-        "total": str(order.total),
-        "currency": order.currency,
-        "credit_decision": _decision_view(decision),
-    }
+    return OrderPlacedResult(
+        order_id=order.id,
+        customer_id=acc.id,
+        status=order.status,
+        total=order.total,
+        currency=order.currency,
+        credit_decision=_decision_view(decision),
+    )
 
 
-def approve_order(cmd: c.ApproveOrder, uow: UnitOfWork) -> dict[str, Any]:
+def approve_order(cmd: c.ApproveOrder, uow: UnitOfWork) -> OrderApprovedResult:
     """Approve a held order (credit manager override), recording the exposure it was taken on."""
     order = uow.get(cmd.order_id, Order)
     acc = uow.get(order.customer_id, CustomerAccount)
     decision = decide_credit(acc.exposure(), order.open_value())
     order.approve_override(decision, cmd.reason)
     acc.commit_order(order.id, order.open_value())
-    return {
-        "order_id": str(order.id),
-        "status": order.status,
-        "total": str(order.total),
-        "credit_decision": _decision_view(decision),
-    }
+    return OrderApprovedResult(
+        order_id=order.id,
+        status=order.status,
+        total=order.total,
+        credit_decision=_decision_view(decision),
+    )
 
 
-def ship_order(cmd: c.ShipOrder, uow: UnitOfWork) -> dict[str, Any]:
+def ship_order(cmd: c.ShipOrder, uow: UnitOfWork) -> ShipmentResult:
     """Ship part or all of an order."""
     order = uow.get(cmd.order_id, Order)
     quantities: dict[str, int] = {}
@@ -80,21 +93,18 @@ def ship_order(cmd: c.ShipOrder, uow: UnitOfWork) -> dict[str, Any]:
         quantities[ln.sku] = ln.quantity
     shipment_id = cmd.shipment_id or uuid4()
     order.ship(shipment_id, quantities, cmd.shipped_on or uow.today)
-    return {
-        "order_id": str(order.id),
-        "shipment_id": str(shipment_id),
-        "status": order.status,
-        "shipped": dict(order.shipped),
-    }
+    return ShipmentResult(
+        order_id=order.id, shipment_id=shipment_id, status=order.status, shipped=order.shipped
+    )
 
 
-def cancel_order(cmd: c.CancelOrder, uow: UnitOfWork) -> dict[str, Any]:
+def cancel_order(cmd: c.CancelOrder, uow: UnitOfWork) -> CancellationResult:
     """Cancel what is not shipped and release its open-order exposure."""
     order = uow.get(cmd.order_id, Order)
     acc = uow.get(order.customer_id, CustomerAccount)
     amount = order.cancel(cmd.reason, cmd.cancelled_on or uow.today)
     acc.release_order(order.id, amount, "cancelled")
-    return {"order_id": str(order.id), "status": order.status, "cancelled_amount": str(amount)}
+    return CancellationResult(order_id=order.id, status=order.status, cancelled_amount=amount)
 
 
 def numbering(uow: UnitOfWork) -> InvoiceNumbering:
@@ -106,7 +116,7 @@ def numbering(uow: UnitOfWork) -> InvoiceNumbering:
     return sequence
 
 
-def invoice_order(cmd: c.InvoiceOrder, uow: UnitOfWork) -> dict[str, Any]:
+def invoice_order(cmd: c.InvoiceOrder, uow: UnitOfWork) -> InvoiceIssuedResult:
     """Invoice everything shipped and not yet invoiced, atomically with the order and account."""
     order = uow.get(cmd.order_id, Order)
     acc = uow.get(order.customer_id, CustomerAccount)
@@ -146,12 +156,12 @@ def invoice_order(cmd: c.InvoiceOrder, uow: UnitOfWork) -> dict[str, Any]:
         invoice.discount_until,
     )
     acc.release_order(order.id, invoice.total, "invoiced")
-    return {
-        "invoice_id": str(invoice.id),
-        "number": number,
-        "order_id": str(order.id),
-        "customer_id": str(acc.id),
-        "total": str(invoice.total),
-        "issued_on": issued_on.isoformat(),
-        "due_on": invoice.due_on.isoformat(),
-    }
+    return InvoiceIssuedResult(
+        invoice_id=invoice.id,
+        number=number,
+        order_id=order.id,
+        customer_id=acc.id,
+        total=invoice.total,
+        issued_on=issued_on,
+        due_on=invoice.due_on,
+    )

@@ -1,124 +1,183 @@
-"""Handlers for payments: receipt, cash application, deallocation and reversal."""
+"""Handlers for payments: receipt, cash application, deallocation and reversal.
+
+The rules of cash application live in ``o2c.domain.cash_application``; these handlers only load
+the invoices it asks about and let each aggregate record its part of the result.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
-from typing import Any
 from uuid import UUID
 
 from o2c import commands as c
-from o2c.aggregates.account import AllocationRequest, CustomerAccount, PlannedAllocation
+from o2c.aggregates.account import CustomerAccount
 from o2c.aggregates.invoice import Invoice
 from o2c.aggregates.payment_link import PaymentLink
+from o2c.application.results import AllocationResult, PaymentResult, PaymentReversedResult
 from o2c.application.unit_of_work import UnitOfWork
+from o2c.domain.cash_application import (
+    AllocationRequest,
+    OpenItem,
+    PlannedAllocation,
+    plan_explicit,
+    plan_oldest_first,
+)
+from o2c.domain.errors import RuleViolation
 from o2c.domain.money import zero
 
 
-def _auto_requests(
-    uow: UnitOfWork, acc: CustomerAccount, payment_id: UUID
-) -> list[AllocationRequest]:
-    """Oldest due date first, skipping disputed invoices, until the cash is used up."""
-    budget = acc.payment(payment_id).unapplied
-    requests: list[AllocationRequest] = []
-    for rec in acc.receivables_by_due_date():
-        if budget <= 0:
-            break
-        if uow.get(rec.invoice_id, Invoice).disputed:
-            continue
-        requests.append(AllocationRequest(rec.invoice_id))
-        # An early-payment discount lowers what the invoice consumes; counting it even outside
-        # its window can only add a request that gets nothing, never leave cash unapplied.
-        discount = rec.discount_amount if rec.discount_taken == 0 else zero(acc.currency)
-        budget -= max(rec.open - discount, zero(acc.currency))
-    return requests
+def _own_invoice(uow: UnitOfWork, acc: CustomerAccount, invoice_id: UUID) -> Invoice:
+    inv = uow.get(invoice_id, Invoice)
+    acc.require_own(inv.customer_id, inv.id)
+    return inv
+
+
+def _oldest_first(uow: UnitOfWork, acc: CustomerAccount) -> Iterator[OpenItem]:
+    # Lazy: the planner stops reading once the cash is used up.
+    for invoice_id in acc.invoices_by_due_date():
+        yield uow.get(invoice_id, Invoice).open_item()
 
 
 def _allocate(
     uow: UnitOfWork,
     acc: CustomerAccount,
-    payment_id: UUID,
+    link: PaymentLink,
     allocations: list[c.AllocationIn] | None,
     on: date,
 ) -> list[PlannedAllocation]:
-    requests = (
-        _auto_requests(uow, acc, payment_id)
-        if allocations is None
-        else [AllocationRequest(a.invoice_id, a.amount) for a in allocations]
-    )
-    planned = acc.allocate(payment_id, requests, on)
-    received_on = acc.payment(payment_id).received_on
-    for p in planned:
-        uow.get(p.invoice_id, Invoice).apply_payment(
-            payment_id, p.amount, p.discount, on, received_on
+    """Plan the payment's cash application, then record it on each invoice, the account and
+    the payment's own stream."""
+    link.ensure_not_reversed()
+    acc.ensure_open()
+    cash = acc.cash_of(link.id)
+    if allocations is None:
+        planned = plan_oldest_first(cash.unapplied, cash.received_on, _oldest_first(uow, acc))
+    else:
+        requests = [AllocationRequest(a.invoice_id, a.amount) for a in allocations]
+        planned = plan_explicit(
+            cash.unapplied,
+            cash.received_on,
+            requests,
+            lambda invoice_id: _own_invoice(uow, acc, invoice_id).open_item(),
+            acc.currency,
         )
+    received_on = cash.received_on or on
+    for p in planned:
+        inv = uow.get(p.invoice_id, Invoice)
+        inv.apply_payment(link.id, p.amount, p.discount, on, received_on)
+        acc.allocate(link.id, inv.id, p.amount, p.discount, on, inv.open_amount)
+        link.link_invoice(inv.id)
     return planned
 
 
+def _allocation_results(planned: list[PlannedAllocation]) -> list[AllocationResult]:
+    return [
+        AllocationResult(invoice_id=p.invoice_id, amount=p.amount, discount=p.discount)
+        for p in planned
+    ]
+
+
 def _payment_view(
-    acc: CustomerAccount, payment_id: UUID, planned: list[PlannedAllocation]
-) -> dict[str, Any]:
-    pay = acc.payment(payment_id)
-    applied = sum((p.amount for p in planned), zero(acc.currency))
-    return {
-        "payment_id": str(payment_id),
-        "customer_id": str(acc.id),
-        "amount": str(pay.amount),
-        "applied": str(applied),
-        "unapplied": str(pay.unapplied),
-        "allocations": [
-            {"invoice_id": str(p.invoice_id), "amount": str(p.amount), "discount": str(p.discount)}
-            for p in planned
-        ],
-    }
+    acc: CustomerAccount, link: PaymentLink, planned: list[PlannedAllocation]
+) -> PaymentResult:
+    return PaymentResult(
+        payment_id=link.id,
+        customer_id=acc.id,
+        amount=link.amount,
+        applied=sum((p.amount for p in planned), zero(acc.currency)),
+        unapplied=acc.cash_of(link.id).unapplied,
+        allocations=_allocation_results(planned),
+    )
 
 
-def receive_payment(cmd: c.ReceivePayment, uow: UnitOfWork) -> dict[str, Any]:
+def receive_payment(cmd: c.ReceivePayment, uow: UnitOfWork) -> PaymentResult:
     """Record a payment and apply it (explicitly or oldest due date first)."""
     acc = uow.get(cmd.customer_id, CustomerAccount)
     payment_id = uow.new_id(cmd.payment_id)
     received_on = cmd.received_on or uow.today
     acc.receive_payment(payment_id, cmd.amount, received_on, cmd.method, cmd.reference)
-    uow.add(PaymentLink.register(payment_id, acc.id))
-    planned = _allocate(uow, acc, payment_id, cmd.allocations, received_on)
-    return _payment_view(acc, payment_id, planned)
+    link = PaymentLink.register(payment_id, acc.id, acc.money(cmd.amount), received_on)
+    uow.add(link)
+    planned = _allocate(uow, acc, link, cmd.allocations, received_on)
+    return _payment_view(acc, link, planned)
 
 
-def _account_of_payment(uow: UnitOfWork, payment_id: UUID) -> CustomerAccount:
+def _payment(uow: UnitOfWork, payment_id: UUID) -> tuple[PaymentLink, CustomerAccount]:
     link = uow.get(payment_id, PaymentLink)
-    return uow.get(link.customer_id, CustomerAccount)
+    return link, uow.get(link.customer_id, CustomerAccount)
 
 
-def allocate_payment(cmd: c.AllocatePayment, uow: UnitOfWork) -> dict[str, Any]:
+def allocate_payment(cmd: c.AllocatePayment, uow: UnitOfWork) -> PaymentResult:
     """Apply a payment's unapplied cash later."""
-    acc = _account_of_payment(uow, cmd.payment_id)
-    planned = _allocate(uow, acc, cmd.payment_id, cmd.allocations, cmd.allocated_on or uow.today)
-    return _payment_view(acc, cmd.payment_id, planned)
+    link, acc = _payment(uow, cmd.payment_id)
+    planned = _allocate(uow, acc, link, cmd.allocations, cmd.allocated_on or uow.today)
+    return _payment_view(acc, link, planned)
 
 
-def deallocate_payment(cmd: c.DeallocatePayment, uow: UnitOfWork) -> dict[str, Any]:
-    """Undo one allocation; the cash becomes unapplied again."""
-    acc = _account_of_payment(uow, cmd.payment_id)
-    on = cmd.deallocated_on or uow.today
-    undone = acc.deallocate(cmd.payment_id, cmd.invoice_id, cmd.reason, on)
-    uow.get(cmd.invoice_id, Invoice).reverse_payment(
-        cmd.payment_id, undone.amount, undone.discount, cmd.reason, on
+def _undo(
+    uow: UnitOfWork,
+    acc: CustomerAccount,
+    link: PaymentLink,
+    invoice_id: UUID,
+    reason: str,
+    on: date,
+) -> PlannedAllocation | None:
+    """Take a payment's cash (and its discount) back off one invoice; ``None`` if none is on it."""
+    inv = _own_invoice(uow, acc, invoice_id)
+    amount, discount = inv.applied_by(link.id)
+    if amount <= 0:
+        return None
+    inv.reverse_payment(link.id, amount, discount, reason, on)
+    acc.deallocate(
+        link.id,
+        inv.id,
+        (amount, discount),
+        reason,
+        on,
+        (inv.number, inv.due_on, inv.open_amount),
+        link.received_on,
     )
-    return _payment_view(acc, cmd.payment_id, [])
+    return PlannedAllocation(inv.id, amount, discount)
 
 
-def reverse_payment(cmd: c.ReversePayment, uow: UnitOfWork) -> dict[str, Any]:
+def _invoices_of(uow: UnitOfWork, link: PaymentLink) -> list[UUID]:
+    """The invoices a payment was applied to.
+
+    A payment recorded before its stream listed them is looked up once in its account's
+    history: the only place that knew.
+    """
+    if not link.is_legacy:
+        return list(link.invoice_ids)
+    found: dict[UUID, None] = {}
+    for ev in uow.history(link.customer_id):
+        if isinstance(ev, CustomerAccount.PaymentAllocated) and ev.payment_id == link.id:
+            found[ev.invoice_id] = None
+    return list(found)
+
+
+def deallocate_payment(cmd: c.DeallocatePayment, uow: UnitOfWork) -> PaymentResult:
+    """Undo one allocation; the cash becomes unapplied again."""
+    link, acc = _payment(uow, cmd.payment_id)
+    acc.ensure_open()
+    on = cmd.deallocated_on or uow.today
+    if _undo(uow, acc, link, cmd.invoice_id, cmd.reason, on) is None:
+        raise RuleViolation("the payment is not allocated to that invoice", code="not-allocated")
+    return _payment_view(acc, link, [])
+
+
+def reverse_payment(cmd: c.ReversePayment, uow: UnitOfWork) -> PaymentReversedResult:
     """Reverse a bounced payment: every allocation is undone, then the cash is removed."""
-    acc = _account_of_payment(uow, cmd.payment_id)
+    link, acc = _payment(uow, cmd.payment_id)
+    acc.ensure_open()
+    link.ensure_not_reversed()
     on = cmd.reversed_on or uow.today
-    undone = acc.reverse_payment(cmd.payment_id, cmd.reason, on)
-    for invoice_id, alloc in undone.items():
-        uow.get(invoice_id, Invoice).reverse_payment(
-            cmd.payment_id, alloc.amount, alloc.discount, f"payment reversed: {cmd.reason}", on
-        )
-    view = _payment_view(acc, cmd.payment_id, [])
-    view["reversed"] = True
-    view["reversed_allocations"] = [
-        {"invoice_id": str(i), "amount": str(a.amount), "discount": str(a.discount)}
-        for i, a in undone.items()
-    ]
-    return view
+    reason = f"payment reversed: {cmd.reason}"
+    undone = [u for i in _invoices_of(uow, link) if (u := _undo(uow, acc, link, i, reason, on))]
+    acc.reverse_payment(link.id, cmd.reason, on)
+    link.mark_reversed(on)
+    return PaymentReversedResult(
+        **dict(_payment_view(acc, link, [])),
+        reversed=True,
+        reversed_allocations=_allocation_results(undone),
+    )

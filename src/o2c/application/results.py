@@ -1,0 +1,198 @@
+"""What each command handler returns: typed results, shaped into JSON only at the edge.
+
+A result is what the caller learns from a command (ids, resulting figures). The HTTP API and the
+command line serialise it (``model_dump(mode="json")``: amounts as strings, ids and dates as
+text); the idempotency record stores that JSON and a replay validates it back into the type.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Result(BaseModel):
+    """Base of every command result: immutable, no unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON-native form the API answers with."""
+        return self.model_dump(mode="json")
+
+
+class TermsResult(Result):
+    """Payment terms of an account."""
+
+    net_days: int
+    discount_percent: Decimal | None
+    discount_days: int | None
+
+
+class AccountResult(Result):
+    """An account after a command."""
+
+    customer_id: UUID
+    name: str
+    currency: str
+    credit_limit: Decimal
+    on_hold: bool
+    closed: bool
+    payment_terms: TermsResult
+
+
+class CreditDecisionResult(Result):
+    """A credit decision and the figures it was taken on."""
+
+    approved: bool
+    reason: str
+    credit_limit: Decimal
+    ar_balance: Decimal
+    open_orders: Decimal
+    unapplied_cash: Decimal
+    exposure: Decimal
+    order_total: Decimal
+    on_hold: bool
+
+
+class OrderPlacedResult(Result):
+    """A placed order and its credit decision."""
+
+    order_id: UUID
+    customer_id: UUID
+    status: str
+    total: Decimal
+    currency: str
+    credit_decision: CreditDecisionResult
+
+
+class OrderApprovedResult(Result):
+    """A held order approved by a credit manager."""
+
+    order_id: UUID
+    status: str
+    total: Decimal
+    credit_decision: CreditDecisionResult
+
+
+class ShipmentResult(Result):
+    """An order after a shipment."""
+
+    order_id: UUID
+    shipment_id: UUID
+    status: str
+    shipped: dict[str, int]
+
+
+class CancellationResult(Result):
+    """An order after cancelling what was not shipped."""
+
+    order_id: UUID
+    status: str
+    cancelled_amount: Decimal
+
+
+class InvoiceIssuedResult(Result):
+    """An invoice issued for what was shipped."""
+
+    invoice_id: UUID
+    number: str
+    order_id: UUID
+    customer_id: UUID
+    total: Decimal
+    issued_on: date
+    due_on: date
+
+
+class AllocationResult(Result):
+    """Cash applied to one invoice, and the discount it earned."""
+
+    invoice_id: UUID
+    amount: Decimal
+    discount: Decimal
+
+
+class PaymentResult(Result):
+    """A payment after a command: what this command applied, and what is still unapplied."""
+
+    payment_id: UUID
+    customer_id: UUID
+    amount: Decimal | None  # unknown only for payments recorded by the first version
+    applied: Decimal
+    unapplied: Decimal
+    allocations: list[AllocationResult]
+
+
+class PaymentReversedResult(PaymentResult):
+    """A reversed payment and the allocations its reversal undid."""
+
+    reversed: bool
+    reversed_allocations: list[AllocationResult]
+
+
+class InvoiceResult(Result):
+    """An invoice after a command."""
+
+    invoice_id: UUID
+    number: str
+    customer_id: UUID
+    status: str
+    total: Decimal
+    open_amount: Decimal
+    disputed: bool
+    dunning_level: int
+
+
+class CreditNoteResult(InvoiceResult):
+    """An invoice after a credit note."""
+
+    credit_note_id: UUID
+
+
+class WriteOffResult(InvoiceResult):
+    """An invoice after a write-off."""
+
+    written_off: Decimal
+
+
+class ReminderResult(Result):
+    """One reminder sent."""
+
+    invoice_id: UUID
+    number: str
+    customer_id: UUID
+    level: int
+    days_past_due: int
+
+
+class RemindersResult(Result):
+    """Reminders sent by a dunning run (or for one customer)."""
+
+    as_of: date
+    reminders_sent: int
+    reminders: list[ReminderResult]
+
+
+class CustomersImportedResult(Result):
+    """Accounts opened by an import."""
+
+    imported: int
+    customer_ids: list[UUID]
+
+
+class ImportedInvoice(Result):
+    """One opening invoice booked."""
+
+    invoice_id: UUID
+    number: str
+
+
+class InvoicesImportedResult(Result):
+    """Opening invoices booked by an import."""
+
+    imported: int
+    invoices: list[ImportedInvoice]
