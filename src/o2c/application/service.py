@@ -143,6 +143,9 @@ class O2CService:
                     ctx.idempotency_key, type(cmd).__name__, digest, result.to_json()
                 )
             )
+        if not uow.has_changes():
+            # Nothing to record (a customer with no reminder due): no transaction, no table lock.
+            return CommandResult(self.store.last_position(), result)
         try:
             position = self.store.save(uow.aggregates(), self._metadata(ctx, uow))
         except ConcurrencyConflict:

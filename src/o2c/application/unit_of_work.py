@@ -121,6 +121,10 @@ class UnitOfWork:
             for agg_id, version in self.loaded_versions.items()
         )
 
+    def has_changes(self) -> bool:
+        """True if any aggregate of this unit of work has events to save."""
+        return any(agg.pending_events for agg in self.seen.values())
+
     def primary_customer(self) -> UUID | None:
         """The customer the command is about (the first one it touched)."""
         return next((c for c in self.customer_of.values() if c is not None), None)

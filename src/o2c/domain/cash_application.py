@@ -92,15 +92,17 @@ def plan_oldest_first(
     """
     planned: list[PlannedAllocation] = []
     left = cash
+    if left <= 0:
+        return planned
     for item in items:
-        if left <= 0:
-            break
         if item.disputed or item.open_amount <= 0:
             continue
         step = share(item, left, received_on)
         if step.amount > 0:
             planned.append(step)
             left -= step.amount
+        if left <= 0:
+            break  # before reading (loading) the next invoice
     return planned
 
 
