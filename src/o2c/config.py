@@ -1,4 +1,4 @@
-"""Configuration from the environment, with defaults that run on a laptop (SPEC §9)."""
+"""Configuration from the environment (``O2C_*``), with defaults that run on a laptop."""
 
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ def command_routes(client: TestClient) -> list[tuple[str, str]]:
 
 def test_auditor_gets_403_on_every_command_endpoint(client: TestClient) -> None:
     routes = command_routes(client)
-    assert len(routes) >= 10  # the command surface of SPEC §7 is actually enumerated
+    assert len(routes) >= 10  # the whole command surface is actually enumerated
     before = client.post("/v1/audit/verify", headers=auth("auditor")).json()["checked"]
     for method, path in routes:
         response = client.request(method, path, json={}, headers=auth("auditor"))

@@ -53,7 +53,7 @@ def test_replayed_aging_equals_read_model_aging(
         for cid in customers:
             events = [e for e in rw.store.read(0, 100_000) if e.customer_id == str(cid)]
             for basis in ("due", "invoice"):
-                read = q.aging(as_of=as_of, customer_id=cid, basis=basis, buckets="15,45,90")
+                read = q.customer_aging(cid, as_of=as_of, basis=basis, buckets="15,45,90")
                 replayed = replay_aging(
                     str(cid), events, as_of=as_of, basis=basis, bounds=(15, 45, 90), currency="EUR"
                 )
@@ -105,6 +105,12 @@ def test_audit_endpoints_for_auditors_only(client: TestClient) -> None:
     positions = [e["o2cposition"] for e in events["events"]]
     assert positions == sorted(positions)
     assert events["events"][0]["specversion"] == "1.0"
+    stream_url = f"/v1/audit/aggregates/{order['order_id']}/events"
+    first = client.get(f"{stream_url}?limit=1", headers=h).json()
+    rest = client.get(f"{stream_url}?after={first['next']}", headers=h).json()
+    versions = [e["o2cversion"] for e in first["events"] + rest["events"]]
+    assert versions == list(range(1, len(versions) + 1)) and rest["next"] is None
+    assert len(versions) >= 2
     aging = client.get(f"/v1/audit/customers/{cid}/aging?as_of=2026-03-15", headers=h).json()
     assert {b["label"]: b["amount"] for b in aging["buckets"]}["31-60"] == "100.00"
     assert client.post("/v1/audit/verify", headers=h).json()["ok"] is True

@@ -248,14 +248,14 @@ def check(rw: ReadWorld, book: Book) -> None:
         statement = q.statement(cid, start=date(2000, 1, 1), end=date(2100, 1, 1))
         assert statement is not None
         assert statement["closing_balance"] == money(ar - account.unapplied_cash)
-        assert q.aging(as_of=date(2100, 1, 1), customer_id=cid)["total"] == money(ar)
+        assert q.customer_aging(cid, as_of=date(2100, 1, 1))["total"] == money(ar)
     envelopes = rw.store.read(0, 100_000)
     start = date(2026, 1, 1)
     for offset in (0, 20, 60, 200):
         day = start + timedelta(days=offset)
         expected = open_as_of_from_events(envelopes, day)
         for cid in book.customers:
-            aging = q.aging(as_of=day, customer_id=cid)
+            aging = q.customer_aging(cid, as_of=day)
             assert aging["total"] == money(expected.get(str(cid), Decimal(0)))
             assert sum(Decimal(b["amount"]) for b in aging["buckets"]) == Decimal(aging["total"])
     incremental = snapshot(rw)

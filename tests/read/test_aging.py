@@ -28,7 +28,7 @@ def test_every_bucket_edge(rw: ReadWorld) -> None:
     for i, age in enumerate(EDGES):
         rw.sell(cid, str(2**i), AS_OF - timedelta(days=age))
     q = rw.project()
-    result = q.aging(as_of=AS_OF, customer_id=cid)
+    result = q.customer_aging(cid, as_of=AS_OF)
     assert amounts(result) == {
         "current": "1.00",
         "1-30": "6.00",
@@ -38,7 +38,7 @@ def test_every_bucket_edge(rw: ReadWorld) -> None:
         "120+": "512.00",
     }
     assert result["total"] == "1023.00"
-    portfolio = q.aging(as_of=AS_OF)
+    portfolio = q.portfolio_aging(as_of=AS_OF)
     assert amounts(portfolio) == amounts(result) and portfolio["total"] == "1023.00"
     assert portfolio["customers"][0]["customer_id"] == str(cid)
 
@@ -48,9 +48,9 @@ def test_custom_buckets_and_invoice_basis(rw: ReadWorld) -> None:
     rw.sell(cid, "10.00", AS_OF - timedelta(days=45))  # due 15 days ago
     rw.sell(cid, "20.00", AS_OF - timedelta(days=5))  # not due
     q = rw.project()
-    by_due = q.aging(as_of=AS_OF, customer_id=cid, buckets="10,20")
+    by_due = q.customer_aging(cid, as_of=AS_OF, buckets="10,20")
     assert amounts(by_due) == {"current": "20.00", "1-10": "0.00", "11-20": "10.00", "20+": "0.00"}
-    by_invoice = q.aging(as_of=AS_OF, customer_id=cid, buckets="10,20", basis="invoice")
+    by_invoice = q.customer_aging(cid, as_of=AS_OF, buckets="10,20", basis="invoice")
     assert amounts(by_invoice) == {
         "current": "0.00",
         "1-10": "20.00",
@@ -67,13 +67,13 @@ def test_as_of_before_the_invoice_and_between_payments(rw: ReadWorld) -> None:
     q = rw.project()
 
     def total(day: date) -> str:
-        return str(q.aging(as_of=day, customer_id=cid)["total"])
+        return str(q.customer_aging(cid, as_of=day)["total"])
 
     assert total(date(2025, 12, 31)) == "0.00"
     assert total(date(2026, 1, 5)) == "100.00"
     assert total(date(2026, 1, 15)) == "70.00"
     assert total(date(2026, 1, 25)) == "20.00"
-    assert amounts(q.aging(as_of=date(2026, 2, 10), customer_id=cid))["1-30"] == "20.00"
+    assert amounts(q.customer_aging(cid, as_of=date(2026, 2, 10)))["1-30"] == "20.00"
 
 
 def test_portfolio_pages_add_up_to_the_totals(rw: ReadWorld) -> None:
@@ -83,7 +83,7 @@ def test_portfolio_pages_add_up_to_the_totals(rw: ReadWorld) -> None:
     q = rw.project()
     seen, after, pages = [], None, 0
     while True:
-        page = q.aging(as_of=AS_OF, after=after, limit=2)
+        page = q.portfolio_aging(as_of=AS_OF, after=after, limit=2)
         seen += page["customers"]
         pages += 1
         after = page["next"]

@@ -31,7 +31,7 @@ def every_page(rw: ReadWorld, **kw: object) -> list[dict[str, object]]:
     seen: list[dict[str, object]] = []
     after = None
     while True:
-        page = rw.q.aging(as_of=AS_OF, after=after, limit=2, **kw)  # type: ignore[arg-type]
+        page = rw.q.portfolio_aging(as_of=AS_OF, after=after, limit=2, **kw)  # type: ignore[arg-type]
         seen += page["customers"]
         after = page["next"]
         if after is None:
@@ -55,17 +55,48 @@ def test_pages_by_name_keep_duplicates_apart_and_skip_empty_accounts(rw: ReadWor
     assert [row["customer_id"] for row in by_name[1:3]] == bravos
     by_id = every_page(rw)
     assert [row["customer_id"] for row in by_id] == sorted(r["customer_id"] for r in by_name)  # type: ignore[type-var]
-    total = rw.q.aging(as_of=AS_OF)["total"]
+    total = rw.q.portfolio_aging(as_of=AS_OF)["total"]
     assert total == "15.00" == str(sum(Decimal(str(row["total"])) for row in by_id))
 
 
-def test_mixed_currencies_have_no_portfolio_currency(rw: ReadWorld) -> None:
-    eur, usd = open_account(rw, "E"), open_account(rw, "U", "USD")
-    rw.sell(eur, "1.00", date(2026, 1, 1))
+def test_currencies_are_never_added_together(rw: ReadWorld) -> None:
+    """JPY and USD in one book: the portfolio answers per currency, and its top-level figures
+    are null unless one currency is asked for."""
+    usd, jpy = open_account(rw, "U", "USD"), open_account(rw, "J", "JPY")
     rw.sell(usd, "2.00", date(2026, 1, 1))
-    page = rw.project().aging(as_of=AS_OF)
-    assert page["currency"] is None
-    assert {row["currency"] for row in page["customers"]} == {"EUR", "USD"}
+    rw.sell(jpy, "500", date(2026, 2, 20))
+    q = rw.project()
+    page = q.portfolio_aging(as_of=AS_OF)
+    assert (page["currency"], page["totals"], page["total"]) == (None, None, None)
+    assert {row["currency"] for row in page["customers"]} == {"JPY", "USD"}
+    by_currency = {b["currency"]: b for b in page["by_currency"]}
+    assert (by_currency["JPY"]["total"], by_currency["USD"]["total"]) == ("500", "2.00")
+    assert [b["amount"] for b in by_currency["JPY"]["totals"]][:2] == ["500", "0"]
+    jpy_only = q.portfolio_aging(as_of=AS_OF, currency="JPY")
+    assert (jpy_only["currency"], jpy_only["total"]) == ("JPY", "500")
+    assert [row["customer_id"] for row in jpy_only["customers"]] == [str(jpy)]
+    exposure = q.credit_exposures()
+    assert exposure["currency"] is None
+    assert {t["currency"]: t["ar_balance"] for t in exposure["by_currency"]} == {
+        "JPY": "500",
+        "USD": "2.00",
+    }
+    assert [e["currency"] for e in q.credit_exposures(currency="USD")["items"]] == ["USD"]
+    kpis = q.kpis(start=date(2026, 1, 1), end=AS_OF)
+    assert kpis["currency"] is None and kpis["closing_ar"] is None
+    per = {k["currency"]: k for k in kpis["by_currency"]}
+    assert (per["JPY"]["credit_sales"], per["USD"]["closing_ar"]) == ("500", "2.00")
+    assert q.kpis(start=date(2026, 1, 1), end=AS_OF, currency="USD")["closing_ar"] == "2.00"
+
+
+def test_a_single_currency_book_keeps_its_top_level_figures(rw: ReadWorld) -> None:
+    eur = open_account(rw, "E")
+    rw.sell(eur, "7.00", date(2026, 1, 1))
+    q = rw.project()
+    page = q.portfolio_aging(as_of=AS_OF)
+    assert (page["currency"], page["total"]) == ("EUR", "7.00")
+    assert page["by_currency"] == [{"currency": "EUR", "totals": page["totals"], "total": "7.00"}]
+    assert q.kpis(start=date(2026, 1, 1), end=AS_OF)["closing_ar"] == "7.00"
 
 
 @pytest.mark.parametrize(
@@ -74,6 +105,7 @@ def test_mixed_currencies_have_no_portfolio_currency(rw: ReadWorld) -> None:
         {"buckets": "30,20"},
         {"buckets": "0,30"},
         {"buckets": "x"},
+        {"buckets": "30,2147483648"},
         {"basis": "posting"},
         {"sort": "size"},
         {"sort": "name", "after": "not-a-cursor"},
@@ -81,4 +113,4 @@ def test_mixed_currencies_have_no_portfolio_currency(rw: ReadWorld) -> None:
 )
 def test_bad_parameters_are_invalid_input(rw_sqlite: ReadWorld, kw: dict[str, object]) -> None:
     with pytest.raises(InvalidInput):
-        rw_sqlite.q.aging(as_of=AS_OF, **kw)  # type: ignore[arg-type]
+        rw_sqlite.q.portfolio_aging(as_of=AS_OF, **kw)  # type: ignore[arg-type]

@@ -26,20 +26,20 @@ def test_rebuild_under_live_writes(rw: ReadWorld) -> None:
             # Each batch of the rebuild: a query (served by the live generation) must show
             # everything sold so far; then one more sale lands while the rebuild continues.
             assert rw.runner.wait_for(rw.store.last_position(), timeout=10)
-            answers.append(rw.q.aging(as_of=date(2100, 1, 1), customer_id=cid)["total"])
+            answers.append(rw.q.customer_aging(cid, as_of=date(2100, 1, 1))["total"])
             if len(sold) == 4:
                 return  # writes stop, so the rebuild reaches the end of the log
             amount = Decimal(len(sold) + 1)
             rw.sell(cid, f"{amount}.00", rw.clock.today)
             sold.append(amount)
 
-        base = Decimal(rw.q.aging(as_of=date(2100, 1, 1), customer_id=cid)["total"])
+        base = Decimal(rw.q.customer_aging(cid, as_of=date(2100, 1, 1))["total"])
         rebuild(rw.store, rw.read_store, batch=9, progress=during)
         assert len(sold) == 4 and len(answers) > 4
         expected = [f"{base + sum(sold[: min(i, 4)]):.2f}" for i in range(len(answers))]
         assert answers == expected
         assert rw.runner.wait_for(rw.store.last_position(), timeout=10)
-        assert rw.q.aging(as_of=date(2100, 1, 1), customer_id=cid)["total"] == (
+        assert rw.q.customer_aging(cid, as_of=date(2100, 1, 1))["total"] == (
             f"{base + sum(sold):.2f}"
         )
     finally:

@@ -123,7 +123,7 @@ def check_equivalence(rw: ReadWorld, seed: int) -> None:
     rw.project()
     incremental = snapshot(rw)
     assert read_figures(rw, customers) == recomputed(rw, customers)
-    aging_total = Decimal(rw.q.aging(as_of=date(2030, 1, 1))["total"])
+    aging_total = Decimal(rw.q.portfolio_aging(as_of=date(2030, 1, 1))["total"])
     assert aging_total == sum(Decimal(v[0]) for v in recomputed(rw, customers).values())
     rebuild(rw.store, rw.read_store, batch=13)
     assert snapshot(rw) == incremental

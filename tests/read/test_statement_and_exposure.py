@@ -77,8 +77,8 @@ def test_discount_deallocation_and_bounced_payment(rw: ReadWorld) -> None:
         "0.00",
     )
     # As of the day the discount was taken the item was settled; two days later open again.
-    assert q.aging(as_of=date(2026, 1, 10), customer_id=cid)["total"] == "0.00"
-    assert q.aging(as_of=date(2026, 1, 12), customer_id=cid)["total"] == "100.00"
+    assert q.customer_aging(cid, as_of=date(2026, 1, 10))["total"] == "0.00"
+    assert q.customer_aging(cid, as_of=date(2026, 1, 12))["total"] == "100.00"
 
 
 def test_exposure_pages_and_over_limit_filter(rw: ReadWorld) -> None:

@@ -1,4 +1,4 @@
-"""The SPEC §4 invariants, checked against the stored events rather than the aggregates' own sums.
+"""The receivables invariants, checked against the stored events, not the aggregates' own sums.
 
 Each invoice's open amount is recomputed from its event history (applied, reversed, credit notes,
 discounts, write-offs), so a bookkeeping slip inside an aggregate cannot hide behind itself.

@@ -9,8 +9,8 @@ import jsonschema_rs
 import pytest
 
 from o2c.cli.schemas import render_all
+from o2c.contracts.schemas import data_model, json_schema, public_specs
 from o2c.events.catalog import BY_NAME
-from o2c.events.schemas import data_model, json_schema, public_specs
 from tests.support.scenario import every_event_type
 from tests.support.world import World, opened_store
 

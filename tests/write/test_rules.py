@@ -1,4 +1,4 @@
-"""Every rule of SPEC §4 and every rejection: a typed error with a stable code, nothing recorded."""
+"""Every domain rule and every rejection: a typed error with a stable code, nothing recorded."""
 
 from __future__ import annotations
 

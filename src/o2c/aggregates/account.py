@@ -26,7 +26,8 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, Snapshot, event
+from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Snapshot as LibrarySnapshot
 
 from o2c.aggregates.copying import CopiesOneLevelDeep
 from o2c.domain.credit import Exposure
@@ -124,7 +125,7 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
             """v1 accounts never dropped an item, so nothing needs to be taken back."""
             state.update(open_amount=None, number=None, due_on=None, received_on=None)
 
-    class Snapshot(Snapshot):
+    class Snapshot(LibrarySnapshot):
         """The account's state in a JSON-friendly form (its maps are keyed by UUID)."""
 
         TOPIC = "o2c.CustomerAccount.Snapshot"

@@ -1,4 +1,4 @@
-"""Bearer-token authentication and the four roles of SPEC §7.
+"""Bearer-token authentication and the four roles (clerk, credit, auditor, admin).
 
 ``clerk`` runs day-to-day commands, ``credit`` credit decisions, ``auditor`` reads everything and
 runs no command, ``admin`` does all. No token → 401; a token without the role → 403.

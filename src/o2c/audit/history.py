@@ -38,9 +38,15 @@ def customer_events(
     return found, cursor
 
 
-def aggregate_events(store: EventStore, aggregate_id: UUID) -> list[EventEnvelope]:
-    """One stream, version 1 onwards, with positions."""
-    return store.read_stream(aggregate_id)
+def aggregate_events(
+    store: EventStore, aggregate_id: UUID, *, after: int = 0, limit: int = 100
+) -> tuple[list[EventEnvelope], int | None]:
+    """One stream's events after version ``after``, with positions, and the ``next`` cursor
+    (the last version returned, or ``None`` at the end)."""
+    events = store.read_stream(aggregate_id, after_version=after, limit=limit + 1)
+    if len(events) > limit:
+        return events[:limit], events[limit - 1].version
+    return events, None
 
 
 def page(events: list[EventEnvelope], next_cursor: int | None) -> dict[str, Any]:

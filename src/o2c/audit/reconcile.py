@@ -64,7 +64,8 @@ def _compare_customer(
 ) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     cid = UUID(customer)
-    read = queries.credit_exposure(cid)
+    exposure = queries.credit_exposure(cid)
+    read: dict[str, Any] | None = None if exposure is None else dict(exposure)
     acc = store.get(cid)
     if read is None or not isinstance(acc, CustomerAccount):
         return [
@@ -93,7 +94,7 @@ def _compare_customer(
                     "events": str(truth[name]),
                 }
             )
-    aging = queries.aging(as_of=as_of, customer_id=cid)
+    aging = queries.customer_aging(cid, as_of=as_of)
     replayed = replay_aging(customer, events, as_of=as_of, currency=acc.currency)
     for mine, theirs in zip(aging["buckets"], replayed["buckets"], strict=True):
         if mine["amount"] != theirs["amount"]:
@@ -115,12 +116,16 @@ def _compare_documents(
     """Each order and invoice row of the customer against its aggregate."""
     out: list[dict[str, Any]] = []
     fields: tuple[str, ...]
+    read: dict[str, Any] | None
     seen: dict[str, str] = {e.aggregate_id: e.aggregate_type for e in events}
     for agg_id, kind in sorted(seen.items()):
         if kind == "Order":
-            model, fields, read = "orders", _ORDER_FIELDS, queries.order(UUID(agg_id))
+            order = queries.order(UUID(agg_id))
+            model, fields, read = "orders", _ORDER_FIELDS, None if order is None else dict(order)
         elif kind == "Invoice":
-            model, fields, read = "invoices", _INVOICE_FIELDS, queries.invoice(UUID(agg_id))
+            invoice = queries.invoice(UUID(agg_id))
+            model, fields = "invoices", _INVOICE_FIELDS
+            read = None if invoice is None else dict(invoice)
         else:
             continue
         truth = store.get(UUID(agg_id))

@@ -1,1 +1,1 @@
-"""``o2c bench``: SPEC §10 figures, each a ratio against a raw limit measured in the same run."""
+"""``o2c bench``: the speed targets, each a ratio against a raw limit measured in the same run."""

@@ -13,7 +13,7 @@ from typing import Any
 
 @dataclass
 class Figure:
-    """One measured figure: ours vs the raw limit, and the SPEC target for the ratio."""
+    """One measured figure: ours vs the raw limit, and the target for the ratio."""
 
     scenario: str
     size: str

@@ -1,4 +1,4 @@
-"""``o2c bench [--scale smoke|medium|full] [--json] [--only …]``: SPEC §10 figures as ratios."""
+"""``o2c bench [--scale smoke|medium|full] [--json] [--only …]``: speed figures as ratios."""
 
 from __future__ import annotations
 

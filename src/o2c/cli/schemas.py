@@ -19,7 +19,8 @@ def register(sub: Any) -> None:
 
 def render_all() -> dict[str, str]:
     """File name → file content, for every published contract file."""
-    from o2c.events.schemas import asyncapi, json_schema, public_specs
+    from o2c.contracts.asyncapi import asyncapi
+    from o2c.contracts.schemas import json_schema, public_specs
 
     files = {
         f"{s.cloud_type}.json": json.dumps(json_schema(s), indent=2, sort_keys=True) + "\n"

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from o2c.events.catalog import BY_CLOUD_TYPE, BY_NAME, JOURNAL_TOPIC
+from o2c.events.catalog import BY_CLOUD_TYPE, BY_NAME
 
 GENESIS_HASH = "0" * 64
 CLOUDEVENTS_SOURCE = "urn:o2c"
@@ -107,11 +107,6 @@ class EventEnvelope:
         """The public topic downstream services read this event from (``None`` if internal)."""
         spec = BY_NAME.get(self.event_type)
         return None if spec is None else spec.public_topic
-
-    @property
-    def journal_topic(self) -> str:
-        """The journal every event goes to."""
-        return JOURNAL_TOPIC
 
 
 def to_json_native(value: Any) -> Any:

@@ -156,31 +156,37 @@ class EventStore:
         except (OperationalError, InterfaceError) as exc:
             raise BackendUnavailable(str(exc)) from exc
 
-    def positions_of(self, aggregate_id: UUID) -> dict[int, int]:
-        """Version → global position of one stream (for audit views of a single stream)."""
+    def positions_of(
+        self, aggregate_id: UUID, after_version: int = 0, upto_version: int = 2**62
+    ) -> dict[int, int]:
+        """Version → global position of one stream's versions in (after, upto]."""
+        mark = "?" if self.is_sqlite else "%s"
         sql = (
-            f"SELECT originator_version, rowid FROM {self.table} WHERE originator_id = ?"
-            if self.is_sqlite
-            else f"SELECT originator_version, notification_id FROM {self.table} "
-            "WHERE originator_id = %s"
+            f"SELECT originator_version, {'rowid' if self.is_sqlite else 'notification_id'} "
+            f"FROM {self.table} WHERE originator_id = {mark} "
+            f"AND originator_version > {mark} AND originator_version <= {mark}"
         )
         key: object = aggregate_id.hex if self.is_sqlite else aggregate_id
+        params = (key, after_version, upto_version)
         datastore: Any = self.app.recorder.datastore  # type: ignore[attr-defined]
         if self.is_sqlite:
             with datastore.transaction(commit=False) as cur:
-                cur.execute(sql, (key,))
+                cur.execute(sql, params)
                 return {int(r[0]): int(r[1]) for r in cur.fetchall()}
         with datastore.get_connection() as conn, conn.cursor() as cur:
-            cur.execute(sql, (key,))
+            cur.execute(sql, params)
             return {int(r["originator_version"]): int(r["notification_id"]) for r in cur.fetchall()}
 
-    def read_stream(self, aggregate_id: UUID) -> list[EventEnvelope]:
-        """One aggregate's events as envelopes, with their global positions."""
-        positions = self.positions_of(aggregate_id)
-        return [
-            self.envelope(s, positions.get(s.originator_version, 0))
-            for s in self.app.recorder.select_events(aggregate_id)
-        ]
+    def read_stream(
+        self, aggregate_id: UUID, after_version: int = 0, limit: int | None = None
+    ) -> list[EventEnvelope]:
+        """One aggregate's events after ``after_version`` (at most ``limit``) as envelopes,
+        with their global positions."""
+        stored = self.app.recorder.select_events(aggregate_id, gt=after_version, limit=limit)
+        if not stored:
+            return []
+        positions = self.positions_of(aggregate_id, after_version, stored[-1].originator_version)
+        return [self.envelope(s, positions.get(s.originator_version, 0)) for s in stored]
 
     def read_all(self, after: int = 0, batch: int = 1000) -> Iterator[EventEnvelope]:
         """Every envelope after ``after``, streamed in batches (constant memory)."""

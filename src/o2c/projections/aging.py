@@ -1,4 +1,4 @@
-"""Aging buckets as SQL: the rule of SPEC §6, evaluated set-based in the database.
+"""Aging buckets as SQL: the bucket rule, evaluated set-based in the database.
 
 Age in days = as_of − due date (basis ``due``) or − issue date (basis ``invoice``). An item is
 ``current`` while its age is ≤ 0; a bucket with upper bound r holds ages prev+1 … r; past the
@@ -15,6 +15,8 @@ from sqlalchemy import ColumnElement, case, func, literal
 from o2c.domain.errors import InvalidInput
 
 DEFAULT_BOUNDS: tuple[int, ...] = (30, 60, 90, 120)
+# A hundred years: any age a receivable can have, and far inside what a database integer holds.
+MAX_BOUND = 36_500
 
 
 def parse_bounds(text: str | Sequence[int] | None) -> tuple[int, ...]:
@@ -25,9 +27,16 @@ def parse_bounds(text: str | Sequence[int] | None) -> tuple[int, ...]:
         bounds = tuple(int(p) for p in text.split(",")) if isinstance(text, str) else tuple(text)
     except ValueError as exc:
         raise InvalidInput(f"bad buckets {text!r}", code="invalid-buckets") from exc
-    if not bounds or bounds[0] < 1 or list(bounds) != sorted(set(bounds)) or len(bounds) > 12:
+    if (
+        not bounds
+        or bounds[0] < 1
+        or bounds[-1] > MAX_BOUND
+        or list(bounds) != sorted(set(bounds))
+        or len(bounds) > 12
+    ):
         raise InvalidInput(
-            "buckets must be 1-12 strictly increasing positive day counts", code="invalid-buckets"
+            f"buckets must be 1-12 strictly increasing day counts from 1 to {MAX_BOUND}",
+            code="invalid-buckets",
         )
     return bounds
 

@@ -52,16 +52,24 @@ def _movement(
             "recorded_at": env.recorded_at,
         },
     )
-    _post_to_daybook(rows, business_day, due_day, issued_day, amount, kind == "invoice")
+    days = (business_day, due_day, issued_day)
+    _post_to_daybook(rows, row["currency"], days, amount, kind == "invoice")
 
 
 def _post_to_daybook(
-    rows: RowCache, business_day: int, due_day: int, issued_day: int, amount: int, invoiced: bool
+    rows: RowCache, currency: str, days: tuple[int, int, int], amount: int, invoiced: bool
 ) -> None:
+    # Per currency: figures of different currencies are never added together.
+    business_day, due_day, issued_day = days
     rows.increment(
         B,
-        f"{business_day}:{due_day}:{issued_day}",
-        {"business_day": business_day, "due_day": due_day, "issued_day": issued_day},
+        f"{currency}:{business_day}:{due_day}:{issued_day}",
+        {
+            "currency": currency,
+            "business_day": business_day,
+            "due_day": due_day,
+            "issued_day": issued_day,
+        },
         {"amount": amount, "invoiced": amount if invoiced else 0},
     )
 

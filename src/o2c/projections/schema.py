@@ -188,12 +188,14 @@ def receivables_tables(md: MetaData, prefix: str) -> dict[str, Table]:
         movements.c.amount,
     )
     Index(f"{prefix}movements_invoice", movements.c.invoice_id, movements.c.business_day)
-    # The portfolio day-book: net movement per (business day, due day, issue day). Portfolio
-    # aging totals and KPIs as of any date sum a few thousand of these rows, not 250k invoices.
+    # The portfolio day-book: net movement per (currency, business day, due day, issue day).
+    # Portfolio aging totals and KPIs as of any date sum a few thousand of these rows, not 250k
+    # invoices.
     daybook = Table(
         f"{prefix}daybook",
         md,
-        Column("key", String(40), primary_key=True),
+        Column("key", String(48), primary_key=True),
+        Column("currency", String(3), nullable=False),
         Column("business_day", Day, nullable=False),
         Column("due_day", Day, nullable=False),
         Column("issued_day", Day, nullable=False),

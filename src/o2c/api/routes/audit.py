@@ -35,12 +35,19 @@ def customer_history(
 
 
 @router.get("/aggregates/{aggregate_id}/events", summary="One stream")
-def stream(aggregate_id: UUID, request: Request, _: Principal = Depends(auditor)) -> dict[str, Any]:
-    """Every event of one aggregate, version 1 onwards."""
-    events = aggregate_events(container(request).store, aggregate_id)
-    if not events:
+def stream(
+    aggregate_id: UUID,
+    request: Request,
+    after: int = Query(0, ge=0, le=2**62, description="cursor: `next` of the last page"),
+    limit: int = Query(100, ge=1, le=1000),
+    _: Principal = Depends(auditor),
+) -> dict[str, Any]:
+    """The events of one aggregate after version `after`, oldest first, paged."""
+    store = container(request).store
+    events, nxt = aggregate_events(store, aggregate_id, after=after, limit=limit)
+    if not events and store.version_of(aggregate_id) is None:
         raise Problem(404, "aggregate-not-found", f"no events for {aggregate_id}")
-    return page(events, None)
+    return page(events, nxt)
 
 
 @router.get("/aggregates/{aggregate_id}/state", summary="State at a version or a time")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -11,15 +11,20 @@ from fastapi import APIRouter, Depends, Query, Request
 from o2c import commands as c
 from o2c.api import bodies as b
 from o2c.api.auth import Principal, credit, reader
-from o2c.api.deps import read_side, run
+from o2c.api.deps import run
 from o2c.api.problems import Problem
+from o2c.api.reads import After, Limit, MinPosition, queries
+from o2c.projections.queries.accounts import CustomerPage, CustomerView, ExposureView
+from o2c.projections.queries.aging import CustomerAging
+from o2c.projections.queries.invoices import OpenItems
+from o2c.projections.queries.statements import Statement
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
 
-MinPosition = Query(None, ge=0, description="wait (≤ 5 s) until read models reach this position")
+T = TypeVar("T")
 
 
-def _found(value: dict[str, Any] | None, what: str, key: UUID) -> dict[str, Any]:
+def _found(value: T | None, what: str, key: UUID) -> T:
     if value is None:
         raise Problem(404, f"{what}-not-found", f"{what} {key} not found")
     return value
@@ -77,15 +82,28 @@ def close(
     return run(request, who, c.CloseAccount(customer_id=customer_id, reason=body.reason))
 
 
+@router.get("", summary="Find customers")
+def find_customers(
+    request: Request,
+    q: str | None = Query(None, max_length=200, description="part of the name, any case"),
+    after: str | None = After,
+    limit: int = Limit,
+    min_position: int | None = MinPosition,
+    _: Principal = Depends(reader),
+) -> CustomerPage:
+    """Customers whose name contains `q`, by name, paged."""
+    return queries(request, min_position).customers(q=q, after=after, limit=limit)
+
+
 @router.get("/{customer_id}", summary="Account state")
 def get_customer(
     customer_id: UUID,
     request: Request,
     min_position: int | None = MinPosition,
     _: Principal = Depends(reader),
-) -> dict[str, Any]:
+) -> CustomerView:
     """The account with its balances and exposure."""
-    return _found(read_side(request, min_position).customer(customer_id), "customer", customer_id)
+    return _found(queries(request, min_position).customer(customer_id), "customer", customer_id)
 
 
 @router.get("/{customer_id}/open-items", summary="Open items")
@@ -96,16 +114,24 @@ def open_items(
     status: str | None = Query(None, pattern="^(open|settled|written_off)$"),
     overdue: bool | None = None,
     disputed: bool | None = None,
+    after: str | None = After,
+    limit: int = Limit,
     min_position: int | None = MinPosition,
     _: Principal = Depends(reader),
-) -> dict[str, Any]:
-    """Invoices with an open amount; filters by status, overdue and disputed."""
-    q = read_side(request, min_position)
+) -> OpenItems:
+    """Invoices with an open amount, oldest due first, paged; filters by status, overdue and
+    disputed."""
+    q = queries(request, min_position)
     _found(q.customer(customer_id), "customer", customer_id)
-    result: dict[str, Any] = q.open_items(
-        customer_id, as_of=as_of or date.today(), status=status, overdue=overdue, disputed=disputed
+    return q.open_items(
+        customer_id,
+        as_of=as_of or date.today(),
+        status=status,
+        overdue=overdue,
+        disputed=disputed,
+        after=after,
+        limit=limit,
     )
-    return result
 
 
 @router.get("/{customer_id}/aging", summary="Customer aging")
@@ -117,14 +143,11 @@ def aging(
     buckets: str = Query("30,60,90,120", max_length=100),
     min_position: int | None = MinPosition,
     _: Principal = Depends(reader),
-) -> dict[str, Any]:
+) -> CustomerAging:
     """Open AR by age bucket as of a date (by due date or invoice date)."""
-    q = read_side(request, min_position)
+    q = queries(request, min_position)
     _found(q.customer(customer_id), "customer", customer_id)
-    result: dict[str, Any] = q.aging(
-        as_of=as_of or date.today(), basis=basis, buckets=buckets, customer_id=customer_id
-    )
-    return result
+    return q.customer_aging(customer_id, as_of=as_of or date.today(), basis=basis, buckets=buckets)
 
 
 @router.get("/{customer_id}/credit-exposure", summary="Credit exposure")
@@ -133,10 +156,10 @@ def credit_exposure(
     request: Request,
     min_position: int | None = MinPosition,
     _: Principal = Depends(reader),
-) -> dict[str, Any]:
+) -> ExposureView:
     """exposure = AR balance + open orders − unapplied cash; available = limit − exposure."""
     return _found(
-        read_side(request, min_position).credit_exposure(customer_id), "customer", customer_id
+        queries(request, min_position).credit_exposure(customer_id), "customer", customer_id
     )
 
 
@@ -146,14 +169,19 @@ def statement(
     request: Request,
     start: date = Query(..., alias="from"),
     end: date = Query(..., alias="to"),
+    after: str | None = After,
+    limit: int = Limit,
     min_position: int | None = MinPosition,
     _: Principal = Depends(reader),
-) -> dict[str, Any]:
-    """Opening balance, each debit and credit with running balance, closing balance."""
+) -> Statement:
+    """Opening balance, each debit and credit with running balance, closing balance; the lines
+    paged (each page's running balance continues the previous page's)."""
     if end < start:
         raise Problem(422, "invalid-period", "'to' must not be before 'from'")
     return _found(
-        read_side(request, min_position).statement(customer_id, start=start, end=end),
+        queries(request, min_position).statement(
+            customer_id, start=start, end=end, after=after, limit=limit
+        ),
         "customer",
         customer_id,
     )

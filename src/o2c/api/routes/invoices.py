@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -10,8 +11,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from o2c import commands as c
 from o2c.api import bodies as b
 from o2c.api.auth import Principal, clerk, credit, reader
-from o2c.api.deps import read_side, run
+from o2c.api.deps import run
 from o2c.api.problems import Problem
+from o2c.api.reads import After, Limit, MinPosition, queries
+from o2c.projections.queries.invoices import InvoicePage, InvoiceView
 
 router = APIRouter(tags=["invoices"])
 
@@ -48,15 +51,41 @@ def write_off(
     return run(request, who, c.WriteOffInvoice(invoice_id=invoice_id, **body.model_dump()))
 
 
+@router.get("/v1/invoices", summary="Find invoices")
+def find_invoices(
+    request: Request,
+    customer_id: UUID | None = None,
+    status: str | None = Query(None, pattern="^(open|settled|written_off)$"),
+    number: str | None = Query(None, max_length=32, description="e.g. INV-000123"),
+    due_before: date | None = None,
+    overdue: bool | None = Query(None, description="open and past its due date today"),
+    after: str | None = After,
+    limit: int = Limit,
+    min_position: int | None = MinPosition,
+    _: Principal = Depends(reader),
+) -> InvoicePage:
+    """Invoices by due date, filtered by customer, status, number, due date or overdue; paged."""
+    return queries(request, min_position).invoices(
+        today=date.today(),
+        customer_id=customer_id,
+        status=status,
+        number=number,
+        due_before=due_before,
+        overdue=overdue,
+        after=after,
+        limit=limit,
+    )
+
+
 @router.get("/v1/invoices/{invoice_id}", summary="Invoice state")
 def get_invoice(
     invoice_id: UUID,
     request: Request,
-    min_position: int | None = Query(None, ge=0),
+    min_position: int | None = MinPosition,
     _: Principal = Depends(reader),
-) -> dict[str, Any]:
+) -> InvoiceView:
     """The invoice with totals, open amount, status, discount and dunning state."""
-    found: dict[str, Any] | None = read_side(request, min_position).invoice(invoice_id)
+    found = queries(request, min_position).invoice(invoice_id)
     if found is None:
         raise Problem(404, "invoice-not-found", f"invoice {invoice_id} not found")
     return found

@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 
 from o2c import commands as c
 from o2c.api import bodies as b
 from o2c.api.auth import Principal, clerk, credit, reader
-from o2c.api.deps import read_side, run
+from o2c.api.deps import run
 from o2c.api.problems import Problem
+from o2c.api.reads import MinPosition, queries
+from o2c.projections.queries.orders import OrderView
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
 
@@ -58,11 +60,11 @@ def invoice(
 def get_order(
     order_id: UUID,
     request: Request,
-    min_position: int | None = Query(None, ge=0),
+    min_position: int | None = MinPosition,
     _: Principal = Depends(reader),
-) -> dict[str, Any]:
+) -> OrderView:
     """The order with lines, quantities and credit decisions."""
-    found: dict[str, Any] | None = read_side(request, min_position).order(order_id)
+    found = queries(request, min_position).order(order_id)
     if found is None:
         raise Problem(404, "order-not-found", f"order {order_id} not found")
     return found

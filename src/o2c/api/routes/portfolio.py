@@ -1,19 +1,24 @@
-"""Portfolio reports: aging, credit exposure, KPIs and the collections worklist."""
+"""Portfolio reports: aging, credit exposure, KPIs and the collections worklist.
+
+Figures of different currencies are never added together: each report answers per currency
+(`by_currency`) and takes `currency=`; its top-level figures are those of the one currency
+counted, and null when the book mixes several and no `currency=` is given.
+"""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
 from o2c.api.auth import Principal, reader
-from o2c.api.deps import read_side
 from o2c.api.problems import Problem
+from o2c.api.reads import After, Currency, Limit, MinPosition, queries
+from o2c.projections.queries.accounts import ExposurePage
+from o2c.projections.queries.aging import Kpis, PortfolioAging
+from o2c.projections.queries.invoices import Worklist
 
 router = APIRouter(prefix="/v1", tags=["reports"])
-
-MinPosition = Query(None, ge=0, description="wait (≤ 5 s) until read models reach this position")
 
 
 @router.get("/aging", summary="Portfolio aging")
@@ -22,36 +27,43 @@ def aging(
     as_of: date | None = None,
     basis: str = Query("due", pattern="^(due|invoice)$"),
     buckets: str = Query("30,60,90,120", max_length=100),
-    after: str | None = Query(None, max_length=64, description="cursor: `next` of the last page"),
-    limit: int = Query(100, ge=1, le=1000),
+    currency: str | None = Currency,
+    after: str | None = After,
+    limit: int = Limit,
     min_position: int | None = MinPosition,
     _: Principal = Depends(reader),
-) -> dict[str, Any]:
-    """Buckets for the whole book (`totals`, `total`) and per customer (paged with `next`).
+) -> PortfolioAging:
+    """Buckets for the whole book per currency (`by_currency`; `totals` and `total` for the one
+    currency counted) and per customer (paged with `next`).
 
     Age in days = as_of − due date (or invoice date); `current` while ≤ 0; a bucket with upper
     bound r holds ages prev+1…r; past the last bound is `last+`.
     """
-    result: dict[str, Any] = read_side(request, min_position).aging(
-        as_of=as_of or date.today(), basis=basis, buckets=buckets, after=after, limit=limit
+    return queries(request, min_position).portfolio_aging(
+        as_of=as_of or date.today(),
+        basis=basis,
+        buckets=buckets,
+        currency=currency,
+        after=after,
+        limit=limit,
     )
-    return result
 
 
 @router.get("/credit-exposure", summary="Credit exposure of every customer")
 def credit_exposure(
     request: Request,
     over_limit: bool | None = None,
-    after: str | None = Query(None, max_length=64),
-    limit: int = Query(100, ge=1, le=1000),
+    currency: str | None = Currency,
+    after: str | None = Query(None, max_length=64, description="cursor: `next` of the last page"),
+    limit: int = Limit,
     min_position: int | None = MinPosition,
     _: Principal = Depends(reader),
-) -> dict[str, Any]:
-    """Exposure per customer; `over_limit=true` lists customers above their limit."""
-    result: dict[str, Any] = read_side(request, min_position).credit_exposures(
-        over_limit=over_limit, after=after, limit=limit
+) -> ExposurePage:
+    """Exposure per customer, with totals per currency; `over_limit=true` lists customers above
+    their limit."""
+    return queries(request, min_position).credit_exposures(
+        over_limit=over_limit, currency=currency, after=after, limit=limit
     )
-    return result
 
 
 @router.get("/kpis", summary="DSO, best possible DSO, ADD, CEI, overdue share")
@@ -59,10 +71,11 @@ def kpis(
     request: Request,
     start: date | None = Query(None, alias="from"),
     end: date | None = Query(None, alias="to"),
+    currency: str | None = Currency,
     min_position: int | None = MinPosition,
     _: Principal = Depends(reader),
-) -> dict[str, Any]:
-    """KPIs for the period (default: the last 90 days).
+) -> Kpis:
+    """KPIs for the period (default: the last 90 days), per currency.
 
     DSO = closing AR / credit sales × N days; best possible DSO = closing current AR / credit
     sales × N; ADD = DSO − best possible DSO; CEI = (opening AR + credit sales − closing AR) /
@@ -74,20 +87,20 @@ def kpis(
         raise Problem(422, "invalid-period", "'to' must not be before 'from'")
     if (end - start).days > 3660:
         raise Problem(422, "invalid-period", "the period may span at most ten years")
-    result: dict[str, Any] = read_side(request, min_position).kpis(start=start, end=end)
-    return result
+    return queries(request, min_position).kpis(start=start, end=end, currency=currency)
 
 
 @router.get("/collections/worklist", summary="Collections worklist")
 def worklist(
     request: Request,
     as_of: date | None = None,
-    limit: int = Query(100, ge=1, le=1000),
+    after: str | None = After,
+    limit: int = Limit,
     min_position: int | None = MinPosition,
     _: Principal = Depends(reader),
-) -> dict[str, Any]:
-    """Overdue open items ranked by amount × days past due, with dunning level and disputes."""
-    result: dict[str, Any] = read_side(request, min_position).worklist(
-        as_of=as_of or date.today(), limit=limit
+) -> Worklist:
+    """Overdue open items ranked by amount × days past due, with dunning level and disputes,
+    paged."""
+    return queries(request, min_position).worklist(
+        as_of=as_of or date.today(), after=after, limit=limit
     )
-    return result

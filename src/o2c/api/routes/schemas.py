@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends
 
 from o2c.api.auth import Principal, reader
 from o2c.api.problems import Problem
-from o2c.events.schemas import asyncapi, public_specs, schema_for
+from o2c.contracts.asyncapi import asyncapi
+from o2c.contracts.schemas import public_specs, schema_for
 
 router = APIRouter(prefix="/v1", tags=["event contracts"])
 

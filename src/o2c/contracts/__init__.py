@@ -1,0 +1,1 @@
+"""The public contract: JSON Schemas of every published event and the AsyncAPI document."""

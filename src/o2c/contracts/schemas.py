@@ -1,0 +1,164 @@
+"""Event contracts: a pydantic model of each event's ``data``; JSON Schemas generated from them.
+
+The models are derived from the aggregates' event classes (their ``@event`` signatures are the
+stored fields), with explicit nested models for lines, terms and exposure, so a schema can never
+drift from what is stored; a test keeps the published files under ``schemas/`` in sync. This
+package sits above the aggregates (it reads their classes); the event catalog below them does not.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from typing import Annotated, Any
+from uuid import UUID
+
+from eventsourcing.utils import resolve_topic
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from o2c.events.catalog import BY_CLOUD_TYPE, CATALOG, EventSpec
+
+DecimalString = Annotated[
+    str,
+    Field(
+        pattern=r"^-?[0-9]+(\.[0-9]+)?$",
+        description="decimal amount as a string",
+        examples=["1250.00"],
+    ),
+]
+_LIBRARY_FIELDS = {
+    "originator_id",
+    "originator_version",
+    "timestamp",
+    "originator_id_type",
+    "originator_topic",
+}
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TermsData(_Data):
+    """Payment terms."""
+
+    net_days: int
+    discount_percent: DecimalString | None = None
+    discount_days: int | None = None
+
+
+class LineData(_Data):
+    """An order or invoice line."""
+
+    sku: str
+    description: str
+    quantity: int
+    unit_price: DecimalString
+    amount: DecimalString
+
+
+class QuantityData(_Data):
+    """A quantity of one sku (shipped or cancelled)."""
+
+    sku: str
+    quantity: int
+
+
+class ExposureData(_Data):
+    """The figures a credit decision was taken on."""
+
+    credit_limit: DecimalString
+    ar_balance: DecimalString
+    open_orders: DecimalString
+    unapplied_cash: DecimalString
+    exposure: DecimalString
+    order_total: DecimalString
+    on_hold: bool
+
+
+_NESTED: dict[tuple[str, str], Any] = {
+    ("AccountOpened", "terms"): TermsData,
+    ("PaymentTermsChanged", "terms"): TermsData,
+    ("OrderPlaced", "lines"): list[LineData],
+    ("OrderInvoiced", "lines"): list[LineData],
+    ("InvoiceIssued", "lines"): list[LineData],
+    ("OrderShipped", "lines"): list[QuantityData],
+    ("OrderCancelled", "lines"): list[QuantityData],
+    ("OrderApproved", "exposure"): ExposureData,
+    ("OrderCreditHeld", "exposure"): ExposureData,
+}
+
+
+def _wire_type(annotation: Any) -> Any:
+    """Python field type → the JSON-native type it travels as."""
+    if annotation is Decimal:
+        return DecimalString
+    if annotation in (date, UUID, int, str, bool):
+        return annotation
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType):
+        inner = [_wire_type(a) for a in args if a is not type(None)]
+        return inner[0] | None if len(inner) == 1 else Any
+    if origin is list:
+        return list.__class_getitem__(_wire_type(args[0])) if args else list[Any]
+    if origin is dict:
+        return dict[str, Any]
+    return Any
+
+
+def _event_class(spec: EventSpec) -> type:
+    import o2c.aggregates.account
+    import o2c.aggregates.command_record
+    import o2c.aggregates.invoice
+    import o2c.aggregates.numbering
+    import o2c.aggregates.order
+    import o2c.aggregates.payment_link  # noqa: F401  (registers every stored topic)
+
+    cls = resolve_topic(spec.stored_topic)
+    assert isinstance(cls, type)
+    return cls
+
+
+@cache
+def data_model(spec: EventSpec) -> type[BaseModel]:
+    """The pydantic model of one event type's ``data``."""
+    hints = typing.get_type_hints(_event_class(spec))
+    fields: dict[str, Any] = {}
+    for name, annotation in hints.items():
+        if name in _LIBRARY_FIELDS:
+            continue
+        wire = _NESTED.get((spec.name, name), _wire_type(annotation))
+        fields[name] = (wire, ...)
+    model = create_model(spec.name, __base__=_Data, __doc__=spec.description, **fields)
+    return model
+
+
+def json_schema(spec: EventSpec) -> dict[str, Any]:
+    """JSON Schema (draft 2020-12) of one event type's ``data``."""
+    schema = data_model(spec).model_json_schema()
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"https://o2c.dev/schemas/{spec.cloud_type}.json",
+        **schema,
+        "title": spec.cloud_type,
+        "description": spec.description,
+        "x-o2c-event": spec.name,
+        "x-o2c-aggregate": spec.aggregate,
+        "x-o2c-topic": spec.public_topic,
+        "x-o2c-schema-version": spec.schema_version,
+    }
+
+
+def public_specs() -> list[EventSpec]:
+    """Every event type that leaves the service (internal bookkeeping excluded)."""
+    return [s for s in CATALOG if not s.internal]
+
+
+def schema_for(cloud_type: str) -> dict[str, Any] | None:
+    """Schema by CloudEvents type, or ``None``."""
+    spec = BY_CLOUD_TYPE.get(cloud_type)
+    return None if spec is None or spec.internal else json_schema(spec)

@@ -1,0 +1,29 @@
+"""Read-model queries, one module per read model, answering in the API's response shapes.
+
+``ReadQueries`` gathers them for the composition root; each module's ``TypedDict`` results
+are the shapes the HTTP API returns (JSON-native values: amounts as strings in the account's
+currency, dates as ISO strings), so mypy checks every consumer of the read side.
+"""
+
+from __future__ import annotations
+
+from o2c.projections.queries.accounts import AccountQueries
+from o2c.projections.queries.aging import AgingQueries
+from o2c.projections.queries.invoices import InvoiceQueries
+from o2c.projections.queries.orders import OrderQueries
+from o2c.projections.queries.payments import PaymentQueries
+from o2c.projections.queries.statements import StatementQueries
+
+
+class ReadQueries(
+    AccountQueries,
+    OrderQueries,
+    InvoiceQueries,
+    AgingQueries,
+    StatementQueries,
+    PaymentQueries,
+):
+    """Every read-model query over the live generation of the projections."""
+
+
+__all__ = ["ReadQueries"]

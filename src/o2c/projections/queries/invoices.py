@@ -1,0 +1,286 @@
+"""Invoices: one invoice, a search over all of them, a customer's open items, the collections
+worklist, and the customers a dunning run should look at."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select, tuple_
+from typing_extensions import TypedDict
+
+from o2c.projections.queries.base import QueryBase
+from o2c.projections.queries.paging import clamp, decode_cursor, encode_cursor
+from o2c.projections.units import MILLS, from_day, from_mills
+
+STATUSES = ("open", "settled", "written_off")
+
+
+class InvoiceView(TypedDict):
+    """An invoice with its figures, dispute and dunning state."""
+
+    invoice_id: str
+    number: str
+    customer_id: str
+    order_id: str | None
+    currency: str
+    status: str
+    total: str
+    open_amount: str
+    issued_on: str | None
+    due_on: str | None
+    days_past_due: int
+    discount_taken: str
+    paid: str
+    credited: str
+    written_off: str
+    disputed: bool
+    dunning_level: int
+    last_reminder_on: str | None
+
+
+class InvoicePage(TypedDict):
+    """Invoices matching a search, by due date."""
+
+    items: list[InvoiceView]
+    next: str | None
+
+
+class OpenItems(TypedDict):
+    """A customer's invoices open on a date, oldest due first."""
+
+    customer_id: str
+    as_of: str
+    items: list[InvoiceView]
+    next: str | None
+
+
+class WorkItem(TypedDict):
+    """An overdue open item to chase."""
+
+    invoice_id: str
+    number: str
+    customer_id: str
+    customer_name: str | None
+    currency: str
+    open_amount: str
+    due_on: str | None
+    days_past_due: int
+    priority: str
+    dunning_level: int
+    disputed: bool
+
+
+class Worklist(TypedDict):
+    """Overdue open items ranked by amount × days past due."""
+
+    as_of: str
+    items: list[WorkItem]
+    next: str | None
+
+
+def invoice_view(row: dict[str, Any], as_of: date) -> InvoiceView:
+    """An invoices row as the API shows it (days past due counted on ``as_of``)."""
+    cur = row["currency"]
+    return InvoiceView(
+        invoice_id=row["invoice_id"],
+        number=row["number"],
+        customer_id=row["customer_id"],
+        order_id=row["order_id"],
+        currency=cur,
+        status=row["status"],
+        total=from_mills(row["total"], cur),
+        open_amount=from_mills(row["open_amount"], cur),
+        issued_on=from_day(row["issued_day"]),
+        due_on=from_day(row["due_day"]),
+        days_past_due=as_of.toordinal() - int(row["due_day"]),
+        discount_taken=from_mills(row["discount_taken"], cur),
+        paid=from_mills(row["paid"], cur),
+        credited=from_mills(row["credited"], cur),
+        written_off=from_mills(row["written_off"], cur),
+        disputed=bool(row["disputed"]),
+        dunning_level=row["dunning_level"],
+        last_reminder_on=from_day(row["last_reminder_day"]),
+    )
+
+
+class InvoiceQueries(QueryBase):
+    """Queries over the receivables read model's invoices."""
+
+    def invoice(self, invoice_id: UUID) -> InvoiceView | None:
+        """Current state of an invoice."""
+        with self.rs.engine.connect() as conn:
+            i = self._t(conn, "receivables")["invoices"]
+            row = (
+                conn.execute(select(i).where(i.c.invoice_id == str(invoice_id))).mappings().first()
+            )
+            return None if row is None else invoice_view(dict(row), date.today())
+
+    def invoices(
+        self,
+        *,
+        today: date,
+        customer_id: UUID | None = None,
+        status: str | None = None,
+        number: str | None = None,
+        due_before: date | None = None,
+        overdue: bool | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> InvoicePage:
+        """Invoices by due date (then number), filtered; ``overdue`` counts on ``today``."""
+        limit = clamp(limit)
+        cursor = decode_cursor(after, (int, str, str))
+        with self.rs.engine.connect() as conn:
+            i = self._t(conn, "receivables")["invoices"]
+            q = select(i)
+            if customer_id is not None:
+                q = q.where(i.c.customer_id == str(customer_id))
+            if status is not None:
+                q = q.where(i.c.status == status)
+            if number is not None:
+                q = q.where(i.c.number == number)
+            if due_before is not None:
+                q = q.where(i.c.due_day < due_before.toordinal())
+            if overdue is not None:
+                late = (i.c.due_day < today.toordinal()) & (i.c.open_amount > 0)
+                q = q.where(late if overdue else ~late)
+            keys = (i.c.due_day, i.c.number, i.c.invoice_id)
+            if cursor is not None:
+                q = q.where(tuple_(*keys) > tuple_(*cursor))
+            rows = conn.execute(q.order_by(*keys).limit(limit + 1)).mappings().all()
+        return InvoicePage(
+            items=[invoice_view(dict(r), today) for r in rows[:limit]],
+            next=_next(rows, limit, ("due_day", "number", "invoice_id")),
+        )
+
+    def open_items(
+        self,
+        customer_id: UUID,
+        *,
+        as_of: date,
+        status: str | None = None,
+        overdue: bool | None = None,
+        disputed: bool | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> OpenItems:
+        """Invoices of a customer open on ``as_of``, with their open amount and days past due
+        on that date (a past date shows what was open then; status, dispute and dunning
+        level are the invoices' current ones), oldest due first, paged."""
+        limit = clamp(limit)
+        cursor = decode_cursor(after, (int, str, str))
+        with self.rs.engine.connect() as conn:
+            i = self._t(conn, "receivables")["invoices"]
+            items_sq = self._open_as_of(conn, as_of, customer_id)
+            q = (
+                select(i, items_sq.c.open.label("open_then"))
+                .join(items_sq, items_sq.c.invoice_id == i.c.invoice_id)
+                .where(i.c.issued_day <= as_of.toordinal())
+            )
+            if status is not None:
+                q = q.where(i.c.status == status)
+            if disputed is not None:
+                q = q.where(i.c.disputed == disputed)
+            if overdue is not None:
+                cond = i.c.due_day < as_of.toordinal()
+                q = q.where(cond if overdue else ~cond)
+            keys = (i.c.due_day, i.c.number, i.c.invoice_id)
+            if cursor is not None:
+                q = q.where(tuple_(*keys) > tuple_(*cursor))
+            rows = conn.execute(q.order_by(*keys).limit(limit + 1)).mappings().all()
+        items = [invoice_view({**r, "open_amount": r["open_then"]}, as_of) for r in rows[:limit]]
+        return OpenItems(
+            customer_id=str(customer_id),
+            as_of=as_of.isoformat(),
+            items=items,
+            next=_next(rows, limit, ("due_day", "number", "invoice_id")),
+        )
+
+    def worklist(self, *, as_of: date, after: str | None = None, limit: int = 100) -> Worklist:
+        """Overdue open items ranked by amount × days past due, paged."""
+        limit = clamp(limit)
+        cursor = decode_cursor(after, (int, str))
+        with self.rs.engine.connect() as conn:
+            items = self._open_as_of(conn, as_of, None)
+            i = self._t(conn, "receivables")["invoices"]
+            c = self._t(conn, "accounts")["customers"]
+            age = as_of.toordinal() - items.c.due_day
+            weight = items.c.open * age
+            # Rank on the narrow item set first; join names and dunning state to the top N only.
+            ranked = select(
+                items.c.invoice_id, items.c.customer_id, items.c.open, age.label("age")
+            ).where(age > 0, items.c.open > 0)
+            if cursor is not None:
+                w, iid = int(cursor[0]), str(cursor[1])
+                ranked = ranked.where((weight < w) | ((weight == w) & (items.c.invoice_id > iid)))
+            top = ranked.order_by(weight.desc(), items.c.invoice_id).limit(limit + 1).subquery()
+            rows = (
+                conn.execute(
+                    select(
+                        top,
+                        i.c.number,
+                        i.c.currency,
+                        i.c.due_day,
+                        i.c.dunning_level,
+                        i.c.disputed,
+                        c.c.name,
+                    )
+                    .join(i, i.c.invoice_id == top.c.invoice_id)
+                    .join(c, c.c.customer_id == top.c.customer_id, isouter=True)
+                    .order_by((top.c.open * top.c.age).desc(), top.c.invoice_id)
+                )
+                .mappings()
+                .all()
+            )
+        page = rows[:limit]
+        last = page[-1] if page else None
+        return Worklist(
+            as_of=as_of.isoformat(),
+            items=[_work_item(r) for r in page],
+            next=(
+                encode_cursor([int(last["open"]) * int(last["age"]), last["invoice_id"]])
+                if last is not None and len(rows) > limit
+                else None
+            ),
+        )
+
+    def customers_with_overdue(self, as_of: date) -> list[UUID]:
+        """Customers with an open, undisputed invoice due before ``as_of``."""
+        with self.rs.engine.connect() as conn:
+            i = self._t(conn, "receivables")["invoices"]
+            rows = conn.execute(
+                select(i.c.customer_id)
+                .where(
+                    i.c.open_amount > 0, i.c.disputed.is_(False), i.c.due_day < as_of.toordinal()
+                )
+                .distinct()
+                .order_by(i.c.customer_id)
+            )
+            return [UUID(r[0]) for r in rows]
+
+
+def _next(rows: Any, limit: int, keys: tuple[str, ...]) -> str | None:
+    if len(rows) <= limit:
+        return None
+    last = rows[limit - 1]
+    return encode_cursor([last[k] for k in keys])
+
+
+def _work_item(r: Any) -> WorkItem:
+    priority = (Decimal(int(r["open"])) / MILLS * int(r["age"])).quantize(Decimal("0.01"))
+    return WorkItem(
+        invoice_id=r["invoice_id"],
+        number=r["number"],
+        customer_id=r["customer_id"],
+        customer_name=r["name"],
+        currency=r["currency"],
+        open_amount=from_mills(r["open"], r["currency"]),
+        due_on=from_day(r["due_day"]),
+        days_past_due=int(r["age"]),
+        priority=str(priority),
+        dunning_level=r["dunning_level"],
+        disputed=bool(r["disputed"]),
+    )
