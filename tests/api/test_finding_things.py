@@ -108,3 +108,14 @@ def test_out_of_range_parameters_are_422(client: TestClient) -> None:
         response = client.get(path, params=params, headers=auth("auditor"))
         assert response.status_code == 422, (path, params, response.text)
         assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_text_and_dates_in_query_parameters_are_422(client: TestClient) -> None:
+    for path, params in [
+        ("/v1/customers", {"q": "a\x00b"}),
+        ("/v1/invoices", {"number": "INV\x00"}),
+        ("/v1/kpis", {"to": "0001-01-05"}),
+        ("/v1/kpis", {"from": "0001-01-01", "to": "0001-02-01"}),
+    ]:
+        response = client.get(path, params=params, headers=auth("auditor"))
+        assert response.status_code == 422, (path, params, response.text)

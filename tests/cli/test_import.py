@@ -93,3 +93,86 @@ def test_missing_columns_and_missing_file(env: Path, capsys: pytest.CaptureFixtu
     assert main(["import", "customers", str(write(env / "x.csv", "name\nA\n"))]) == 1
     assert "missing columns currency, credit_limit" in capsys.readouterr().out
     assert main(["import", "invoices", str(env / "nope.csv")]) == 2
+
+
+def test_every_bad_cell_is_a_numbered_line_and_nothing_is_stored(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [
+        b"name,currency,credit_limit,net_days",
+        b"Alpha,EUR,100,30",  # line 2: fine
+        b"Beta,EUR,1e9999999,30",  # 3: out of range
+        b"Gamma,EUR,-1e9999999,30",  # 4: out of range
+        b"Delta\x00,EUR,5,30",  # 5: NUL
+        b"Epsilon \xff\xfe,EUR,5,30",  # 6: not UTF-8
+        b"Zeta," + b"E" * 131_073 + b",5,30",  # 7: over the csv module's field limit
+        b"Eta,EUR,7,true",  # 8: not a whole number
+        b"Theta,EUR,1e-9999999,30",  # 9: too many decimals (not zero)
+        b"Iota\x1b[31m,EUR,5,30",  # 10: escape sequence
+        b"Kappa,EUR,8,30",  # 11: fine
+    ]
+    bad = env / "c.csv"
+    bad.write_bytes(b"\n".join(rows) + b"\n")
+    assert main(["import", "customers", str(bad)]) == 1
+    out = capsys.readouterr().out
+    for line in range(3, 11):
+        assert f"c.csv: line {line}:" in out, (line, out)
+    assert "line 2:" not in out and "line 11:" not in out
+    assert "line 6: not valid UTF-8" in out
+    assert "nothing imported: 8 bad rows" in out
+    assert log_length() == 0
+
+
+def test_invoice_rows_out_of_range_are_numbered_lines(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(env / "c.csv", f"customer_id,name,currency,credit_limit\n{ALPHA},Alpha,EUR,100\n")
+    assert main(["import", "customers", str(env / "c.csv")]) == 0
+    before = log_length()
+    bad = write(
+        env / "i.csv",
+        "customer_id,issued_on,open_amount,reference,due_on\n"
+        f"{ALPHA},2026-01-01,100,OK-1,\n"  # line 2: fine
+        f"{ALPHA},9999-12-31,100,LATE,\n"  # 3: due date (net 30) past 9999-12-31
+        f"{ALPHA},9999-12-31,100,LATE-DUE,9999-12-31\n"  # 4: fine, its due date is given
+        f"{ALPHA},2026-01-01,1e9999999,HUGE,\n"  # 5
+        f"{ALPHA},2026-01-01,5,NUL\x00,\n"  # 6
+        f"{ALPHA},20260101,5,NUMBER,\n",  # 7: not an ISO date
+    )
+    assert main(["import", "invoices", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert "line 3: " in out and "9999-12-31" in out.split("line 3: ")[1].splitlines()[0]
+    for line in (5, 6, 7):
+        assert f"line {line}:" in out, (line, out)
+    assert "line 2:" not in out and "line 4:" not in out
+    assert "nothing imported: 4 bad rows" in out
+    assert log_length() == before
+    good = write(
+        env / "ok.csv",
+        "customer_id,issued_on,open_amount,due_on\n"
+        f"{ALPHA},9999-12-31,100,9999-12-31\n{ALPHA},9999-12-01,5,\n",
+    )
+    assert main(["import", "invoices", str(good)]) == 0
+    assert "imported 2 invoices" in capsys.readouterr().out
+
+
+def test_customer_ids_taken_or_repeated_and_empty_files(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(env / "a.csv", f"customer_id,name,currency,credit_limit\n{ALPHA},Alpha,EUR,100\n")
+    assert main(["import", "customers", str(env / "a.csv")]) == 0
+    before = log_length()
+    beta = "33333333-3333-3333-3333-333333333333"
+    bad = write(
+        env / "b.csv",
+        "customer_id,name,currency,credit_limit\n"
+        f"{ALPHA},Again,EUR,1\n{beta},Beta,EUR,1\n{beta},Beta twice,EUR,1\n",
+    )
+    assert main(["import", "customers", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert f"line 2: customer {ALPHA} already exists" in out
+    assert f"line 4: customer_id {beta} is also on line 3" in out
+    assert "line 3:" not in out
+    assert main(["import", "customers", str(write(env / "e.csv", "name,currency,credit_limit\n"))])
+    assert "the file has no data rows" in capsys.readouterr().out
+    assert log_length() == before

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 from uuid import UUID
 
 from pydantic import Field
 
 from o2c.commands import AllocationIn, PaymentTermsIn, ShipmentLineIn
-from o2c.commands.base import Amount, Command, Reason
+from o2c.commands.base import Amount, BusinessDate, Command, Reason
 
 
 class CreditLimitBody(Command):
@@ -42,28 +41,28 @@ class ShipmentBody(Command):
 
     shipment_id: UUID | None = None
     lines: Annotated[list[ShipmentLineIn], Field(min_length=1, max_length=500)]
-    shipped_on: date | None = None
+    shipped_on: BusinessDate | None = None
 
 
 class CancelBody(Command):
     """Why and when the unshipped rest is cancelled."""
 
     reason: Reason = "cancelled"
-    cancelled_on: date | None = None
+    cancelled_on: BusinessDate | None = None
 
 
 class InvoiceBody(Command):
     """Issue date (default today) and an optional caller-chosen invoice id."""
 
     invoice_id: UUID | None = None
-    issued_on: date | None = None
+    issued_on: BusinessDate | None = None
 
 
 class AllocateBody(Command):
     """Allocations of unapplied cash (none = oldest due date first)."""
 
     allocations: Annotated[list[AllocationIn] | None, Field(max_length=500)] = None
-    allocated_on: date | None = None
+    allocated_on: BusinessDate | None = None
 
 
 class DeallocateBody(Command):
@@ -71,14 +70,14 @@ class DeallocateBody(Command):
 
     invoice_id: UUID
     reason: Reason
-    deallocated_on: date | None = None
+    deallocated_on: BusinessDate | None = None
 
 
 class ReverseBody(Command):
     """Why and when a payment is reversed."""
 
     reason: Reason = "payment bounced"
-    reversed_on: date | None = None
+    reversed_on: BusinessDate | None = None
 
 
 class CreditNoteBody(Command):
@@ -87,21 +86,21 @@ class CreditNoteBody(Command):
     credit_note_id: UUID | None = None
     amount: Amount
     reason: Reason
-    issued_on: date | None = None
+    issued_on: BusinessDate | None = None
 
 
 class DisputeBody(Command):
     """Why the customer disputes the invoice."""
 
     reason: Reason
-    disputed_on: date | None = None
+    disputed_on: BusinessDate | None = None
 
 
 class ResolveBody(Command):
     """How the dispute was resolved."""
 
     resolution: Reason = "resolved"
-    resolved_on: date | None = None
+    resolved_on: BusinessDate | None = None
 
 
 class WriteOffBody(Command):
@@ -109,10 +108,10 @@ class WriteOffBody(Command):
 
     amount: Amount | None = None
     reason: Reason
-    written_off_on: date | None = None
+    written_off_on: BusinessDate | None = None
 
 
 class DunningBody(Command):
     """The date the dunning run is for (default today)."""
 
-    as_of: date | None = None
+    as_of: BusinessDate | None = None

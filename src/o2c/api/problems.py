@@ -2,6 +2,10 @@
 
 The ``type`` is stable and derived from the domain error's ``code``, so clients can branch on it.
 Bad input is never a 500: validation errors, malformed JSON and domain rejections all map here.
+
+An unexpected error is answered here too, as a 500 (or a 503 when the database is down), by a
+middleware inside Starlette's outermost one: the latter answers and then re-raises, and the
+server closes the client's keep-alive connection when an exception reaches it.
 """
 
 from __future__ import annotations
@@ -13,8 +17,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from o2c.application.errors import BackendUnavailable
+from o2c.commands.base import AMOUNT_OUT_OF_RANGE, CONTROL_CHARACTER
 from o2c.domain.errors import DomainError, InvalidInput, NotFound, RuleViolation
 
 log = logging.getLogger(__name__)
@@ -84,6 +90,21 @@ def status_of(error: DomainError) -> int:
     return 422
 
 
+# Validation errors that have a problem type of their own. A request whose errors are all of one
+# of these kinds gets that type; any other mix is "invalid-input".
+_VALIDATION_CODES = {
+    CONTROL_CHARACTER: "invalid-text",
+    "string_unicode": "invalid-text",  # an unpaired surrogate ("\\ud800"): not encodable text
+    AMOUNT_OUT_OF_RANGE: "invalid-amount",
+}
+
+
+def validation_code(errors: list[dict[str, Any]]) -> str:
+    """The problem type slug for a list of validation errors."""
+    codes = {_VALIDATION_CODES.get(e["type"], "invalid-input") for e in errors}
+    return codes.pop() if len(codes) == 1 else "invalid-input"
+
+
 def _errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     out = []
     for err in exc.errors():
@@ -111,8 +132,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> ProblemResponse:
+        errors = _errors(exc)
         return problem(
-            422, "invalid-input", "the request is not valid", request, errors=_errors(exc)
+            422, validation_code(errors), "the request is not valid", request, errors=errors
         )
 
     @app.exception_handler(StarletteHTTPException)
@@ -137,18 +159,52 @@ def install(app: FastAPI) -> None:
             headers={"Retry-After": "2"},
         )
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> ProblemResponse:
-        if _is_db_down(exc):
-            return problem(
-                503,
-                "backend-unavailable",
-                "the database is unavailable",
-                request,
-                headers={"Retry-After": "2"},
-            )
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem(500, "internal-error", "an unexpected error occurred", request)
+    app.add_middleware(UnexpectedErrors)
+    # Still registered for errors raised outside the middleware above (in another middleware).
+    app.add_exception_handler(Exception, unexpected)
+
+
+def unexpected(request: Request, exc: Exception) -> ProblemResponse:
+    """500 for a bug, 503 when the database is unreachable."""
+    if _is_db_down(exc):
+        return problem(
+            503,
+            "backend-unavailable",
+            "the database is unavailable",
+            request,
+            headers={"Retry-After": "2"},
+        )
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(500, "internal-error", "an unexpected error occurred", request)
+
+
+class UnexpectedErrors:
+    """ASGI middleware: an exception no handler claimed becomes a problem response.
+
+    It answers like any other error and so keeps the connection open; only an exception after
+    the response started is left to propagate (the server then has to close the connection).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as exc:
+            if started:
+                raise
+            await unexpected(Request(scope), exc)(scope, receive, send)
 
 
 def _is_db_down(exc: Exception) -> bool:

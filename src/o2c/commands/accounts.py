@@ -8,8 +8,13 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from o2c.commands.base import Amount, Command, Reason
+from o2c.commands.base import Amount, Command, Count, Reason, SingleLine
+from o2c.domain.errors import InvalidInput
+from o2c.domain.money import decimal_places
 from o2c.domain.terms import PaymentTerms
+
+# A discount is a percentage with at most this many decimals ("2", "1.5", "0.25").
+PERCENT_PLACES = 4
 
 
 class PaymentTermsIn(BaseModel):
@@ -17,12 +22,24 @@ class PaymentTermsIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    net_days: Annotated[int, Field(ge=0, le=3650)] = 30
+    net_days: Annotated[Count, Field(ge=0, le=3650)] = 30
     discount_percent: Annotated[Decimal | None, Field(examples=["2"], allow_inf_nan=False)] = None
-    discount_days: Annotated[int | None, Field(ge=0, le=3650)] = None
+    discount_days: Annotated[Count | None, Field(ge=0, le=3650)] = None
 
     def to_domain(self) -> PaymentTerms:
-        """The domain value (validated there)."""
+        """The domain value (validated there).
+
+        New terms also keep the percentage to a few decimals; the domain cannot refuse that
+        itself, because it rebuilds terms from events stored before the limit existed.
+        """
+        if (
+            self.discount_percent is not None
+            and decimal_places(self.discount_percent) > PERCENT_PLACES
+        ):
+            raise InvalidInput(
+                f"discount_percent may have at most {PERCENT_PLACES} decimals",
+                code="invalid-terms",
+            )
         return PaymentTerms(self.net_days, self.discount_percent, self.discount_days)
 
 
@@ -30,8 +47,8 @@ class OpenAccount(Command):
     """Open a customer account."""
 
     customer_id: UUID | None = None
-    name: Annotated[str, Field(min_length=1, max_length=200, examples=["Acme GmbH"])]
-    currency: Annotated[str, Field(min_length=3, max_length=3, examples=["EUR"])]
+    name: Annotated[SingleLine, Field(min_length=1, max_length=200, examples=["Acme GmbH"])]
+    currency: Annotated[SingleLine, Field(min_length=3, max_length=3, examples=["EUR"])]
     credit_limit: Amount
     payment_terms: PaymentTermsIn = PaymentTermsIn()
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 from uuid import UUID
 
 from pydantic import Field
 
 from o2c.commands.accounts import OpenAccount
-from o2c.commands.base import Amount, Command
+from o2c.commands.base import Amount, BusinessDate, Command, SingleLine
 
 
 class ImportCustomers(Command):
@@ -23,9 +22,9 @@ class OpeningInvoice(Command):
 
     customer_id: UUID
     invoice_id: UUID | None = None
-    reference: Annotated[str, Field(max_length=64)] = ""
-    issued_on: date
-    due_on: date | None = None
+    reference: Annotated[SingleLine, Field(max_length=64)] = ""
+    issued_on: BusinessDate
+    due_on: BusinessDate | None = None
     open_amount: Amount
 
 

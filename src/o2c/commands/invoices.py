@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
 from uuid import UUID
 
-from o2c.commands.base import Amount, Command, Reason
+from o2c.commands.base import Amount, BusinessDate, Command, Reason
 
 
 class ApplyCreditNote(Command):
@@ -15,7 +14,7 @@ class ApplyCreditNote(Command):
     credit_note_id: UUID | None = None
     amount: Amount
     reason: Reason
-    issued_on: date | None = None
+    issued_on: BusinessDate | None = None
 
 
 class DisputeInvoice(Command):
@@ -23,7 +22,7 @@ class DisputeInvoice(Command):
 
     invoice_id: UUID
     reason: Reason
-    disputed_on: date | None = None
+    disputed_on: BusinessDate | None = None
 
 
 class ResolveDispute(Command):
@@ -31,7 +30,7 @@ class ResolveDispute(Command):
 
     invoice_id: UUID
     resolution: Reason = "resolved"
-    resolved_on: date | None = None
+    resolved_on: BusinessDate | None = None
 
 
 class WriteOffInvoice(Command):
@@ -40,7 +39,7 @@ class WriteOffInvoice(Command):
     invoice_id: UUID
     amount: Amount | None = None
     reason: Reason
-    written_off_on: date | None = None
+    written_off_on: BusinessDate | None = None
 
 
 class RunDunning(Command):
@@ -50,11 +49,11 @@ class RunDunning(Command):
     invoices, so it never holds the whole portfolio nor conflicts with every other command.
     """
 
-    as_of: date | None = None
+    as_of: BusinessDate | None = None
 
 
 class SendReminders(Command):
     """Send the next reminder level to one customer's overdue, undisputed open invoices."""
 
     customer_id: UUID
-    as_of: date
+    as_of: BusinessDate

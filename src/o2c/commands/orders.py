@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from o2c.commands.base import Amount, Command, Reason
+from o2c.commands.base import Amount, BusinessDate, Command, Count, MultiLine, Reason, SingleLine
 
 
 class OrderLineIn(BaseModel):
@@ -16,9 +15,9 @@ class OrderLineIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    sku: Annotated[str, Field(min_length=1, max_length=64, examples=["SKU-1"])]
-    description: Annotated[str, Field(max_length=200)] = ""
-    quantity: Annotated[int, Field(gt=0, le=1_000_000)]
+    sku: Annotated[SingleLine, Field(min_length=1, max_length=64, examples=["SKU-1"])]
+    description: Annotated[MultiLine, Field(max_length=200)] = ""
+    quantity: Annotated[Count, Field(gt=0, le=1_000_000)]
     unit_price: Amount
 
 
@@ -28,7 +27,7 @@ class PlaceOrder(Command):
     order_id: UUID | None = None
     customer_id: UUID
     lines: Annotated[list[OrderLineIn], Field(min_length=1, max_length=500)]
-    ordered_on: date | None = None
+    ordered_on: BusinessDate | None = None
 
 
 class ApproveOrder(Command):
@@ -43,8 +42,8 @@ class ShipmentLineIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    sku: Annotated[str, Field(min_length=1, max_length=64)]
-    quantity: Annotated[int, Field(gt=0, le=1_000_000)]
+    sku: Annotated[SingleLine, Field(min_length=1, max_length=64)]
+    quantity: Annotated[Count, Field(gt=0, le=1_000_000)]
 
 
 class ShipOrder(Command):
@@ -53,7 +52,7 @@ class ShipOrder(Command):
     order_id: UUID
     shipment_id: UUID | None = None
     lines: Annotated[list[ShipmentLineIn], Field(min_length=1, max_length=500)]
-    shipped_on: date | None = None
+    shipped_on: BusinessDate | None = None
 
 
 class CancelOrder(Command):
@@ -61,7 +60,7 @@ class CancelOrder(Command):
 
     order_id: UUID
     reason: Reason = "cancelled"
-    cancelled_on: date | None = None
+    cancelled_on: BusinessDate | None = None
 
 
 class InvoiceOrder(Command):
@@ -69,4 +68,4 @@ class InvoiceOrder(Command):
 
     order_id: UUID
     invoice_id: UUID | None = None
-    issued_on: date | None = None
+    issued_on: BusinessDate | None = None

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from o2c.commands.base import Amount, Command, Reason, Text
+from o2c.commands.base import Amount, BusinessDate, Command, Reason, SingleLine, Text
 
 
 class AllocationIn(BaseModel):
@@ -26,8 +25,8 @@ class ReceivePayment(Command):
     payment_id: UUID | None = None
     customer_id: UUID
     amount: Amount
-    received_on: date | None = None
-    method: Annotated[str, Field(min_length=1, max_length=40)] = "bank_transfer"
+    received_on: BusinessDate | None = None
+    method: Annotated[SingleLine, Field(min_length=1, max_length=40)] = "bank_transfer"
     reference: Text = ""
     allocations: Annotated[list[AllocationIn] | None, Field(max_length=500)] = None
 
@@ -37,7 +36,7 @@ class AllocatePayment(Command):
 
     payment_id: UUID
     allocations: Annotated[list[AllocationIn] | None, Field(max_length=500)] = None
-    allocated_on: date | None = None
+    allocated_on: BusinessDate | None = None
 
 
 class DeallocatePayment(Command):
@@ -46,7 +45,7 @@ class DeallocatePayment(Command):
     payment_id: UUID
     invoice_id: UUID
     reason: Reason
-    deallocated_on: date | None = None
+    deallocated_on: BusinessDate | None = None
 
 
 class ReversePayment(Command):
@@ -54,4 +53,4 @@ class ReversePayment(Command):
 
     payment_id: UUID
     reason: Reason = "payment bounced"
-    reversed_on: date | None = None
+    reversed_on: BusinessDate | None = None

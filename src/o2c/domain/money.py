@@ -49,6 +49,11 @@ MINOR_UNITS: dict[str, int] = {
 }
 
 
+# Amounts are below 10**MAX_DIGITS in magnitude: far above any real figure, far below what the
+# decimal context (28 digits) and the read models' integer columns hold.
+MAX_DIGITS = 15
+
+
 def validate_currency(code: str) -> str:
     """Return the upper-cased ISO code, or raise ``InvalidInput`` for an unknown one."""
     upper = code.upper()
@@ -87,6 +92,21 @@ def to_decimal(value: object, field: str = "amount") -> Decimal:
     return amount
 
 
+def decimal_places(amount: Decimal) -> int:
+    """Decimals ``amount`` needs (``1.50`` → 1, ``1E+3`` → 0, ``1E-9999999`` → 9999999).
+
+    Read from the digits, never through the decimal context: ``normalize()`` would overflow on
+    ``1E+9999999`` and round ``1E-9999999`` to zero.
+    """
+    _sign, digits, exponent = amount.as_tuple()
+    if not isinstance(exponent, int):
+        return 0
+    trailing_zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    if trailing_zeros == len(digits):
+        return 0  # zero, whatever its exponent
+    return max(0, -(exponent + trailing_zeros))
+
+
 def check_amount(
     amount: Decimal,
     currency: str,
@@ -98,23 +118,26 @@ def check_amount(
     """Validate an amount against its currency and return it at the currency's exponent.
 
     Rejects more decimals than the currency has (``1.005`` EUR, ``10.5`` JPY) instead of
-    rounding, because a rounded payment is a different payment.
+    rounding, because a rounded payment is a different payment. Every check is exact and runs
+    before any arithmetic, so no input can overflow the decimal context. A negative zero comes
+    back as zero.
     """
     amount = to_decimal(amount, field)
-    q = quantum(currency)
-    exponent = amount.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and -exponent > minor_units(currency):
+    if not amount.is_zero() and amount.adjusted() >= MAX_DIGITS:
+        raise InvalidInput(f"{field} is too large", code="invalid-amount")
+    places = minor_units(currency)
+    if decimal_places(amount) > places:
         raise InvalidInput(
-            f"{field} {amount} has more decimals than {currency} allows ({minor_units(currency)})",
+            f"{field} {amount} has more decimals than {currency} allows ({places})",
             code="invalid-amount-precision",
         )
-    if amount < 0 and not allow_negative:
+    if amount.is_zero():
+        if not allow_zero:
+            raise InvalidInput(f"{field} must be greater than zero", code="invalid-amount")
+        return zero(currency)
+    if amount.is_signed() and not allow_negative:
         raise InvalidInput(f"{field} must not be negative", code="invalid-amount")
-    if amount == 0 and not allow_zero:
-        raise InvalidInput(f"{field} must be greater than zero", code="invalid-amount")
-    if abs(amount) >= Decimal("1e15"):
-        raise InvalidInput(f"{field} is too large", code="invalid-amount")
-    return amount.quantize(q)
+    return amount.quantize(quantum(currency))
 
 
 def round_money(amount: Decimal, currency: str) -> Decimal:

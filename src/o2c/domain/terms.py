@@ -35,13 +35,13 @@ class PaymentTerms:
 
     def due_on(self, issued_on: date) -> date:
         """Due date of an invoice issued on ``issued_on``."""
-        return issued_on + timedelta(days=self.net_days)
+        return _days_after(issued_on, self.net_days, "due date")
 
     def discount_until(self, issued_on: date) -> date | None:
         """Last day a payment earns the discount, or ``None`` without a discount."""
         if self.discount_days is None:
             return None
-        return issued_on + timedelta(days=self.discount_days)
+        return _days_after(issued_on, self.discount_days, "discount date")
 
     def as_dict(self) -> dict[str, object]:
         """Primitive form stored inside events."""
@@ -50,3 +50,14 @@ class PaymentTerms:
             "discount_percent": self.discount_percent,
             "discount_days": self.discount_days,
         }
+
+
+def _days_after(start: date, days: int, what: str) -> date:
+    # Python dates end at 9999-12-31; an invoice issued near the end is bad input, not a crash.
+    try:
+        return start + timedelta(days=days)
+    except OverflowError:
+        raise InvalidInput(
+            f"the {what} of {start.isoformat()} plus {days} days would be after 9999-12-31",
+            code="date-out-of-range",
+        ) from None

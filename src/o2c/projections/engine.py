@@ -28,6 +28,7 @@ from o2c.projections.checkpoints import (
 from o2c.projections.readstore import ReadStore
 from o2c.projections.registry import PROJECTIONS
 from o2c.projections.rows import RowCache
+from o2c.projections.text import storable_envelope
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,10 @@ class ProjectionEngine:
         checkpoint: Checkpoint,
     ) -> int:
         """Apply a batch to one projection generation inside the caller's transaction."""
-        relevant = [e for e in envelopes if not e.internal and projection.handles(e)]
+        # Text a read table cannot hold (NUL) is replaced, so an old event never stops a batch.
+        relevant = [
+            storable_envelope(e) for e in envelopes if not e.internal and projection.handles(e)
+        ]
         if isinstance(checkpoint, PositionCheckpoint):
             done = load_position(conn, projection.name, generation, lock=True)
             relevant = [e for e in relevant if e.position > done]

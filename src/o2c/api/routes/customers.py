@@ -14,6 +14,7 @@ from o2c.api.auth import Principal, credit, reader
 from o2c.api.deps import run
 from o2c.api.problems import Problem
 from o2c.api.reads import After, Limit, MinPosition, queries
+from o2c.commands.base import SingleLine
 from o2c.projections.queries.accounts import CustomerPage, CustomerView, ExposureView
 from o2c.projections.queries.aging import CustomerAging
 from o2c.projections.queries.invoices import OpenItems
@@ -85,7 +86,7 @@ def close(
 @router.get("", summary="Find customers")
 def find_customers(
     request: Request,
-    q: str | None = Query(None, max_length=200, description="part of the name, any case"),
+    q: SingleLine | None = Query(None, max_length=200, description="part of the name, any case"),
     after: str | None = After,
     limit: int = Limit,
     min_position: int | None = MinPosition,

@@ -14,6 +14,7 @@ from o2c.api.auth import Principal, clerk, credit, reader
 from o2c.api.deps import run
 from o2c.api.problems import Problem
 from o2c.api.reads import After, Limit, MinPosition, queries
+from o2c.commands.base import SingleLine
 from o2c.projections.queries.invoices import InvoicePage, InvoiceView
 
 router = APIRouter(tags=["invoices"])
@@ -56,7 +57,7 @@ def find_invoices(
     request: Request,
     customer_id: UUID | None = None,
     status: str | None = Query(None, pattern="^(open|settled|written_off)$"),
-    number: str | None = Query(None, max_length=32, description="e.g. INV-000123"),
+    number: SingleLine | None = Query(None, max_length=32, description="e.g. INV-000123"),
     due_before: date | None = None,
     overdue: bool | None = Query(None, description="open and past its due date today"),
     after: str | None = After,

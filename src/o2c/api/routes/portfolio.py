@@ -82,7 +82,13 @@ def kpis(
     (opening AR + credit sales − closing current AR) × 100; overdue share = overdue AR / AR.
     """
     end = end or date.today()
-    start = start or end - timedelta(days=89)
+    if start is None:
+        if end.toordinal() <= 90:
+            raise Problem(422, "invalid-period", "'to' is too early for the default 90 days")
+        start = end - timedelta(days=89)
+    if start.toordinal() <= 1:
+        # The opening balance is taken the day before 'from'.
+        raise Problem(422, "invalid-period", "'from' must be after 0001-01-01")
     if end < start:
         raise Problem(422, "invalid-period", "'to' must not be before 'from'")
     if (end - start).days > 3660:
