@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from o2c.domain.dunning import DEFAULT_LEVELS, DunningPolicy
+from o2c.events.envelope import DEFAULT_PUBLIC_URL
 
 ROLES = ("clerk", "credit", "auditor", "admin")
 
@@ -27,6 +28,10 @@ class Settings:
     # Events between two snapshots of an account: loading one costs at most this many events
     # past its snapshot; a snapshot of a big account costs a write of its open items.
     snapshot_interval: int = 500
+    # Host patterns (fnmatch, e.g. "*.example.com") a webhook URL may point to.
+    webhook_allow: tuple[str, ...] = ("127.0.0.1", "localhost")
+    # Base of absolute URLs handed to others (CloudEvents ``dataschema``, schema ``$id``).
+    public_url: str = DEFAULT_PUBLIC_URL
 
     @property
     def embedded(self) -> bool:
@@ -60,7 +65,16 @@ class Settings:
                 defaults.snapshot_interval,
                 "O2C_SNAPSHOT_INTERVAL",
             ),
+            webhook_allow=_host_patterns(env["O2C_WEBHOOK_ALLOW"])
+            if "O2C_WEBHOOK_ALLOW" in env
+            else defaults.webhook_allow,
+            public_url=(env.get("O2C_PUBLIC_URL") or defaults.public_url).rstrip("/"),
         )
+
+
+def _host_patterns(text: str) -> tuple[str, ...]:
+    """``"127.0.0.1, localhost,*.example.com"`` → lower-cased patterns; empty allows no host."""
+    return tuple(p.strip().lower() for p in text.split(",") if p.strip())
 
 
 def _positive_int(text: str | None, default: int, name: str) -> int:

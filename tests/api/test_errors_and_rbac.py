@@ -45,8 +45,9 @@ ENDPOINTS = [
     ("get", f"/v1/customers/{ID}/statement?from=2026-01-01&to=2026-02-01", None),
     ("get", "/v1/kpis", None),
     ("get", "/v1/collections/worklist", None),
-    ("get", "/v1/schemas", None),
-    ("get", "/v1/schemas/o2c.invoice.issued.v1", None),
+    ("get", "/v1/invoices", None),
+    ("get", "/v1/payments", None),
+    ("get", "/v1/customers", None),
 ]
 ROLES = ["clerk", "credit", "auditor", "admin"]
 

@@ -5,11 +5,28 @@ from __future__ import annotations
 from typing import Any
 
 from o2c.contracts.schemas import public_specs
-from o2c.events.catalog import PUBLIC_TOPICS
+from o2c.events.catalog import DLQ_TOPIC, JOURNAL_TOPIC, PUBLIC_TOPICS
+from o2c.events.envelope import DEFAULT_PUBLIC_URL, schema_url
+
+DEFAULT_SERVER = "localhost:9092"
+DEFAULT_PARTITIONS = 6
 
 
-def asyncapi() -> dict[str, Any]:
-    """AsyncAPI 3.0 document of the journal, public and DLQ topics."""
+def _kafka_channel(topic: str, partitions: int) -> dict[str, Any]:
+    return {"kafka": {"topic": topic, "partitions": partitions, "bindingVersion": "0.5.0"}}
+
+
+def asyncapi(
+    public_url: str = DEFAULT_PUBLIC_URL,
+    bootstrap: str | None = None,
+    partitions: int = DEFAULT_PARTITIONS,
+) -> dict[str, Any]:
+    """AsyncAPI 3.0 document of the journal, public and DLQ topics.
+
+    Every message's ``data`` refers to the JSON Schema served (without a token) under
+    ``public_url``, so each ``$ref`` of the served copy resolves; ``bootstrap`` names the Kafka
+    servers (``O2C_KAFKA_BOOTSTRAP``), ``partitions`` the topics' partition count.
+    """
     messages = {
         s.name: {
             "name": s.cloud_type,
@@ -17,6 +34,12 @@ def asyncapi() -> dict[str, Any]:
             "summary": s.description,
             "contentType": "application/cloudevents+json",
             "headers": {"$ref": "#/components/schemas/KafkaHeaders"},
+            "bindings": {
+                "kafka": {
+                    "key": {"type": "string", "description": "customer id"},
+                    "bindingVersion": "0.5.0",
+                }
+            },
             "payload": {
                 "allOf": [
                     {"$ref": "#/components/schemas/CloudEvent"},
@@ -24,7 +47,7 @@ def asyncapi() -> dict[str, Any]:
                         "type": "object",
                         "properties": {
                             "type": {"const": s.cloud_type},
-                            "data": {"$ref": f"{s.cloud_type}.json"},
+                            "data": {"$ref": schema_url(s.cloud_type, public_url)},
                         },
                     },
                 ]
@@ -32,15 +55,19 @@ def asyncapi() -> dict[str, Any]:
         }
         for s in public_specs()
     }
+    refs = {n: {"$ref": f"#/components/messages/{n}"} for n in messages}
     channels: dict[str, Any] = {
         "journal": {
-            "address": "o2c.journal.v1",
+            "address": JOURNAL_TOPIC,
+            "bindings": _kafka_channel(JOURNAL_TOPIC, partitions),
             "description": "Every domain event, keyed by customer id, in global order "
             "per customer. For o2c's own projection consumers.",
-            "messages": {n: {"$ref": f"#/components/messages/{n}"} for n in messages},
+            "messages": dict(refs),
         },
         "dlq": {
-            "address": "o2c.journal.v1.dlq",
+            "address": DLQ_TOPIC,
+            "bindings": _kafka_channel(DLQ_TOPIC, partitions),
+            "messages": dict(refs),
             "description": "Journal messages a projection could not apply (and every later "
             "message of the same customer); headers o2c_error, "
             "o2c_source_topic/partition/offset, o2c_group.",
@@ -50,6 +77,7 @@ def asyncapi() -> dict[str, Any]:
         names = [s.name for s in public_specs() if s.public_topic == topic]
         channels[topic.split(".")[1]] = {
             "address": topic,
+            "bindings": _kafka_channel(topic, partitions),
             "description": f"Public {topic.split('.')[1]} events for downstream services; "
             "key = customer id; at-least-once, dedupe by CloudEvent id.",
             "messages": {n: {"$ref": f"#/components/messages/{n}"} for n in names},
@@ -64,6 +92,13 @@ def asyncapi() -> dict[str, Any]:
             "dedupe by `id`; order per customer is preserved.",
         },
         "defaultContentType": "application/cloudevents+json",
+        "servers": {
+            "kafka": {
+                "host": bootstrap or DEFAULT_SERVER,
+                "protocol": "kafka",
+                "description": "the Kafka cluster o2c publishes to (O2C_KAFKA_BOOTSTRAP)",
+            }
+        },
         "channels": channels,
         "operations": {
             f"receive_{name}": {"action": "receive", "channel": {"$ref": f"#/channels/{name}"}}

@@ -20,6 +20,7 @@ from eventsourcing.utils import resolve_topic
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from o2c.events.catalog import BY_CLOUD_TYPE, CATALOG, EventSpec
+from o2c.events.envelope import DEFAULT_PUBLIC_URL, schema_url
 
 DecimalString = Annotated[
     str,
@@ -39,7 +40,9 @@ _LIBRARY_FIELDS = {
 
 
 class _Data(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Published schemas allow unknown properties: adding an optional field later must not
+    # break a consumer that validates. Consumers ignore what they do not know.
+    model_config = ConfigDict(extra="allow")
 
 
 class TermsData(_Data):
@@ -137,12 +140,13 @@ def data_model(spec: EventSpec) -> type[BaseModel]:
     return model
 
 
-def json_schema(spec: EventSpec) -> dict[str, Any]:
-    """JSON Schema (draft 2020-12) of one event type's ``data``."""
+def json_schema(spec: EventSpec, public_url: str = DEFAULT_PUBLIC_URL) -> dict[str, Any]:
+    """JSON Schema (draft 2020-12) of one event type's ``data``; its ``$id`` is the URL it is
+    served at, which every CloudEvent of the type names as its ``dataschema``."""
     schema = data_model(spec).model_json_schema()
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": f"https://o2c.dev/schemas/{spec.cloud_type}.json",
+        "$id": schema_url(spec.cloud_type, public_url),
         **schema,
         "title": spec.cloud_type,
         "description": spec.description,
@@ -158,7 +162,7 @@ def public_specs() -> list[EventSpec]:
     return [s for s in CATALOG if not s.internal]
 
 
-def schema_for(cloud_type: str) -> dict[str, Any] | None:
+def schema_for(cloud_type: str, public_url: str = DEFAULT_PUBLIC_URL) -> dict[str, Any] | None:
     """Schema by CloudEvents type, or ``None``."""
     spec = BY_CLOUD_TYPE.get(cloud_type)
-    return None if spec is None or spec.internal else json_schema(spec)
+    return None if spec is None or spec.internal else json_schema(spec, public_url)

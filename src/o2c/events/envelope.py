@@ -17,6 +17,14 @@ from o2c.events.catalog import BY_CLOUD_TYPE, BY_NAME
 
 GENESIS_HASH = "0" * 64
 CLOUDEVENTS_SOURCE = "urn:o2c"
+# Where the service answers (``O2C_PUBLIC_URL``): CloudEvents require ``dataschema`` to be an
+# absolute URI, and it equals the ``$id`` of the JSON Schema served there, without a token.
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+
+
+def schema_url(cloud_type: str, public_url: str = DEFAULT_PUBLIC_URL) -> str:
+    """The absolute URL (and ``$id``) of the JSON Schema of one event type's ``data``."""
+    return f"{public_url.rstrip('/')}/v1/schemas/{cloud_type}"
 
 
 @dataclass(frozen=True)
@@ -46,7 +54,7 @@ class EventEnvelope:
         spec = BY_NAME.get(self.event_type)
         return spec is None or spec.internal
 
-    def to_cloudevent(self) -> dict[str, Any]:
+    def to_cloudevent(self, public_url: str = DEFAULT_PUBLIC_URL) -> dict[str, Any]:
         """CloudEvents 1.0 structured JSON with the o2c extension attributes."""
         spec = BY_NAME[self.event_type]
         return {
@@ -57,7 +65,7 @@ class EventEnvelope:
             "subject": self.aggregate_id,
             "time": self.recorded_at,
             "datacontenttype": "application/json",
-            "dataschema": f"/v1/schemas/{spec.cloud_type}",
+            "dataschema": schema_url(spec.cloud_type, public_url),
             "data": self.data,
             "o2cposition": self.position,
             "o2ccustomer": self.customer_id,
