@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PGHOST ?= 127.0.0.1
 
-.PHONY: run test install lint typecheck importlint clean bench
+.PHONY: run test test-fast install lint typecheck importlint clean bench
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -30,6 +30,10 @@ importlint: $(STAMP)
 
 test: $(STAMP) importlint lint typecheck
 	$(BIN)/pytest -q -p no:cacheprovider
+
+# The domain rules in memory: no database, no broker, a few seconds.
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -p no:cacheprovider -m fast tests/domain
 
 bench: $(STAMP)
 	$(BIN)/o2c bench --scale smoke

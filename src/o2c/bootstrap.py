@@ -16,7 +16,10 @@ from o2c.config import Settings
 from o2c.events.catalog import topic
 from o2c.eventstore.migrate import migrate_event_store
 from o2c.eventstore.store import EventStore
+from o2c.projections.readstore import ReadStore
 from o2c.projections.wiring import ReadSideParts, build_read_side
+from o2c.webhooks.subscriptions import SubscriptionStore
+from o2c.webhooks.worker import DeliveryPolicy, WebhookDispatcher
 
 _MIGRATE_LOCK = threading.Lock()
 
@@ -76,9 +79,12 @@ class Container:
     service: O2CService
     read: ReadSideParts | None = None
     closers: list[Callable[[], None]] = field(default_factory=list)
+    webhooks: WebhookDispatcher | None = None
 
     def close(self) -> None:
         """Release everything in reverse order of construction."""
+        if self.webhooks is not None:
+            self.webhooks.stop()
         if self.read is not None:
             self.read.close()
         for closer in reversed(self.closers):
@@ -86,14 +92,46 @@ class Container:
         self.store.close()
 
 
+def build_webhooks(
+    settings: Settings,
+    store: EventStore,
+    read_store: ReadStore,
+    policy: DeliveryPolicy | None = None,
+) -> WebhookDispatcher:
+    """The webhook delivery workers over the event log and the read store's subscriptions."""
+    policy = policy or DeliveryPolicy()
+    return WebhookDispatcher(
+        store,
+        SubscriptionStore(read_store.engine, keep_attempts=policy.keep_attempts),
+        allow=settings.webhook_allow,
+        public_url=settings.public_url,
+        policy=policy,
+    )
+
+
 def build_container(
-    settings: Settings | None = None, *, with_read_side: bool = True, start_runner: bool = True
+    settings: Settings | None = None,
+    *,
+    with_read_side: bool = True,
+    start_runner: bool = True,
+    start_webhooks: bool | None = None,
+    webhook_policy: DeliveryPolicy | None = None,
 ) -> Container:
-    """Build the store, the service and (optionally) the read side for ``settings``."""
+    """Build the store, the service and (optionally) the read side for ``settings``.
+
+    With the read side, a long-running process (``start_runner``, unless ``start_webhooks``
+    says otherwise) also delivers webhooks, in embedded and in Kafka mode alike: delivery reads
+    the event log itself. One-shot commands pass ``start_runner=False`` and deliver nothing.
+    """
     settings = settings or Settings.from_env()
     store = build_event_store(settings)
     service = build_service(settings, store)
     container = Container(settings, store, service)
     if with_read_side:
         container.read = build_read_side(settings, store, service, start_runner=start_runner)
+        if start_runner if start_webhooks is None else start_webhooks:
+            dispatcher = build_webhooks(settings, store, container.read.read_store, webhook_policy)
+            service.listeners.append(dispatcher.notify)
+            dispatcher.start()
+            container.webhooks = dispatcher
     return container

@@ -36,7 +36,12 @@ class Pipeline:
 
     def relay(self) -> Relay:
         return Relay(
-            self.store, self.broker.bootstrap, RelayPosition(self.url), partitions=3, batch=50
+            self.store,
+            self.broker.bootstrap,
+            RelayPosition(self.url),
+            partitions=3,
+            batch=50,
+            ack_timeout=3.0,
         )
 
     def projector(self, group: str = "o2c-test") -> Projector:

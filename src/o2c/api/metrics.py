@@ -1,10 +1,19 @@
-"""Prometheus metrics: request latency, commands by type and outcome, events, projection lag."""
+"""Prometheus metrics: request latency, commands by type and outcome, events, projection lag.
+
+``o2c_projection_lag_events`` is what ``/readyz`` measures for the process's mode (see
+``o2c.api.health``): in Kafka mode the relay's lag plus the projector group's unread journal
+messages, with per-hop gauges beside it; -1 when it could not be measured.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+if TYPE_CHECKING:
+    from o2c.api.health import ReadSideHealth
 
 
 class Metrics:
@@ -31,10 +40,58 @@ class Metrics:
             registry=self.registry,
         )
         events.set_function(lambda: float(position()))
+        self._lag = lag
+        self._measured: float | None = None
         lag_gauge = Gauge(
-            "o2c_projection_lag_events", "Events not yet in the read models", registry=self.registry
+            "o2c_projection_lag_events",
+            "Events not yet in the read models (-1: could not be measured)",
+            registry=self.registry,
         )
-        lag_gauge.set_function(lambda: float(lag()))
+        lag_gauge.set_function(self._projection_lag)
+        self._kafka: dict[str, Gauge] = {}
+
+    def _projection_lag(self) -> float:
+        # A scrape measures first (``observe``); the callable serves any other reader.
+        return self._measured if self._measured is not None else float(self._lag())
+
+    def _kafka_gauges(self) -> dict[str, Gauge]:
+        """Created on the first Kafka-mode measurement: embedded mode does not show them."""
+        if not self._kafka:
+            self._kafka = {
+                "up": Gauge(
+                    "o2c_kafka_broker_up", "1 if the broker answered", registry=self.registry
+                ),
+                "relay": Gauge(
+                    "o2c_relay_lag_events",
+                    "Event-log entries the relay has not published",
+                    registry=self.registry,
+                ),
+                "consumer": Gauge(
+                    "o2c_projector_lag_messages",
+                    "Journal messages the projector group has not handled, per partition",
+                    ["partition"],
+                    registry=self.registry,
+                ),
+                "applied": Gauge(
+                    "o2c_projector_applied_position",
+                    "Highest event-log position the projector group applied",
+                    registry=self.registry,
+                ),
+            }
+        return self._kafka
+
+    def observe(self, health: ReadSideHealth) -> None:
+        """Record a read-side measurement for the next render."""
+        self._measured = -1.0 if health.lag is None else float(health.lag)
+        progress = health.kafka
+        if progress is None:
+            return
+        gauges = self._kafka_gauges()
+        gauges["up"].set(1 if progress.broker_reachable else 0)
+        gauges["relay"].set(progress.relay_lag)
+        gauges["applied"].set(progress.group_applied_position)
+        for p in progress.partitions:
+            gauges["consumer"].labels(str(p.partition)).set(p.lag)
 
     def command(self, name: str, outcome: str) -> None:
         """Count a command outcome."""

@@ -58,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             relay.run(stop_on_signals())
     finally:
+        relay.close()
         relay.waiter.close()
         position.close()
         store.close()

@@ -12,7 +12,8 @@ from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from o2c.events.catalog import DLQ_TOPIC, JOURNAL_TOPIC, PUBLIC_TOPICS
-from o2c.kafka.settings import servers
+from o2c.kafka.log import LogProbe
+from o2c.kafka.settings import forbid_topic_creation, servers
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +21,7 @@ ALL_TOPICS = (JOURNAL_TOPIC, DLQ_TOPIC, *PUBLIC_TOPICS)
 
 
 def existing_topics(bootstrap: str) -> set[str]:
-    """Topics the broker knows."""
+    """Topics the broker knows (asking never creates one)."""
     admin = KafkaAdminClient(bootstrap_servers=servers(bootstrap), request_timeout_ms=5000)
     try:
         return set(admin.list_topics())
@@ -45,7 +46,13 @@ def ensure_topics(bootstrap: str, partitions: int, replication: int = 1) -> list
 
 def read_topic(bootstrap: str, topic: str) -> list[Any]:
     """Every record of a topic, partition by partition in offset order (inspection tools)."""
-    consumer = KafkaConsumer(bootstrap_servers=servers(bootstrap), enable_auto_commit=False)
+    probe = LogProbe(bootstrap)
+    consumer = KafkaConsumer(
+        bootstrap_servers=servers(bootstrap),
+        enable_auto_commit=False,
+        allow_auto_create_topics=False,
+    )
+    forbid_topic_creation(consumer)
     try:
         if topic not in consumer.topics():  # also loads the metadata partitions_for_topic needs
             return []
@@ -54,7 +61,8 @@ def read_topic(bootstrap: str, topic: str) -> list[Any]:
             return []
         consumer.assign(tps)
         consumer.seek_to_beginning(*tps)
-        ends = consumer.end_offsets(tps)
+        # Read to the true end: the broker's own answer can fall short (see LogProbe).
+        ends = probe.end_offsets(tps)
         out: list[Any] = []
         deadline = time.monotonic() + 30
         while any(consumer.position(tp) < ends[tp] for tp in tps):
@@ -65,3 +73,4 @@ def read_topic(bootstrap: str, topic: str) -> list[Any]:
         return sorted(out, key=lambda r: (r.partition, r.offset))
     finally:
         consumer.close()
+        probe.close()

@@ -1,12 +1,47 @@
-"""Where a projection batch says it got to, stored in the same transaction as its rows."""
+"""Where a projection batch says it got to, stored in the same transaction as its rows.
+
+Every write here is an upsert (``INSERT … ON CONFLICT DO UPDATE``) rather than update-then-insert:
+two projectors of one group share some rows (the group's position), and the insert race of the
+read-then-write form would surface as a unique violation, an error that says nothing about the
+event being applied.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Connection, Table, and_, select
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 
-from o2c.projections.schema import checkpoints, kafka_offsets
+from o2c.projections.schema import checkpoints, kafka_offsets, parked_customers
+
+MARKS = MetaData()
+
+# What a consumer group last handled from each partition, written with its offset. After a broker
+# lost its log the stored offset points into a different log (or past its end): the mark is what
+# tells the two apart. Created by Alembic revision 0003.
+kafka_marks = Table(
+    "rm_kafka_marks",
+    MARKS,
+    Column("group_id", String(128), primary_key=True),
+    Column("topic", String(255), primary_key=True),
+    Column("partition", Integer, primary_key=True),
+    Column("offset", BigInteger, nullable=False),
+    Column("fingerprint", String(128), nullable=False),
+    Column("epoch", String(64)),
+    Column("applied_position", BigInteger, nullable=False),
+    Column("partitions", Integer, nullable=False),
+)
 
 
 @dataclass(frozen=True)
@@ -18,22 +53,58 @@ class PositionCheckpoint:
 
 
 @dataclass(frozen=True)
+class OffsetMark:
+    """The message a group handled last in one partition, and what that partition proves.
+
+    ``offset`` and ``fingerprint`` (its event id) identify the message; ``epoch`` is the relay's
+    log epoch it carried. ``applied_position``: every event this partition held at or below that
+    global position has been handled (applied, or parked in the DLQ) — valid while the topic keeps
+    ``partitions`` partitions, since a customer's partition depends on that count.
+    """
+
+    offset: int
+    fingerprint: str
+    epoch: str | None
+    applied_position: int
+    partitions: int
+
+
+@dataclass(frozen=True)
+class ParkedCustomer:
+    """A customer a batch parked: its first unapplied position and the error."""
+
+    reason: str
+    first_position: int
+    parked_at: str
+
+
+@dataclass(frozen=True)
 class KafkaCheckpoint:
-    """Kafka mode: the next offset to read per (topic, partition) for a consumer group."""
+    """Kafka mode: the next offset to read per (topic, partition) for a consumer group.
+
+    ``marks`` (per partition) and ``parked`` (per customer) are written in the same transaction,
+    so what the group says it handled and where it resumes never disagree.
+    """
 
     group: str
     offsets: dict[tuple[str, int], int]
+    marks: dict[tuple[str, int], OffsetMark] = field(default_factory=dict)
+    parked: dict[str, ParkedCustomer] = field(default_factory=dict)
 
 
 Checkpoint = PositionCheckpoint | KafkaCheckpoint
 
 
+def _insert(conn: Connection, table: Table) -> Any:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
 def _upsert(
     conn: Connection, table: Table, keys: dict[str, object], values: dict[str, object]
 ) -> None:
-    where = and_(*(table.c[k] == v for k, v in keys.items()))
-    if conn.execute(table.update().where(where).values(**values)).rowcount == 0:
-        conn.execute(table.insert().values(**keys, **values))
+    stmt = _insert(conn, table).values(**keys, **values)
+    conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=values))
 
 
 def store_position(conn: Connection, projection: str, generation: int, position: int) -> None:
@@ -43,6 +114,24 @@ def store_position(conn: Connection, projection: str, generation: int, position:
         checkpoints,
         {"projection": projection, "generation": generation},
         {"position": position},
+    )
+
+
+def raise_position(conn: Connection, name: str, generation: int, position: int) -> None:
+    """Record ``position`` unless a higher one is stored: never moves back.
+
+    Two projectors of one group each store the highest position they applied; the comparison
+    runs in the same statement as the write, so the later commit cannot lower it.
+    """
+    stmt = _insert(conn, checkpoints).values(
+        projection=name, generation=generation, position=position
+    )
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["projection", "generation"],
+            set_={"position": stmt.excluded.position},
+            where=checkpoints.c.position < stmt.excluded.position,
+        )
     )
 
 
@@ -62,14 +151,37 @@ def load_position(conn: Connection, projection: str, generation: int, *, lock: b
 
 
 def store_offsets(conn: Connection, cp: KafkaCheckpoint) -> None:
-    """Record the consumer group's next offsets."""
-    for (topic, partition), offset in cp.offsets.items():
+    """Record the consumer group's next offsets, their marks and the customers it parked."""
+    # Sorted: two members of the group never take row locks in opposite orders.
+    for (topic, partition), offset in sorted(cp.offsets.items()):
         _upsert(
             conn,
             kafka_offsets,
             {"group_id": cp.group, "topic": topic, "partition": partition},
             {"next_offset": offset},
         )
+    for (topic, partition), mark in sorted(cp.marks.items()):
+        _upsert(
+            conn,
+            kafka_marks,
+            {"group_id": cp.group, "topic": topic, "partition": partition},
+            {
+                "offset": mark.offset,
+                "fingerprint": mark.fingerprint[:128],
+                "epoch": mark.epoch,
+                "applied_position": mark.applied_position,
+                "partitions": mark.partitions,
+            },
+        )
+    for customer, parked in sorted(cp.parked.items()):
+        stmt = _insert(conn, parked_customers).values(
+            group_id=cp.group,
+            customer_id=customer,
+            reason=parked.reason[:2000],
+            first_position=parked.first_position,
+            parked_at=parked.parked_at,
+        )
+        conn.execute(stmt.on_conflict_do_nothing(index_elements=["group_id", "customer_id"]))
 
 
 def load_offsets(conn: Connection, group: str) -> dict[tuple[str, int], int]:
@@ -80,3 +192,19 @@ def load_offsets(conn: Connection, group: str) -> dict[tuple[str, int], int]:
         )
     )
     return {(str(t), int(p)): int(o) for t, p, o in rows}
+
+
+def load_marks(conn: Connection, group: str) -> dict[tuple[str, int], OffsetMark]:
+    """Marks stored for a consumer group (none for offsets written before marks existed)."""
+    m = kafka_marks
+    rows = conn.execute(select(m).where(m.c.group_id == group)).mappings()
+    return {
+        (str(r["topic"]), int(r["partition"])): OffsetMark(
+            int(r["offset"]),
+            str(r["fingerprint"]),
+            None if r["epoch"] is None else str(r["epoch"]),
+            int(r["applied_position"]),
+            int(r["partitions"]),
+        )
+        for r in rows
+    }

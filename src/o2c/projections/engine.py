@@ -19,9 +19,12 @@ from o2c.projections.base import Projection
 from o2c.projections.checkpoints import (
     Checkpoint,
     KafkaCheckpoint,
+    OffsetMark,
     PositionCheckpoint,
+    load_marks,
     load_offsets,
     load_position,
+    raise_position,
     store_offsets,
     store_position,
 )
@@ -58,9 +61,7 @@ class ProjectionEngine:
                 store_offsets(conn, checkpoint)
                 if envelopes:
                     high = max(e.position for e in envelopes)
-                    key = kafka_position_key(checkpoint.group)
-                    if high > load_position(conn, key, 0):
-                        store_position(conn, key, 0, high)
+                    raise_position(conn, kafka_position_key(checkpoint.group), 0, high)
         return applied
 
     def apply_to(
@@ -139,3 +140,8 @@ class ProjectionEngine:
         """Next offsets stored for ``group``."""
         with self.read_store.engine.connect() as conn:
             return load_offsets(conn, group)
+
+    def kafka_marks(self, group: str) -> dict[tuple[str, int], OffsetMark]:
+        """What ``group`` last handled in each partition (see ``OffsetMark``)."""
+        with self.read_store.engine.connect() as conn:
+            return load_marks(conn, group)

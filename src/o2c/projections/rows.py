@@ -78,11 +78,17 @@ class RowCache:
             row[column] += delta
 
     def flush(self, conn: Connection) -> None:
-        """Write every change: inserts, updates (by primary key) and appends."""
+        """Write every change: inserts, updates (by primary key) and appends.
+
+        Rows are written in primary-key order, whatever order the batch touched them in. Two
+        projectors share rows (the portfolio day-book): each takes its row locks in the same
+        order, so one waits for the other instead of both waiting for each other (a deadlock).
+        """
         for name, t in self.tables.items():
             pk = self._pk(name)
-            new = [self.rows[name][k] for k in self.dirty[name] if k not in self.existing[name]]
-            changed = [self.rows[name][k] for k in self.dirty[name] if k in self.existing[name]]
+            dirty = sorted(self.dirty[name])
+            new = [self.rows[name][k] for k in dirty if k not in self.existing[name]]
+            changed = [self.rows[name][k] for k in dirty if k in self.existing[name]]
             if new:
                 conn.execute(t.insert(), new)
             if changed:
@@ -98,7 +104,7 @@ class RowCache:
             if self.appends[name]:
                 conn.execute(t.insert(), self.appends[name])
             if self.increments[name]:
-                rows = list(self.increments[name].values())
+                rows = [self.increments[name][k] for k in sorted(self.increments[name])]
                 _upsert_increments(conn, t, pk, self.counters[name], rows)
 
 
