@@ -1,4 +1,4 @@
-"""Property test: random command sequences never break the invariants of SPEC §4.
+"""Property test: random command sequences never break the receivables invariants.
 
 After every step, for every customer of the example (tests/write/ledger_check.py): each invoice's
 open amount, recomputed from its own events, equals total − applied + reversed − credit notes −

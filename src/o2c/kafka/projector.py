@@ -663,8 +663,3 @@ def unpark(engine: ProjectionEngine, group: str, customer: str) -> None:
                 parked_customers.c.group_id == group, parked_customers.c.customer_id == customer
             )
         )
-
-
-def partitions_of(consumer: KafkaConsumer, topic: str) -> list[TopicPartition]:
-    """All partitions of a topic."""
-    return [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
