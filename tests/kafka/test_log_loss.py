@@ -14,8 +14,10 @@ import threading
 from kafka import KafkaConsumer
 
 from o2c.events.catalog import JOURNAL_TOPIC
+from o2c.kafka.health import KafkaMonitor
 from o2c.kafka.relay import Relay, relay_until_caught_up
 from o2c.kafka.topics import ensure_topics, existing_topics, read_topic
+from o2c.projections.engine import ProjectionEngine
 from tests.kafka.conftest import Pipeline, running, wait_until
 from tests.kafka.test_crashes import commands
 
@@ -86,9 +88,20 @@ def test_relay_reconnects_first_then_the_same_group_catches_up(pipeline: Pipelin
     assert {e.position for e in pipeline.store.read_all(0)} <= positions_on_journal(
         pipeline.broker.bootstrap
     )
+    # Before the group is back, the lag it shows is every message of the new log, not the
+    # difference between old offsets and new ends.
+    monitor = KafkaMonitor(pipeline.broker.bootstrap, GROUP, pipeline.url)
+    try:
+        head = pipeline.store.last_position()
+        progress = monitor.measure(head, ProjectionEngine(pipeline.read_store))
+    finally:
+        monitor.close()
+    assert all(p.matches_log is False for p in progress.partitions if p.next_offset is not None)
+    assert progress.consumer_lag == sum(journal_ends(pipeline.broker.bootstrap).values())
     expected = pipeline.rebuilt_snapshot()
-    with running(pipeline.projector(GROUP)):
+    with running(pipeline.projector(GROUP)) as projector:
         wait_until(lambda: pipeline.live_snapshot() == expected)
+    assert projector.reseeks > 0  # it recognised the new log, not merely got lucky
 
 
 def test_projector_reconnects_first_then_the_relay(pipeline: Pipeline) -> None:
@@ -103,6 +116,7 @@ def test_projector_reconnects_first_then_the_relay(pipeline: Pipeline) -> None:
         expected = pipeline.rebuilt_snapshot()
         with running(projector):
             wait_until(lambda: pipeline.live_snapshot() == expected)
+        assert projector.reseeks > 0
     finally:
         projector.close()
     assert journal_partitions(pipeline.broker.bootstrap) == 3  # O2C_KAFKA_PARTITIONS
@@ -133,3 +147,4 @@ def test_running_relay_republishes_into_a_journal_recreated_empty(pipeline: Pipe
     finally:
         stop.set()
         thread.join(timeout=30)
+    assert relay.republished == 1

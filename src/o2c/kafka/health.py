@@ -5,8 +5,10 @@ relay's position in the event log (stored beside the events) and, per journal pa
 offset the projector group stored with its rows. The embedded checkpoint says nothing about
 either — projectors never write it. So the lag reported here is the sum of what is still to
 travel: log entries the relay has not published, plus journal messages the group has not
-handled. A stored offset past the end of the partition means the broker lost its log; that
-partition then counts as entirely unread until the projector re-reads it.
+handled. A stored offset past the end of the partition, or one whose previous message is not
+the event the group applied there, means the broker lost or replaced its log: that partition
+then counts as entirely unread until the projector re-reads it (a plain offset difference would
+report a lag of zero, or too little, for a group that is in fact stuck on the old log).
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from sqlalchemy import Engine, create_engine, inspect, select
 
 from o2c.events.catalog import JOURNAL_TOPIC
 from o2c.kafka.failures import describe
-from o2c.kafka.log import LogProbe
+from o2c.kafka.log import LogProbe, fingerprint
 from o2c.kafka.relay_position import relay_positions
+from o2c.projections.checkpoints import OffsetMark
 from o2c.projections.engine import ProjectionEngine, kafka_position_key
 from o2c.projections.readstore import sqlalchemy_url
 
@@ -35,7 +38,7 @@ class PartitionProgress:
     next_offset: int | None  # where the group resumes; None: it never handled a message here
     lag: int  # messages of the partition the group has not handled
     applied_position: int | None  # every event of the partition up to here is handled
-    past_end: bool  # the group's offset lies beyond the log: the broker lost it
+    matches_log: bool | None  # False: the offset is past the end or follows another message
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,32 @@ class KafkaMonitor:
             ).scalar()
         return int(value or 0)
 
+    def _matches(
+        self,
+        ends: dict[int, int],
+        offsets: dict[tuple[str, int], int],
+        marks: dict[tuple[str, int], OffsetMark],
+    ) -> dict[int, bool]:
+        """Per partition with a stored offset: is the log still the one the group followed?"""
+        out: dict[int, bool] = {}
+        to_read: dict[TopicPartition, OffsetMark] = {}
+        for partition, end in ends.items():
+            stored = offsets.get((JOURNAL_TOPIC, partition))
+            mark = marks.get((JOURNAL_TOPIC, partition))
+            if stored is None:
+                continue
+            if stored > end:
+                out[partition] = False
+            elif mark is not None and mark.offset == stored - 1:
+                to_read[TopicPartition(JOURNAL_TOPIC, partition)] = mark
+        found = self.probe.at({tp: mark.offset for tp, mark in to_read.items()})
+        for tp, mark in to_read.items():
+            record = found[tp]
+            out[tp.partition] = record.offset == mark.offset and (
+                fingerprint(record.value, record.headers) == mark.fingerprint
+            )
+        return out
+
     def measure(self, log_head: int, engine: ProjectionEngine) -> KafkaProgress:
         """Relay position against the log head, group offsets against the journal's ends."""
         with self._lock:
@@ -125,13 +154,20 @@ class KafkaMonitor:
             except Exception as exc:  # the broker's state is reported, never raised
                 error = describe(exc)
                 self.probe.close()
+            matches: dict[int, bool] = {}
+            if error is None:
+                try:
+                    matches = self._matches(ends, offsets, marks)
+                except Exception as exc:  # the broker's state is reported, never raised
+                    error = describe(exc)
+                    self.probe.close()
             partitions: list[PartitionProgress] = []
             for partition in sorted(ends):
                 end = ends[partition]
                 stored = offsets.get((JOURNAL_TOPIC, partition))
                 mark = marks.get((JOURNAL_TOPIC, partition))
-                past_end = stored is not None and stored > end
-                lag = end if past_end or stored is None else end - stored
+                match = matches.get(partition)
+                lag = end if stored is None or match is False else end - stored
                 partitions.append(
                     PartitionProgress(
                         partition,
@@ -139,7 +175,7 @@ class KafkaMonitor:
                         stored,
                         lag,
                         None if mark is None else mark.applied_position,
-                        past_end,
+                        match,
                     )
                 )
             return KafkaProgress(
