@@ -13,6 +13,7 @@ from o2c.application.context import CommandContext
 from o2c.application.service import CommandResult
 from o2c.bootstrap import Container
 from o2c.commands import Command
+from o2c.projections.queries import ReadQueries
 
 MIN_POSITION_WAIT = 5.0
 
@@ -56,7 +57,7 @@ def run(request: Request, principal: Principal, cmd: Command) -> dict[str, Any]:
     return {**result.body, "position": result.position}
 
 
-def read_side(request: Request, min_position: int | None) -> Any:
+def read_side(request: Request, min_position: int | None) -> ReadQueries:
     """The read side, after waiting (bounded) for ``min_position``."""
     c = container(request)
     if c.read is None:

@@ -1,11 +1,11 @@
-"""The typed read side for query routes: the read models, once they reached ``min_position``."""
+"""What the query routes share: the typed read side and the paging, position and currency
+parameters."""
 
 from __future__ import annotations
 
-from fastapi import Query, Request
+from fastapi import Query
 
 from o2c.api.deps import read_side
-from o2c.projections.queries import ReadQueries
 
 MinPosition = Query(None, ge=0, description="wait (≤ 5 s) until read models reach this position")
 After = Query(None, max_length=200, description="cursor: `next` of the previous page")
@@ -15,8 +15,5 @@ Currency = Query(
 )
 
 
-def queries(request: Request, min_position: int | None) -> ReadQueries:
-    """The read-model queries, after waiting (bounded) for ``min_position``."""
-    found = read_side(request, min_position)
-    assert isinstance(found, ReadQueries)
-    return found
+# The typed read side, after waiting (bounded) for ``min_position``.
+queries = read_side

@@ -12,36 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
-    Column,
     Connection,
-    Integer,
-    MetaData,
-    String,
     Table,
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from o2c.projections.schema import checkpoints, kafka_offsets, parked_customers
-
-MARKS = MetaData()
-
-# What a consumer group last handled from each partition, written with its offset. After a broker
-# lost its log the stored offset points into a different log (or past its end): the mark is what
-# tells the two apart. Created by Alembic revision 0003.
-kafka_marks = Table(
-    "rm_kafka_marks",
-    MARKS,
-    Column("group_id", String(128), primary_key=True),
-    Column("topic", String(255), primary_key=True),
-    Column("partition", Integer, primary_key=True),
-    Column("offset", BigInteger, nullable=False),
-    Column("fingerprint", String(128), nullable=False),
-    Column("epoch", String(64)),
-    Column("applied_position", BigInteger, nullable=False),
-    Column("partitions", Integer, nullable=False),
-)
+from o2c.projections.schema import checkpoints, kafka_marks, kafka_offsets, parked_customers
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,22 @@ parked_customers = Table(
     Column("parked_at", String(40), nullable=False),
 )
 
+# What a consumer group last handled from each partition, written with its offset. After a broker
+# lost its log the stored offset points into a different log (or past its end): the mark is what
+# tells the two apart. Created by Alembic revision 0003.
+kafka_marks = Table(
+    "rm_kafka_marks",
+    CONTROL,
+    Column("group_id", String(128), primary_key=True),
+    Column("topic", String(255), primary_key=True),
+    Column("partition", Integer, primary_key=True),
+    Column("offset", BigInteger, nullable=False),
+    Column("fingerprint", String(128), nullable=False),
+    Column("epoch", String(64)),
+    Column("applied_position", BigInteger, nullable=False),
+    Column("partitions", Integer, nullable=False),
+)
+
 Money = BigInteger  # integer mills, see units.py
 Day = Integer  # date ordinal, see units.py
 

@@ -9,7 +9,6 @@ from uuid import UUID
 from sqlalchemy import func, select
 from typing_extensions import TypedDict
 
-from o2c.domain.errors import InvalidInput
 from o2c.projections.queries.base import QueryBase
 from o2c.projections.queries.paging import clamp, decode_cursor, encode_cursor
 from o2c.projections.units import from_mills
@@ -237,12 +236,3 @@ class AccountQueries(QueryBase):
             by_currency=by_currency,
             next=rows[limit - 1]["customer_id"] if len(rows) > limit else None,
         )
-
-
-def check_currency(currency: str | None) -> str | None:
-    """A ``currency=`` filter: three upper-case letters, or none."""
-    if currency is None:
-        return None
-    if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
-        raise InvalidInput(f"bad currency {currency!r}", code="invalid-currency")
-    return currency
