@@ -319,7 +319,7 @@ class Receivables(RuleBasedStateMachine):
     def _undo(self, payment: UUID, inv: Invoice) -> None:
         """What deallocation does: the invoice gives back the cash and discount it holds."""
         undone = inv.applied_by(payment)
-        inv.reverse_payment(payment, undone[0], undone[1], "t", self.today)
+        inv.reverse_payment(payment, undone[0], undone[1], "t", self.today, bounced=False)
         self.acc.deallocate(
             payment,
             inv.id,
@@ -403,6 +403,20 @@ class Receivables(RuleBasedStateMachine):
                 left[payment] = amount - applied
         assert {p: c.unapplied for p, c in self.acc.open_payments.items()} == left
         assert self.acc.unapplied_cash == sum(left.values(), D(0))
+
+    @invariant()
+    def every_payment_event_tells_the_payments_unapplied_cash_after_it(self) -> None:
+        """A downstream reader of the payments topic knows each payment's unapplied cash from
+        its last event, without adding anything up."""
+        told: dict[UUID, Decimal] = {}
+        for e in self.acc.pending_events:
+            data = vars(e)
+            if "payment_id" in data and "unapplied" in data:
+                told[data["payment_id"]] = data["unapplied"]
+        assert {p: c for p, c in told.items() if c > 0} == {
+            p: c.unapplied for p, c in self.acc.open_payments.items()
+        }
+        assert all(told[p] == 0 for p in self.reversed)
 
     @invariant()
     def open_orders_are_what_was_committed_and_not_released(self) -> None:

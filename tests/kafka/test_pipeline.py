@@ -38,7 +38,12 @@ def test_end_to_end_and_public_topics(pipeline: Pipeline) -> None:
     assert event["specversion"] == "1.0" and event["type"].startswith("o2c.invoice.")
     assert first.key.decode() == event["o2ccustomer"]
     assert {"o2cposition", "o2cversion", "o2ccorrelation", "o2ccausation", "o2cactor"} <= set(event)
-    assert dict(first.headers)["ce_id"].decode() == event["id"]
+    headers = dict(first.headers)
+    assert headers["o2c_id"].decode() == event["id"]
+    assert headers["o2c_type"].decode() == event["type"]
+    assert int(headers["o2c_position"]) == event["o2cposition"]
+    # Structured mode: a ce_* header would make CloudEvents SDKs read it as binary mode.
+    assert not [name for name in headers if name.startswith("ce_")]
 
 
 def test_poison_message_parks_its_customer_and_others_flow(

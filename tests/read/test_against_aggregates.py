@@ -284,8 +284,9 @@ def open_as_of_from_events(envelopes: list[EventEnvelope], day: date) -> dict[st
         elif e.event_type in signs:
             field, on_field, sign = signs[e.event_type]
             delta, on = sign * Decimal(d[field]), d[on_field]
-        elif e.event_type == "InvoicePaymentReversed":
-            delta, on = Decimal(d["amount"]) + Decimal(d["discount"]), d["reversed_on"]
+        elif e.event_type in ("InvoicePaymentReversed", "InvoicePaymentDeallocated"):
+            on = d.get("reversed_on") or d["deallocated_on"]
+            delta = Decimal(d["amount"]) + Decimal(d["discount"])
         else:
             continue
         customer, issued_on = issued[e.aggregate_id]

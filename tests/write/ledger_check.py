@@ -28,7 +28,11 @@ def _history(store: EventStore, aggregate_id: UUID) -> list[tuple[str, dict[str,
 
 
 def open_from_events(store: EventStore, invoice_id: UUID) -> tuple[Decimal, Decimal]:
-    """(total, open) of an invoice from its events: total − applied + reversed − notes − …"""
+    """(total, open) of an invoice from its events: total − applied + reversed − notes − …
+
+    Each event's carried ``open_amount`` (the state a downstream reader keeps) must equal the
+    open amount recomputed up to it.
+    """
     total = open_ = ZERO
     for name, state in _history(store, invoice_id):
         amount = Decimal(str(state.get("amount", 0)))
@@ -36,8 +40,10 @@ def open_from_events(store: EventStore, invoice_id: UUID) -> tuple[Decimal, Deci
             total = open_ = Decimal(str(state["total"]))
         elif name in ("PaymentApplied", "CreditNoteApplied", "DiscountTaken", "InvoiceWrittenOff"):
             open_ -= amount
-        elif name == "InvoicePaymentReversed":
+        elif name in ("InvoicePaymentReversed", "InvoicePaymentDeallocated"):
             open_ += amount + Decimal(str(state["discount"]))
+        if state.get("open_amount") is not None:
+            assert _d(state["open_amount"]) == open_, f"{name} carries a wrong open amount"
     return total, open_
 
 
@@ -67,6 +73,8 @@ def _ledger_from_events(
             unapplied[pid] -= sign * _d(state["amount"])
         elif name == "PaymentReversed" and pid:
             unapplied[pid] = ZERO
+        if pid and state.get("unapplied") is not None:
+            assert _d(state["unapplied"]) == unapplied[pid], f"{name} carries a wrong unapplied"
     return booked, unapplied, applied
 
 

@@ -47,8 +47,12 @@ def test_a_changed_payload_fails_its_schema() -> None:
         "payment_id": "5d1e7f1a-7a48-4ea9-8d0e-0f7a4a0ad1f1",
         "amount": "10.00",
         "applied_on": "2026-01-01",
+        "open_amount": "90.00",
+        "status": "open",
     }
     assert validator.is_valid(good)
+    assert not validator.is_valid({**good, "status": "paid"})
+    assert not validator.is_valid({**good, "open_amount": None})
     assert not validator.is_valid({**good, "amount": 10.0})
     assert not validator.is_valid({k: v for k, v in good.items() if k != "applied_on"})
     # Adding an optional field is a compatible change: validating consumers accept it.

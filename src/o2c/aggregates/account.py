@@ -14,7 +14,9 @@ Which aggregate owns which figure (one owner per amount):
   open-order value.
 - ``Payment``: which invoices a payment was applied to, and whether it was reversed.
 The account's events carry the invoice's resulting open amount as the invoice decided it; the
-account uses it only to know when an invoice leaves its index.
+account uses it only to know when an invoice leaves its index. Every payment event carries the
+payment's resulting ``unapplied`` cash (since its v2/v3), for the downstream services that read
+the payments topic.
 """
 
 from __future__ import annotations
@@ -68,11 +70,30 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
     class Created(Event, Aggregate.Created):
         TOPIC = "o2c.CustomerAccount.Created"
 
+    class PaymentReceived(Event):
+        """Cash received (v2: with the payment's unapplied cash, all of it)."""
+
+        TOPIC = topic("PaymentReceived")
+        class_version = 2
+
+        payment_id: UUID
+        amount: Decimal
+        received_on: date
+        method: str
+        reference: str
+        unapplied: Decimal | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """A payment just received has all its cash unapplied."""
+            state["unapplied"] = state["amount"]
+
     class PaymentAllocated(Event):
-        """Cash of a payment applied to an invoice (v2: with the invoice's open amount after)."""
+        """Cash of a payment applied to an invoice (v2: with the invoice's open amount after;
+        v3: with the payment's unapplied cash after)."""
 
         TOPIC = topic("PaymentAllocated")
-        class_version = 2
+        class_version = 3
 
         payment_id: UUID
         invoice_id: UUID
@@ -80,11 +101,17 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
         discount: Decimal
         allocated_on: date
         open_amount: Decimal | None
+        unapplied: Decimal | None
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             """v1 did not record the invoice's open amount: unknown, the index keeps it."""
             state["open_amount"] = None
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            """v2 did not record the payment's unapplied cash: the publisher fills it in."""
+            state["unapplied"] = None
 
     class ReceivableReduced(Event):
         """A credit note or write-off lowered an invoice (v2: with its open amount after)."""
@@ -104,10 +131,11 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
             state["open_amount"] = None
 
     class PaymentDeallocated(Event):
-        """An allocation undone (v2: with what the account needs to take the items back)."""
+        """An allocation undone (v2: with what the account needs to take the items back; v3:
+        with the payment's unapplied cash after)."""
 
         TOPIC = topic("PaymentDeallocated")
-        class_version = 2
+        class_version = 3
 
         payment_id: UUID
         invoice_id: UUID
@@ -119,11 +147,34 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
         number: str | None
         due_on: date | None
         received_on: date | None
+        unapplied: Decimal | None
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             """v1 accounts never dropped an item, so nothing needs to be taken back."""
             state.update(open_amount=None, number=None, due_on=None, received_on=None)
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            """v2 did not record the payment's unapplied cash: the publisher fills it in."""
+            state["unapplied"] = None
+
+    class PaymentReversed(Event):
+        """A bounced payment's cash left the account (v2: with its unapplied cash after, zero)."""
+
+        TOPIC = topic("PaymentReversed")
+        class_version = 2
+
+        payment_id: UUID
+        amount: Decimal
+        reason: str
+        reversed_on: date
+        unapplied: Decimal | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """A reversed payment has nothing left to apply."""
+            state["unapplied"] = Decimal(0)
 
     class Snapshot(LibrarySnapshot):
         """The account's state in a JSON-friendly form (its maps are keyed by UUID)."""
@@ -473,11 +524,18 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
         self.ensure_open()
         if payment_id in self.open_payments:
             raise RuleViolation(f"payment {payment_id} already recorded", code="payment-exists")
-        self._payment_received(payment_id, self.money(amount), received_on, method, reference)
+        cash = self.money(amount)
+        self._payment_received(payment_id, cash, received_on, method, reference, cash)
 
-    @event("PaymentReceived", topic=topic("PaymentReceived"))
+    @event(PaymentReceived)
     def _payment_received(
-        self, payment_id: UUID, amount: Decimal, received_on: date, method: str, reference: str
+        self,
+        payment_id: UUID,
+        amount: Decimal,
+        received_on: date,
+        method: str,
+        reference: str,
+        unapplied: Decimal | None,
     ) -> None:
         self.unapplied_cash += amount
         self.open_payments[payment_id] = OpenPayment(amount, received_on)
@@ -501,7 +559,10 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
             raise RuleViolation(
                 "the payment has not that much unapplied cash", code="amount-exceeds-unapplied"
             )
-        self._payment_allocated(payment_id, invoice_id, amount, discount, allocated_on, open_amount)
+        left = self.cash_of(payment_id).unapplied - amount
+        self._payment_allocated(
+            payment_id, invoice_id, amount, discount, allocated_on, open_amount, left
+        )
 
     @event(PaymentAllocated)
     def _payment_allocated(
@@ -512,6 +573,7 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
         discount: Decimal,
         allocated_on: date,
         open_amount: Decimal | None,
+        unapplied: Decimal | None,
     ) -> None:
         self._take_cash(payment_id, amount)
         self.ar_balance -= amount + discount
@@ -551,6 +613,7 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
             number,
             due_on,
             received_on,
+            self.cash_of(payment_id).unapplied + undone[0],
         )
 
     @event(PaymentDeallocated)
@@ -566,6 +629,7 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
         number: str | None,
         due_on: date | None,
         received_on: date | None,
+        unapplied: Decimal | None,
     ) -> None:
         cash = self.open_payments.get(payment_id)
         if cash is None:
@@ -582,12 +646,17 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
         cash = self.cash_of(payment_id).unapplied
         if cash <= 0:
             raise RuleViolation("the payment has no cash left to reverse", code="payment-reversed")
-        self._payment_reversed(payment_id, cash, reason, reversed_on)
+        self._payment_reversed(payment_id, cash, reason, reversed_on, zero(self.currency))
         return cash
 
-    @event("PaymentReversed", topic=topic("PaymentReversed"))
+    @event(PaymentReversed)
     def _payment_reversed(
-        self, payment_id: UUID, amount: Decimal, reason: str, reversed_on: date
+        self,
+        payment_id: UUID,
+        amount: Decimal,
+        reason: str,
+        reversed_on: date,
+        unapplied: Decimal | None,
     ) -> None:
         cash = self.open_payments.pop(payment_id, None)
         if cash is not None:

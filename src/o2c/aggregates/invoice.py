@@ -2,10 +2,16 @@
 
 open amount = total − payments applied + payments reversed − credit notes − discounts − write-offs,
 and every command keeps 0 ≤ open ≤ total. Reaching zero emits ``InvoiceSettled``.
+
+Every invoice event carries the invoice's resulting ``open_amount`` and ``status`` (since schema
+version 2), so a downstream service that keeps only the last event per invoice knows its state.
+The figures are still applied from the event's own amounts; the carried state is what the invoice
+decided when it recorded the fact.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -25,6 +31,17 @@ STATUS_SETTLED = "settled"
 STATUS_WRITTEN_OFF = "written_off"
 
 
+def settled_status(how: str) -> str:
+    """The status an invoice settles into: ``written_off`` or ``settled``."""
+    return STATUS_WRITTEN_OFF if how == "written_off" else STATUS_SETTLED
+
+
+_KNOWN_AFTER_V1: dict[str, Callable[[dict[str, Any]], tuple[Decimal, str]]] = {
+    "InvoiceIssued": lambda state: (state["total"], STATUS_OPEN),
+    "InvoiceSettled": lambda state: (Decimal(0), settled_status(state["how"])),
+}
+
+
 def format_number(number: int) -> str:
     """Human invoice number: ``INV-000001``."""
     return f"INV-{number:06d}"
@@ -36,10 +53,36 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
     TOPIC = "o2c.Invoice"
 
     class Event(Aggregate.Event):
+        """Base of every invoice event: v2 added the resulting ``open_amount`` and ``status``."""
+
         TOPIC = "o2c.Invoice.Event"
+        class_version = 2
+
+        @classmethod
+        def upcast_v1_v2(cls, state: dict[str, Any]) -> None:
+            """Add the resulting state v1 did not record, where the event itself tells it (an
+            issue, a settlement); elsewhere it reads ``None`` and the publisher fills it from
+            the invoice as of that version."""
+            known = _KNOWN_AFTER_V1.get(cls.__name__)
+            open_amount, status = known(state) if known else (None, None)
+            state.update(open_amount=open_amount, status=status)
 
     class Created(Event, Aggregate.Created):
         TOPIC = "o2c.Invoice.Created"
+
+    class InvoicePaymentDeallocated(Event):
+        """An allocation undone: the payment's cash (and its discount) back off the invoice."""
+
+        TOPIC = topic("InvoicePaymentDeallocated")
+        class_version = 1  # born carrying the resulting state
+
+        payment_id: UUID
+        amount: Decimal
+        discount: Decimal
+        reason: str
+        deallocated_on: date
+        open_amount: Decimal | None
+        status: str | None
 
     @classmethod
     def issue(
@@ -74,6 +117,8 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
             discount_percent=discount_percent,
             discount_until=discount_until,
             discount_amount=discount_amount,
+            open_amount=total,
+            status=STATUS_OPEN,
         )
 
     @event("InvoiceIssued", topic=topic("InvoiceIssued"))
@@ -90,6 +135,8 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
         discount_percent: Decimal | None,
         discount_until: date | None,
         discount_amount: Decimal,
+        open_amount: Decimal | None,
+        status: str | None,
     ) -> None:
         self.customer_id = customer_id
         self.order_id = order_id
@@ -153,10 +200,6 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
                 f"{amount} exceeds the open amount {self.open_amount}", code="amount-exceeds-open"
             )
 
-    def _settle_if_zero(self, on: date, how: str) -> None:
-        if self.open_amount == 0 and self.status == STATUS_OPEN:
-            self._settled(on, how)
-
     # ---- payments ---------------------------------------------------------------------------
 
     def apply_payment(
@@ -179,19 +222,37 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
                 raise RuleViolation("outside the discount window", code="discount-not-allowed")
             if self.discount_taken > 0 or discount > self.discount_amount:
                 raise RuleViolation("discount not available", code="discount-not-allowed")
-        self._payment_applied(payment_id, amount, applied_on)
+        self._payment_applied(payment_id, amount, applied_on, *self._after(-amount))
         if discount > 0:
-            self._discount_taken(payment_id, discount, applied_on)
+            self._discount_taken(payment_id, discount, applied_on, *self._after(-discount))
         self._settle_if_zero(applied_on, "paid")
 
+    def _after(self, change: Decimal, status: str | None = None) -> tuple[Decimal, str]:
+        """The open amount and status a fact changing the open amount by ``change`` leaves."""
+        return self.open_amount + change, status or self.status
+
     @event("PaymentApplied", topic=topic("PaymentApplied"))
-    def _payment_applied(self, payment_id: UUID, amount: Decimal, applied_on: date) -> None:
+    def _payment_applied(
+        self,
+        payment_id: UUID,
+        amount: Decimal,
+        applied_on: date,
+        open_amount: Decimal | None,
+        status: str | None,
+    ) -> None:
         self.open_amount -= amount
         self.paid += amount
         self.payments[payment_id] = self.payments.get(payment_id, zero(self.currency)) + amount
 
     @event("DiscountTaken", topic=topic("DiscountTaken"))
-    def _discount_taken(self, payment_id: UUID, amount: Decimal, taken_on: date) -> None:
+    def _discount_taken(
+        self,
+        payment_id: UUID,
+        amount: Decimal,
+        taken_on: date,
+        open_amount: Decimal | None,
+        status: str | None,
+    ) -> None:
         self.open_amount -= amount
         self.discount_taken += amount
         self.payment_discounts[payment_id] = (
@@ -199,20 +260,30 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
         )
 
     def reverse_payment(
-        self, payment_id: UUID, amount: Decimal, discount: Decimal, reason: str, reversed_on: date
+        self,
+        payment_id: UUID,
+        amount: Decimal,
+        discount: Decimal,
+        reason: str,
+        on: date,
+        *,
+        bounced: bool,
     ) -> None:
-        """Take a payment (deallocated or bounced) and its discount back off the invoice."""
+        """Take a payment and its discount back off the invoice: a bounced payment
+        (``InvoicePaymentReversed``) or an allocation undone (``InvoicePaymentDeallocated``),
+        two different facts for a downstream reader, the same arithmetic here."""
         applied = self.payments.get(payment_id, zero(self.currency))
         if amount > applied or amount <= 0:
             raise RuleViolation(
                 "cannot reverse more than the payment applied", code="reversal-exceeds-applied"
             )
-        self._payment_reversed(payment_id, amount, discount, reason, reversed_on)
+        after = self._after(amount + discount, STATUS_OPEN)
+        if bounced:
+            self._payment_reversed(payment_id, amount, discount, reason, on, *after)
+        else:
+            self._payment_deallocated(payment_id, amount, discount, reason, on, *after)
 
-    @event("InvoicePaymentReversed", topic=topic("InvoicePaymentReversed"))
-    def _payment_reversed(
-        self, payment_id: UUID, amount: Decimal, discount: Decimal, reason: str, reversed_on: date
-    ) -> None:
+    def _give_back(self, payment_id: UUID, amount: Decimal, discount: Decimal) -> None:
         self.open_amount += amount + discount
         self.paid -= amount
         self.discount_taken -= discount
@@ -226,6 +297,32 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
             self.payment_discounts[payment_id] = discount_left
         if self.open_amount > 0:
             self.status = STATUS_OPEN
+
+    @event("InvoicePaymentReversed", topic=topic("InvoicePaymentReversed"))
+    def _payment_reversed(
+        self,
+        payment_id: UUID,
+        amount: Decimal,
+        discount: Decimal,
+        reason: str,
+        reversed_on: date,
+        open_amount: Decimal | None,
+        status: str | None,
+    ) -> None:
+        self._give_back(payment_id, amount, discount)
+
+    @event(InvoicePaymentDeallocated)
+    def _payment_deallocated(
+        self,
+        payment_id: UUID,
+        amount: Decimal,
+        discount: Decimal,
+        reason: str,
+        deallocated_on: date,
+        open_amount: Decimal | None,
+        status: str | None,
+    ) -> None:
+        self._give_back(payment_id, amount, discount)
 
     # ---- adjustments ------------------------------------------------------------------------
 
@@ -241,12 +338,19 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
         self._require_open()
         amount = self._money(amount)
         self._require_within_open(amount)
-        self._credit_note_applied(credit_note_id, amount, reason, issued_on)
+        after = self._after(-amount)
+        self._credit_note_applied(credit_note_id, amount, reason, issued_on, *after)
         self._settle_if_zero(issued_on, "credited")
 
     @event("CreditNoteApplied", topic=topic("CreditNoteApplied"))
     def _credit_note_applied(
-        self, credit_note_id: UUID, amount: Decimal, reason: str, issued_on: date
+        self,
+        credit_note_id: UUID,
+        amount: Decimal,
+        reason: str,
+        issued_on: date,
+        open_amount: Decimal | None,
+        status: str | None,
     ) -> None:
         self.open_amount -= amount
         self.credited += amount
@@ -259,21 +363,37 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
         self._require_open()
         value = self.open_amount if amount is None else self._money(amount)
         self._require_within_open(value)
-        self._written_off(write_off_id, value, reason, written_off_on)
+        after = self._after(-value)
+        self._written_off(write_off_id, value, reason, written_off_on, *after)
         if self.open_amount == 0:
             self._settled(written_off_on, "written_off")
         return value
 
     @event("InvoiceWrittenOff", topic=topic("InvoiceWrittenOff"))
     def _written_off(
-        self, write_off_id: UUID, amount: Decimal, reason: str, written_off_on: date
+        self,
+        write_off_id: UUID,
+        amount: Decimal,
+        reason: str,
+        written_off_on: date,
+        open_amount: Decimal | None,
+        status: str | None,
     ) -> None:
         self.open_amount -= amount
         self.written_off += amount
 
-    @event("InvoiceSettled", topic=topic("InvoiceSettled"))
+    def _settle_if_zero(self, on: date, how: str) -> None:
+        if self.open_amount == 0 and self.status == STATUS_OPEN:
+            self._settled(on, how)
+
     def _settled(self, settled_on: date, how: str) -> None:
-        self.status = STATUS_WRITTEN_OFF if how == "written_off" else STATUS_SETTLED
+        self._invoice_settled(settled_on, how, *self._after(Decimal(0), settled_status(how)))
+
+    @event("InvoiceSettled", topic=topic("InvoiceSettled"))
+    def _invoice_settled(
+        self, settled_on: date, how: str, open_amount: Decimal | None, status: str | None
+    ) -> None:
+        self.status = settled_status(how)
 
     # ---- disputes and dunning ---------------------------------------------------------------
 
@@ -282,10 +402,12 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
         self._require_open()
         if self.disputed:
             raise RuleViolation("the invoice is already disputed", code="already-disputed")
-        self._disputed(reason, disputed_on)
+        self._disputed(reason, disputed_on, *self._after(Decimal(0)))
 
     @event("InvoiceDisputed", topic=topic("InvoiceDisputed"))
-    def _disputed(self, reason: str, disputed_on: date) -> None:
+    def _disputed(
+        self, reason: str, disputed_on: date, open_amount: Decimal | None, status: str | None
+    ) -> None:
         self.disputed = True
         self.dispute_reason = reason
 
@@ -293,10 +415,12 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
         """Close the dispute."""
         if not self.disputed:
             raise RuleViolation("the invoice is not disputed", code="not-disputed")
-        self._dispute_resolved(resolution, resolved_on)
+        self._dispute_resolved(resolution, resolved_on, *self._after(Decimal(0)))
 
     @event("DisputeResolved", topic=topic("DisputeResolved"))
-    def _dispute_resolved(self, resolution: str, resolved_on: date) -> None:
+    def _dispute_resolved(
+        self, resolution: str, resolved_on: date, open_amount: Decimal | None, status: str | None
+    ) -> None:
         self.disputed = False
         self.dispute_reason = None
 
@@ -315,10 +439,18 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
             return None
         level = policy.next_level(self.dunning_level, self.days_past_due(as_of))
         if level is not None:
-            self._reminder_sent(level, self.days_past_due(as_of), as_of)
+            days = self.days_past_due(as_of)
+            self._reminder_sent(level, days, as_of, *self._after(Decimal(0)))
         return level
 
     @event("ReminderSent", topic=topic("ReminderSent"))
-    def _reminder_sent(self, level: int, days_past_due: int, as_of: date) -> None:
+    def _reminder_sent(
+        self,
+        level: int,
+        days_past_due: int,
+        as_of: date,
+        open_amount: Decimal | None,
+        status: str | None,
+    ) -> None:
         self.dunning_level = level
         self.last_reminder_on = as_of

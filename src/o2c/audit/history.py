@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from o2c.events.envelope import EventEnvelope
+from o2c.events.envelope import DEFAULT_PUBLIC_URL, EventEnvelope
 from o2c.eventstore.store import EventStore
 
 
@@ -49,6 +49,9 @@ def aggregate_events(
     return events, None
 
 
-def page(events: list[EventEnvelope], next_cursor: int | None) -> dict[str, Any]:
-    """The ``{"events": [CloudEvent…], "next"}`` response shape."""
-    return {"events": [e.to_cloudevent() for e in events], "next": next_cursor}
+def page(
+    events: list[EventEnvelope], next_cursor: int | None, public_url: str = DEFAULT_PUBLIC_URL
+) -> dict[str, Any]:
+    """The ``{"events": [CloudEvent…], "next"}`` response shape: the events as stored (upcast),
+    each naming its schema under the service's public URL."""
+    return {"events": [e.to_cloudevent(public_url) for e in events], "next": next_cursor}

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from o2c.domain.money import quantum
+from o2c.events.catalog import GIVEN_BACK_ON
 from o2c.events.envelope import EventEnvelope
 from o2c.projections.aging import DEFAULT_BOUNDS, bucket_index, labels
 
@@ -66,8 +67,9 @@ def _movement(env: EventEnvelope, item: _Item, as_of: date) -> Decimal:
     d = env.data
     if env.event_type in _REDUCING:
         on, change = d[_REDUCING[env.event_type]], -Decimal(d["amount"])
-    elif env.event_type == "InvoicePaymentReversed":
-        on, change = d["reversed_on"], Decimal(d["amount"]) + Decimal(d["discount"])
+    elif env.event_type in GIVEN_BACK_ON:
+        on = d[GIVEN_BACK_ON[env.event_type]]
+        change = Decimal(d["amount"]) + Decimal(d["discount"])
     else:
         return Decimal(0)
     return change if max(date.fromisoformat(on), item.issued_on) <= as_of else Decimal(0)

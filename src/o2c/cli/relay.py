@@ -50,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
         partitions=settings.kafka_partitions,
         batch=args.batch,
         waiter=log_waiter(settings.event_store_url),
+        public_url=settings.public_url,
     )
     try:
         if args.once:

@@ -6,10 +6,15 @@ from typing import Any
 
 from o2c.contracts.schemas import public_specs
 from o2c.events.catalog import DLQ_TOPIC, JOURNAL_TOPIC, PUBLIC_TOPICS
-from o2c.events.envelope import DEFAULT_PUBLIC_URL, schema_url
+from o2c.events.envelope import DEFAULT_PUBLIC_URL, EXTENSION_ATTRIBUTES, schema_url
 
 DEFAULT_SERVER = "localhost:9092"
 DEFAULT_PARTITIONS = 6
+_EXTENSION_TYPES = {
+    "o2cposition": "integer",
+    "o2cversion": "integer",
+    "o2cschemaversion": "integer",
+}
 
 
 def _kafka_channel(topic: str, partitions: int) -> dict[str, Any]:
@@ -109,12 +114,18 @@ def asyncapi(
             "schemas": {
                 "KafkaHeaders": {
                     "type": "object",
+                    "description": (
+                        "Structured-mode CloudEvents: the whole event is the value, so no header "
+                        "is named ce_* (SDKs would read the message as binary mode). These repeat "
+                        "what the value holds, for routing and dedupe without parsing it."
+                    ),
                     "properties": {
-                        "ce_id": {"type": "string", "description": "event id (dedupe key)"},
-                        "ce_type": {"type": "string"},
+                        "content-type": {"const": "application/cloudevents+json; charset=utf-8"},
+                        "o2c_id": {"type": "string", "description": "event id (dedupe key)"},
+                        "o2c_type": {"type": "string", "description": "CloudEvents type"},
                         "o2c_position": {"type": "string", "description": "global position"},
-                        "o2c_aggregate": {"type": "string"},
-                        "o2c_version": {"type": "string"},
+                        "o2c_aggregate": {"type": "string", "description": "aggregate id"},
+                        "o2c_version": {"type": "string", "description": "aggregate version"},
                     },
                 },
                 "CloudEvent": {
@@ -140,16 +151,10 @@ def asyncapi(
                         "time": {"type": "string", "format": "date-time"},
                         "datacontenttype": {"const": "application/json"},
                         "dataschema": {"type": "string"},
-                        "o2cposition": {"type": "integer"},
-                        "o2ccustomer": {"type": "string"},
-                        "o2cversion": {"type": "integer"},
-                        "o2ccorrelation": {"type": "string"},
-                        "o2ccausation": {"type": "string"},
-                        "o2cactor": {"type": "string"},
-                        "o2ccommand": {"type": "string"},
-                        "o2cschemaversion": {"type": "integer"},
-                        "o2cprevhash": {"type": "string"},
-                        "o2chash": {"type": "string"},
+                        **{
+                            name: {"type": _EXTENSION_TYPES.get(name, "string"), "description": d}
+                            for name, d in EXTENSION_ATTRIBUTES.items()
+                        },
                         "data": {"type": "object"},
                     },
                 },

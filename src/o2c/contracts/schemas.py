@@ -13,7 +13,7 @@ import typing
 from datetime import date
 from decimal import Decimal
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from eventsourcing.utils import resolve_topic
@@ -82,6 +82,31 @@ class ExposureData(_Data):
     on_hold: bool
 
 
+# The resulting state every invoice event and every payment event promises (the publisher
+# completes events recorded before they carried it, so it is never null on the wire).
+_INVOICE_STATE: dict[str, Any] = {
+    "open_amount": Annotated[
+        str,
+        Field(
+            pattern=r"^[0-9]+(\.[0-9]+)?$",
+            description="the invoice's open amount after this event",
+            examples=["250.00"],
+        ),
+    ],
+    "status": Annotated[
+        Literal["open", "settled", "written_off"],
+        Field(description="the invoice's status after this event"),
+    ],
+}
+_UNAPPLIED = Annotated[
+    str,
+    Field(
+        pattern=r"^[0-9]+(\.[0-9]+)?$",
+        description="the payment's cash not applied to any invoice after this event",
+        examples=["0.00"],
+    ),
+]
+
 _NESTED: dict[tuple[str, str], Any] = {
     ("AccountOpened", "terms"): TermsData,
     ("PaymentTermsChanged", "terms"): TermsData,
@@ -113,6 +138,15 @@ def _wire_type(annotation: Any) -> Any:
     return Any
 
 
+def _published_type(spec: EventSpec, name: str, annotation: Any) -> Any:
+    """The type a field of ``spec``'s data has on the wire."""
+    if spec.aggregate == "Invoice" and name in _INVOICE_STATE:
+        return _INVOICE_STATE[name]
+    if name == "unapplied":
+        return _UNAPPLIED
+    return _NESTED.get((spec.name, name), _wire_type(annotation))
+
+
 def _event_class(spec: EventSpec) -> type:
     import o2c.aggregates.account
     import o2c.aggregates.command_record
@@ -134,8 +168,7 @@ def data_model(spec: EventSpec) -> type[BaseModel]:
     for name, annotation in hints.items():
         if name in _LIBRARY_FIELDS:
             continue
-        wire = _NESTED.get((spec.name, name), _wire_type(annotation))
-        fields[name] = (wire, ...)
+        fields[name] = (_published_type(spec, name, annotation), ...)
     model = create_model(spec.name, __base__=_Data, __doc__=spec.description, **fields)
     return model
 

@@ -54,6 +54,13 @@ def _spec(
 
 _ACC, _ORD, _INV = "CustomerAccount", "Order", "Invoice"
 
+
+def _invoice(name: str, cloud: str, description: str, *, version: int = 2) -> EventSpec:
+    # Every invoice event tells the invoice's story on one topic, with its resulting open
+    # amount and status (v2; the type born after that is v1).
+    return _spec(name, _INV, f"invoice.{cloud}", INVOICES_TOPIC, description, version=version)
+
+
 CATALOG: tuple[EventSpec, ...] = (
     _spec("AccountOpened", _ACC, "account.opened", ACCOUNTS_TOPIC, "Customer account opened."),
     _spec(
@@ -116,14 +123,21 @@ CATALOG: tuple[EventSpec, ...] = (
         "Receivable reduced on the sub-ledger by a credit note or write-off.",
         version=2,
     ),
-    _spec("PaymentReceived", _ACC, "payment.received", PAYMENTS_TOPIC, "Cash received."),
+    _spec(
+        "PaymentReceived",
+        _ACC,
+        "payment.received",
+        PAYMENTS_TOPIC,
+        "Cash received; all of it unapplied.",
+        version=2,
+    ),
     _spec(
         "PaymentAllocated",
         _ACC,
         "payment.allocated",
         PAYMENTS_TOPIC,
         "Cash allocated to an invoice (with any early-payment discount).",
-        version=2,
+        version=3,
     ),
     _spec(
         "PaymentDeallocated",
@@ -131,7 +145,7 @@ CATALOG: tuple[EventSpec, ...] = (
         "payment.deallocated",
         PAYMENTS_TOPIC,
         "An allocation undone; the cash is unapplied again.",
-        version=2,
+        version=3,
     ),
     _spec(
         "PaymentReversed",
@@ -139,6 +153,7 @@ CATALOG: tuple[EventSpec, ...] = (
         "payment.reversed",
         PAYMENTS_TOPIC,
         "Payment reversed (bounced, NSF); its cash leaves the account.",
+        version=2,
     ),
     _spec("OrderPlaced", _ORD, "order.placed", ORDERS_TOPIC, "Order placed."),
     _spec(
@@ -166,52 +181,30 @@ CATALOG: tuple[EventSpec, ...] = (
         ORDERS_TOPIC,
         "Shipped, not yet invoiced quantities invoiced.",
     ),
-    _spec("InvoiceIssued", _INV, "invoice.issued", INVOICES_TOPIC, "Invoice issued."),
-    _spec(
+    _invoice("InvoiceIssued", "issued", "Invoice issued."),
+    _invoice(
         "PaymentApplied",
-        _INV,
-        "invoice.payment_applied",
-        PAYMENTS_TOPIC,
-        "Payment applied to the invoice.",
+        "payment_applied",
+        "Cash of a payment applied to the invoice (the payment's side is payment.allocated).",
     ),
-    _spec(
-        "DiscountTaken",
-        _INV,
-        "invoice.discount_taken",
-        INVOICES_TOPIC,
-        "Early-payment discount taken.",
-    ),
-    _spec(
-        "CreditNoteApplied",
-        _INV,
-        "invoice.credit_note_applied",
-        INVOICES_TOPIC,
-        "Credit note reduced the open amount.",
-    ),
-    _spec("InvoiceDisputed", _INV, "invoice.disputed", INVOICES_TOPIC, "Invoice disputed."),
-    _spec("DisputeResolved", _INV, "invoice.dispute_resolved", INVOICES_TOPIC, "Dispute resolved."),
-    _spec(
-        "ReminderSent",
-        _INV,
-        "invoice.reminder_sent",
-        INVOICES_TOPIC,
-        "Dunning reminder sent at a level.",
-    ),
-    _spec(
-        "InvoiceWrittenOff",
-        _INV,
-        "invoice.written_off",
-        INVOICES_TOPIC,
-        "Open amount written off as bad debt.",
-    ),
-    _spec(
+    _invoice("DiscountTaken", "discount_taken", "Early-payment discount taken."),
+    _invoice("CreditNoteApplied", "credit_note_applied", "Credit note reduced the open amount."),
+    _invoice("InvoiceDisputed", "disputed", "Invoice disputed."),
+    _invoice("DisputeResolved", "dispute_resolved", "Dispute resolved."),
+    _invoice("ReminderSent", "reminder_sent", "Dunning reminder sent at a level."),
+    _invoice("InvoiceWrittenOff", "written_off", "Open amount written off as bad debt."),
+    _invoice(
         "InvoicePaymentReversed",
-        _INV,
-        "invoice.payment_reversed",
-        PAYMENTS_TOPIC,
-        "A payment (and any discount it earned) taken back off the invoice.",
+        "payment_reversed",
+        "A bounced payment (and any discount it earned) taken back off the invoice.",
     ),
-    _spec("InvoiceSettled", _INV, "invoice.settled", INVOICES_TOPIC, "Open amount reached zero."),
+    _invoice(
+        "InvoicePaymentDeallocated",
+        "payment_deallocated",
+        "An allocation undone: the payment's cash (and its discount) taken back off the invoice.",
+        version=1,
+    ),
+    _invoice("InvoiceSettled", "settled", "Open amount reached zero."),
     _spec(
         "NumberingStarted",
         "InvoiceNumbering",
@@ -262,6 +255,13 @@ CATALOG: tuple[EventSpec, ...] = (
         internal=True,
     ),
 )
+
+# The two facts that give an invoice back the cash (and discount) a payment had applied, each
+# with the field holding its business date: same arithmetic, different meaning downstream.
+GIVEN_BACK_ON: dict[str, str] = {
+    "InvoicePaymentReversed": "reversed_on",
+    "InvoicePaymentDeallocated": "deallocated_on",
+}
 
 BY_NAME: dict[str, EventSpec] = {spec.name: spec for spec in CATALOG}
 BY_STORED_TOPIC: dict[str, EventSpec] = {spec.stored_topic: spec for spec in CATALOG}

@@ -22,6 +22,24 @@ CLOUDEVENTS_SOURCE = "urn:o2c"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 
 
+# Every CloudEvents extension attribute o2c sends, with what it means (the AsyncAPI document and
+# the README describe them from here).
+EXTENSION_ATTRIBUTES: dict[str, str] = {
+    "o2cposition": "global position in the event log (integer): orders every event; replay cursor",
+    "o2ccustomer": "customer id, also the Kafka key",
+    "o2cversion": "version of the subject aggregate (1, 2, ...); (subject, o2cversion) is unique",
+    "o2ccorrelation": "correlation id: the request that started this chain of facts",
+    "o2ccausation": "causation id: the command (or event) that caused this one",
+    "o2cactor": "who: the authenticated principal, or 'system'",
+    "o2ccommand": "id of the command that recorded the event",
+    "o2cschemaversion": "version of the stored form it was recorded in (data is always upcast "
+    "to the current schema)",
+    "o2cprevhash": "hash of the previous event of the same aggregate (64 zeros for the first)",
+    "o2chash": "SHA-256 hash chaining this event to o2cprevhash (tamper evidence, "
+    "checked by /v1/audit/verify)",
+}
+
+
 def schema_url(cloud_type: str, public_url: str = DEFAULT_PUBLIC_URL) -> str:
     """The absolute URL (and ``$id``) of the JSON Schema of one event type's ``data``."""
     return f"{public_url.rstrip('/')}/v1/schemas/{cloud_type}"

@@ -39,9 +39,10 @@ from kafka.errors import KafkaError
 from sqlalchemy.exc import OperationalError as PositionStoreDown
 
 from o2c.application.errors import BackendUnavailable
-from o2c.events.catalog import JOURNAL_TOPIC
-from o2c.events.envelope import EventEnvelope
+from o2c.events.catalog import BY_NAME, JOURNAL_TOPIC
+from o2c.events.envelope import DEFAULT_PUBLIC_URL, EventEnvelope
 from o2c.eventstore.log_waiter import LogWaiter, PollingWaiter
+from o2c.eventstore.publication import Publication
 from o2c.eventstore.store import EventStore
 from o2c.kafka.log import EPOCH_HEADER, LogProbe, fingerprint
 from o2c.kafka.relay_position import Acked, JournalState, RelayPosition
@@ -54,11 +55,15 @@ CONTENT_TYPE = b"application/cloudevents+json; charset=utf-8"
 
 
 def headers_of(env: EventEnvelope) -> list[tuple[str, bytes]]:
-    """Headers that let consumers route and dedupe without parsing the value."""
+    """Headers that let consumers route and dedupe without parsing the value.
+
+    None is named ``ce_*``: the CloudEvents SDKs read such headers as binary mode, and these
+    messages are structured mode (the whole event is the value).
+    """
     return [
         ("content-type", CONTENT_TYPE),
-        ("ce_id", env.event_id.encode()),
-        ("ce_type", env.to_cloudevent()["type"].encode()),
+        ("o2c_id", env.event_id.encode()),
+        ("o2c_type", BY_NAME[env.event_type].cloud_type.encode()),
         ("o2c_position", str(env.position).encode()),
         ("o2c_aggregate", env.aggregate_id.encode()),
         ("o2c_version", str(env.version).encode()),
@@ -78,8 +83,10 @@ class Relay:
         batch: int = 1000,
         waiter: LogWaiter | None = None,
         ack_timeout: float = 10.0,
+        public_url: str = DEFAULT_PUBLIC_URL,
     ) -> None:
         self.store = store
+        self.publication = Publication(store, public_url)
         self.waiter: LogWaiter = waiter or PollingWaiter()
         self.bootstrap = bootstrap
         self.position = position
@@ -190,7 +197,8 @@ class Relay:
         for env in envelopes:
             # Internal bookkeeping events go to the journal only (projections skip them), so
             # the journal carries every position and read-your-writes can wait for any of them.
-            value = json.dumps(env.to_cloudevent(), separators=(",", ":")).encode()
+            event = self.publication.cloudevent(env)
+            value = json.dumps(event, separators=(",", ":")).encode()
             key = env.partition_key.encode()
             heads = headers_of(env)
             sent = producer.send(JOURNAL_TOPIC, key=key, value=value, headers=[*heads, epoch])

@@ -6,6 +6,7 @@ unapplied cash and open orders from the account-side events; each figure has one
 
 from __future__ import annotations
 
+from o2c.events.catalog import GIVEN_BACK_ON
 from o2c.events.envelope import EventEnvelope
 from o2c.projections.base import Handler, Projection
 from o2c.projections.rows import MissingRow, RowCache
@@ -114,7 +115,7 @@ HANDLERS: dict[str, Handler] = {
     "DiscountTaken": _add("ar_balance", -1),
     "CreditNoteApplied": _add("ar_balance", -1),
     "InvoiceWrittenOff": _add("ar_balance", -1),
-    "InvoicePaymentReversed": _reversed_on_invoice,
+    **dict.fromkeys(GIVEN_BACK_ON, _reversed_on_invoice),
 }
 
 PROJECTION = Projection("accounts", accounts_tables, _needs, HANDLERS)

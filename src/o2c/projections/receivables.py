@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from o2c.events.catalog import GIVEN_BACK_ON
 from o2c.events.envelope import EventEnvelope
 from o2c.projections.base import Handler, Projection
 from o2c.projections.rows import MissingRow, RowCache
@@ -113,7 +114,8 @@ def _reduction(kind: str, column: str, date_field: str) -> Handler:
     return handler
 
 
-def _payment_reversed(rows: RowCache, env: EventEnvelope) -> None:
+def _payment_given_back(rows: RowCache, env: EventEnvelope) -> None:
+    # A bounced payment and an undone allocation are different facts with the same arithmetic.
     row = _row(rows, env)
     amount = to_mills(env.data["amount"])
     discount = to_mills(env.data["discount"])
@@ -124,7 +126,8 @@ def _payment_reversed(rows: RowCache, env: EventEnvelope) -> None:
         row["status"] = "open"
     row["version"] = env.version
     rows.touch(T, env.aggregate_id)
-    _movement(rows, env, row, "reversal", amount + discount, env.data["reversed_on"])
+    on = env.data[GIVEN_BACK_ON[env.event_type]]
+    _movement(rows, env, row, "reversal", amount + discount, on)
 
 
 def _set(change: Any) -> Handler:
@@ -143,7 +146,7 @@ HANDLERS: dict[str, Handler] = {
     "DiscountTaken": _reduction("discount", "discount_taken", "taken_on"),
     "CreditNoteApplied": _reduction("credit_note", "credited", "issued_on"),
     "InvoiceWrittenOff": _reduction("write_off", "written_off", "written_off_on"),
-    "InvoicePaymentReversed": _payment_reversed,
+    **dict.fromkeys(GIVEN_BACK_ON, _payment_given_back),
     "InvoiceSettled": _set(
         lambda e: {"status": "written_off" if e.data["how"] == "written_off" else "settled"}
     ),

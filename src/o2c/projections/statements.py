@@ -8,6 +8,7 @@ account, so it is no statement line; the discount it earned (or gave back) is.
 
 from __future__ import annotations
 
+from o2c.events.catalog import GIVEN_BACK_ON
 from o2c.events.envelope import EventEnvelope
 from o2c.projections.base import Handler, Projection
 from o2c.projections.rows import RowCache
@@ -46,7 +47,8 @@ def _entry(kind: str, sign: int, amount_field: str, date_field: str, reference: 
 def _discount_reversed(rows: RowCache, env: EventEnvelope) -> None:
     """A deallocated or bounced payment takes its early-payment discount back."""
     if to_mills(env.data["discount"]) > 0:
-        _entry("discount_reversal", +1, "discount", "reversed_on", "payment_id")(rows, env)
+        on = GIVEN_BACK_ON[env.event_type]
+        _entry("discount_reversal", +1, "discount", on, "payment_id")(rows, env)
 
 
 HANDLERS: dict[str, Handler] = {
@@ -56,7 +58,7 @@ HANDLERS: dict[str, Handler] = {
     "CreditNoteApplied": _entry("credit_note", -1, "amount", "issued_on", "reason"),
     "DiscountTaken": _entry("discount", -1, "amount", "taken_on", "payment_id"),
     "InvoiceWrittenOff": _entry("write_off", -1, "amount", "written_off_on", "reason"),
-    "InvoicePaymentReversed": _discount_reversed,
+    **dict.fromkeys(GIVEN_BACK_ON, _discount_reversed),
 }
 
 PROJECTION = Projection("statements", statements_tables, _needs, HANDLERS)

@@ -30,6 +30,7 @@ from typing import Any
 
 from o2c.events.envelope import EventEnvelope
 from o2c.eventstore.log_waiter import LogWaiter, PollingWaiter
+from o2c.eventstore.publication import Publication
 from o2c.eventstore.store import EventStore
 from o2c.webhooks.rules import matches, redacted, url_refusal
 from o2c.webhooks.sender import Outcome, Sender, encode
@@ -103,7 +104,7 @@ class SubscriptionWorker:
         self.subs = subs
         self.policy = policy
         self.allow = allow
-        self.public_url = public_url.rstrip("/")
+        self.publication = Publication(store, public_url)  # one per thread: it keeps a cache
         self.owner = owner
         self.epoch: int | None = None
         self.delivered = 0
@@ -274,8 +275,8 @@ class SubscriptionWorker:
         return self._sender.post(sub.url, sub.secret, msg_id, body)
 
     def cloudevent(self, envelope: EventEnvelope) -> dict[str, Any]:
-        """The CloudEvent as on Kafka (``dataschema`` absolute under the public URL)."""
-        return envelope.to_cloudevent(self.public_url)
+        """The CloudEvent exactly as the relay publishes it on Kafka."""
+        return self.publication.cloudevent(envelope)
 
 
 class WebhookDispatcher:

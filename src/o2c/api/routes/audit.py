@@ -30,8 +30,9 @@ def customer_history(
     _: Principal = Depends(auditor),
 ) -> dict[str, Any]:
     """Account, order and invoice events of the customer in global order, as CloudEvents."""
-    events, nxt = customer_events(container(request).store, customer_id, after=after, limit=limit)
-    return page(events, nxt)
+    box = container(request)
+    events, nxt = customer_events(box.store, customer_id, after=after, limit=limit)
+    return page(events, nxt, box.settings.public_url)
 
 
 @router.get("/aggregates/{aggregate_id}/events", summary="One stream")
@@ -43,11 +44,11 @@ def stream(
     _: Principal = Depends(auditor),
 ) -> dict[str, Any]:
     """The events of one aggregate after version `after`, oldest first, paged."""
-    store = container(request).store
-    events, nxt = aggregate_events(store, aggregate_id, after=after, limit=limit)
-    if not events and store.version_of(aggregate_id) is None:
+    box = container(request)
+    events, nxt = aggregate_events(box.store, aggregate_id, after=after, limit=limit)
+    if not events and box.store.version_of(aggregate_id) is None:
         raise Problem(404, "aggregate-not-found", f"no events for {aggregate_id}")
-    return page(events, nxt)
+    return page(events, nxt, box.settings.public_url)
 
 
 @router.get("/aggregates/{aggregate_id}/state", summary="State at a version or a time")

@@ -122,13 +122,18 @@ def _undo(
     invoice_id: UUID,
     reason: str,
     on: date,
+    *,
+    bounced: bool,
 ) -> PlannedAllocation | None:
-    """Take a payment's cash (and its discount) back off one invoice; ``None`` if none is on it."""
+    """Take a payment's cash (and its discount) back off one invoice; ``None`` if none is on it.
+
+    ``bounced`` tells the invoice why: the payment was reversed, or only this allocation undone.
+    """
     inv = _own_invoice(uow, acc, invoice_id)
     amount, discount = inv.applied_by(link.id)
     if amount <= 0:
         return None
-    inv.reverse_payment(link.id, amount, discount, reason, on)
+    inv.reverse_payment(link.id, amount, discount, reason, on, bounced=bounced)
     acc.deallocate(
         link.id,
         inv.id,
@@ -161,7 +166,7 @@ def deallocate_payment(cmd: c.DeallocatePayment, uow: UnitOfWork) -> PaymentResu
     link, acc = _payment(uow, cmd.payment_id)
     acc.ensure_open()
     on = cmd.deallocated_on or uow.today
-    if _undo(uow, acc, link, cmd.invoice_id, cmd.reason, on) is None:
+    if _undo(uow, acc, link, cmd.invoice_id, cmd.reason, on, bounced=False) is None:
         raise RuleViolation("the payment is not allocated to that invoice", code="not-allocated")
     return _payment_view(acc, link, [])
 
@@ -173,7 +178,11 @@ def reverse_payment(cmd: c.ReversePayment, uow: UnitOfWork) -> PaymentReversedRe
     link.ensure_not_reversed()
     on = cmd.reversed_on or uow.today
     reason = f"payment reversed: {cmd.reason}"
-    undone = [u for i in _invoices_of(uow, link) if (u := _undo(uow, acc, link, i, reason, on))]
+    undone = [
+        u
+        for i in _invoices_of(uow, link)
+        if (u := _undo(uow, acc, link, i, reason, on, bounced=True))
+    ]
     acc.reverse_payment(link.id, cmd.reason, on)
     link.mark_reversed(on)
     return PaymentReversedResult(
