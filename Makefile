@@ -28,7 +28,14 @@ typecheck: $(STAMP)
 importlint: $(STAMP)
 	$(BIN)/lint-imports
 
-test: $(STAMP) importlint lint typecheck
+# The official AsyncAPI parser (Node) for tests/contracts/; reinstalled when its lock changes.
+# --ignore-scripts: no package needs one (the only script is a dependency's telemetry ping).
+ASYNCAPI_NODE := tests/contracts/asyncapi
+$(ASYNCAPI_NODE)/node_modules/.installed: $(ASYNCAPI_NODE)/package.json $(ASYNCAPI_NODE)/package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts --prefix $(ASYNCAPI_NODE)
+	touch $@
+
+test: $(STAMP) $(ASYNCAPI_NODE)/node_modules/.installed importlint lint typecheck
 	$(BIN)/pytest -q -p no:cacheprovider
 
 # The domain rules in memory: no database, no broker, a few seconds.
