@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from o2c.events.envelope import DEFAULT_PUBLIC_URL, EventEnvelope
+from o2c.events.envelope import EventEnvelope
+from o2c.eventstore.publication import Publication
 from o2c.eventstore.store import EventStore
 
 
@@ -50,8 +51,9 @@ def aggregate_events(
 
 
 def page(
-    events: list[EventEnvelope], next_cursor: int | None, public_url: str = DEFAULT_PUBLIC_URL
+    events: list[EventEnvelope], next_cursor: int | None, publication: Publication
 ) -> dict[str, Any]:
-    """The ``{"events": [CloudEvent…], "next"}`` response shape: the events as stored (upcast),
-    each naming its schema under the service's public URL."""
-    return {"events": [e.to_cloudevent(public_url) for e in events], "next": next_cursor}
+    """The ``{"events": [CloudEvent…], "next"}`` response shape: each event exactly as it was
+    published (its stored facts and metadata; an older event completed with the resulting state
+    its schema promises), so it validates against the schema it names."""
+    return {"events": [publication.cloudevent(e) for e in events], "next": next_cursor}

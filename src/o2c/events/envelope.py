@@ -30,7 +30,8 @@ EXTENSION_ATTRIBUTES: dict[str, str] = {
     "o2cversion": "version of the subject aggregate (1, 2, ...); (subject, o2cversion) is unique",
     "o2ccorrelation": "correlation id: the request that started this chain of facts",
     "o2ccausation": "causation id: the command (or event) that caused this one",
-    "o2cactor": "who: the authenticated principal, or 'system'",
+    "o2cactor": "who: a person ('sub (name, email)' from OpenID Connect), an API key's holder "
+    "(or '<role>-key-<n>'), or 'system'; never a token",
     "o2ccommand": "id of the command that recorded the event",
     "o2cschemaversion": "version of the stored form it was recorded in (data is always upcast "
     "to the current schema)",
