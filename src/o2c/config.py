@@ -1,37 +1,121 @@
-"""Configuration from the environment (``O2C_*``), with defaults that run on a laptop."""
+"""Configuration from the environment (``O2C_*``), typed and documented in one place.
+
+Every field reads the variable ``O2C_<FIELD NAME>``; the defaults run on a laptop. Lists travel as
+comma-separated text (``O2C_DUNNING_LEVELS=1,15,30``), not JSON, as operators write them.
+"""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from o2c.domain.dunning import DEFAULT_LEVELS, DunningPolicy
 from o2c.events.envelope import DEFAULT_PUBLIC_URL
+from o2c.identity.api_keys import ROLES, ApiKey, parse_keys
 
-ROLES = ("clerk", "credit", "auditor", "admin")
+__all__ = ["ROLES", "Settings"]
+
+_PREFIX = "O2C_"
 
 
-@dataclass(frozen=True)
-class Settings:
+def _comma_list(value: Any) -> Any:
+    if isinstance(value, str):
+        return tuple(p.strip() for p in value.split(",") if p.strip())
+    return value
+
+
+class Settings(BaseSettings):
     """Every knob o2c reads; built once by the composition root."""
 
-    event_store_url: str = "sqlite:///./o2c-data/events.db"
-    read_store_url: str = "sqlite:///./o2c-data/read.db"
-    kafka_bootstrap: str | None = None
-    api_tokens: dict[str, str] = field(default_factory=dict)
-    dunning_levels: tuple[int, ...] = DEFAULT_LEVELS
-    kafka_partitions: int = 6
-    kafka_group: str = "o2c-projector"
-    log_format: str = "auto"
-    log_level: str = "INFO"
+    # Errors never echo a value: keys and database URLs with passwords travel in these variables.
+    model_config = SettingsConfigDict(
+        env_prefix=_PREFIX, frozen=True, extra="ignore", hide_input_in_errors=True
+    )
+
+    event_store_url: str = Field(
+        "sqlite:///./o2c-data/events.db", description="event store: sqlite:/// or postgresql://"
+    )
+    read_store_url: str = Field(
+        "sqlite:///./o2c-data/read.db", description="read models: sqlite:/// or postgresql://"
+    )
+    kafka_bootstrap: str | None = Field(
+        None, description="host:port,… of Kafka; unset = embedded mode (projections in-process)"
+    )
+    api_tokens: Annotated[tuple[ApiKey, ...], NoDecode] = Field(
+        (),
+        description="API keys, token:role[:holder name],… (roles clerk, credit, auditor, admin); "
+        "events name the holder, or <role>-key-<n>",
+    )
+    oidc_issuer: str | None = Field(
+        None, description="OpenID Connect issuer URL; set, bearer tokens from it are accepted"
+    )
+    oidc_audience: str | None = Field(
+        None, description="the `aud` a JWT access token must carry (this API's client id)"
+    )
+    oidc_roles_claim: str = Field("roles", description="claim listing a person's o2c roles")
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="origins a browser may call the API from (none by default)"
+    )
+    dunning_levels: Annotated[tuple[int, ...], NoDecode] = Field(
+        DEFAULT_LEVELS, description="days past due of each reminder level"
+    )
+    kafka_partitions: int = Field(6, ge=1, description="partitions of the topics o2c creates")
+    kafka_group: str = Field("o2c-projector", description="consumer group of the projectors")
+    log_format: str = Field("auto", description="json, text, or auto (text on a terminal)")
+    log_level: str = Field("INFO", description="logging level")
     # Events between two snapshots of an account: loading one costs at most this many events
     # past its snapshot; a snapshot of a big account costs a write of its open items.
-    snapshot_interval: int = 500
-    # Host patterns (fnmatch, e.g. "*.example.com") a webhook URL may point to.
-    webhook_allow: tuple[str, ...] = ("127.0.0.1", "localhost")
-    # Base of absolute URLs handed to others (CloudEvents ``dataschema``, schema ``$id``).
-    public_url: str = DEFAULT_PUBLIC_URL
+    snapshot_interval: int = Field(500, ge=1, description="events between account snapshots")
+    webhook_allow: Annotated[tuple[str, ...], NoDecode] = Field(
+        ("127.0.0.1", "localhost"),
+        description="host patterns (fnmatch, e.g. *.example.com) a webhook URL may point to",
+    )
+    public_url: str = Field(
+        DEFAULT_PUBLIC_URL,
+        description="base of absolute URLs handed to others (CloudEvents dataschema, $id)",
+    )
+
+    @field_validator("api_tokens", mode="before")
+    @classmethod
+    def _keys(cls, value: Any) -> tuple[ApiKey, ...]:
+        return parse_keys(value)
+
+    @field_validator("dunning_levels", mode="before")
+    @classmethod
+    def _levels(cls, value: Any) -> Any:
+        return DunningPolicy.parse(value).levels if isinstance(value, str) else value
+
+    @field_validator("webhook_allow", mode="before")
+    @classmethod
+    def _hosts(cls, value: Any) -> Any:
+        listed = _comma_list(value)
+        return tuple(p.lower() for p in listed) if isinstance(listed, tuple) else listed
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: Any) -> Any:
+        return _comma_list(value)
+
+    @field_validator("public_url", "oidc_issuer", mode="after")
+    @classmethod
+    def _no_trailing_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else value
+
+    @field_validator("kafka_bootstrap", "oidc_issuer", "oidc_audience", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _issuer_needs_audience(self) -> Settings:
+        # Without an audience check, any token the issuer signed for any other application
+        # would be accepted here.
+        if self.oidc_issuer and not self.oidc_audience:
+            raise ValueError("O2C_OIDC_ISSUER needs O2C_OIDC_AUDIENCE (this API's client id)")
+        return self
 
     @property
     def embedded(self) -> bool:
@@ -45,58 +129,12 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Read ``O2C_*`` variables."""
-        env = os.environ if env is None else env
-        defaults = cls()
-        return cls(
-            event_store_url=env.get("O2C_EVENT_STORE_URL", defaults.event_store_url),
-            read_store_url=env.get("O2C_READ_STORE_URL", defaults.read_store_url),
-            kafka_bootstrap=env.get("O2C_KAFKA_BOOTSTRAP") or None,
-            api_tokens=parse_tokens(env.get("O2C_API_TOKENS", "")),
-            dunning_levels=DunningPolicy.parse(env["O2C_DUNNING_LEVELS"]).levels
-            if env.get("O2C_DUNNING_LEVELS")
-            else DEFAULT_LEVELS,
-            kafka_partitions=int(env.get("O2C_KAFKA_PARTITIONS", defaults.kafka_partitions)),
-            kafka_group=env.get("O2C_KAFKA_GROUP", defaults.kafka_group),
-            log_format=env.get("O2C_LOG_FORMAT", defaults.log_format),
-            log_level=env.get("O2C_LOG_LEVEL", defaults.log_level),
-            snapshot_interval=_positive_int(
-                env.get("O2C_SNAPSHOT_INTERVAL"),
-                defaults.snapshot_interval,
-                "O2C_SNAPSHOT_INTERVAL",
-            ),
-            webhook_allow=_host_patterns(env["O2C_WEBHOOK_ALLOW"])
-            if "O2C_WEBHOOK_ALLOW" in env
-            else defaults.webhook_allow,
-            public_url=(env.get("O2C_PUBLIC_URL") or defaults.public_url).rstrip("/"),
-        )
-
-
-def _host_patterns(text: str) -> tuple[str, ...]:
-    """``"127.0.0.1, localhost,*.example.com"`` → lower-cased patterns; empty allows no host."""
-    return tuple(p.strip().lower() for p in text.split(",") if p.strip())
-
-
-def _positive_int(text: str | None, default: int, name: str) -> int:
-    if not text:
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise ValueError(f"{name} must be a positive integer, not {text!r}")
-    return value
-
-
-def parse_tokens(text: str) -> dict[str, str]:
-    """``"tokenA:admin,tokenB:auditor"`` → ``{token: role}``; unknown roles are an error."""
-    tokens: dict[str, str] = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        token, sep, role = part.rpartition(":")
-        if not sep or not token or role not in ROLES:
-            raise ValueError(
-                f"bad O2C_API_TOKENS entry {part!r} (want token:role, role in {ROLES})"
-            )
-        tokens[token] = role
-    return tokens
+        """Read the ``O2C_*`` variables of the process, or of ``env`` only (tests)."""
+        if env is None:
+            return cls()
+        fields = {
+            name[len(_PREFIX) :].lower(): value
+            for name, value in env.items()
+            if name.startswith(_PREFIX) and name[len(_PREFIX) :].lower() in cls.model_fields
+        }
+        return cls.model_validate(fields)

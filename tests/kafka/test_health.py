@@ -11,7 +11,6 @@ import random
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -116,10 +115,11 @@ def test_kafka_mode_reports_relay_and_projector_progress(
 
 
 def test_embedded_mode_reports_the_runner_position(tmp_path: Path) -> None:
-    settings = replace(
-        Settings.from_env({}),
-        event_store_url=f"sqlite:///{tmp_path / 'e.db'}",
-        read_store_url=f"sqlite:///{tmp_path / 'r.db'}",
+    settings = Settings.from_env({}).model_copy(
+        update=dict(
+            event_store_url=f"sqlite:///{tmp_path / 'e.db'}",
+            read_store_url=f"sqlite:///{tmp_path / 'r.db'}",
+        )
     )
     opening = c.OpenAccount(
         name="A", currency="EUR", credit_limit=Decimal("1"), payment_terms=c.PaymentTermsIn()

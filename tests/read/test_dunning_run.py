@@ -3,7 +3,6 @@ with everything stored before the run, invoices chosen on the write side."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -39,10 +38,11 @@ def _customer(container: Container, name: str) -> UUID:
 
 
 def test_a_run_reminds_invoices_issued_just_before_it_once_per_date(tmp_path: Path) -> None:
-    settings = replace(
-        Settings.from_env({}),
-        event_store_url=f"sqlite:///{tmp_path / 'e.db'}",
-        read_store_url=f"sqlite:///{tmp_path / 'r.db'}",
+    settings = Settings.from_env({}).model_copy(
+        update=dict(
+            event_store_url=f"sqlite:///{tmp_path / 'e.db'}",
+            read_store_url=f"sqlite:///{tmp_path / 'r.db'}",
+        )
     )
     container = build_container(settings, start_runner=False)
     try:

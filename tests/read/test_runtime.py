@@ -3,7 +3,6 @@ changes and the ``o2c rebuild`` command."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -51,10 +50,11 @@ def test_runner_catches_up_on_start(rw: ReadWorld) -> None:
 
 
 def test_composition_root_serves_fresh_read_models(tmp_path: Path) -> None:
-    settings = replace(
-        Settings.from_env({}),
-        event_store_url=f"sqlite:///{tmp_path / 'e.db'}",
-        read_store_url=f"sqlite:///{tmp_path / 'r.db'}",
+    settings = Settings.from_env({}).model_copy(
+        update=dict(
+            event_store_url=f"sqlite:///{tmp_path / 'e.db'}",
+            read_store_url=f"sqlite:///{tmp_path / 'r.db'}",
+        )
     )
     container = build_container(settings)
     try:

@@ -8,18 +8,25 @@ import time
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 
 import o2c
 import o2c.api.routes
 from o2c.api import problems
-from o2c.api.auth import generate_admin_token
+from o2c.api.auth import Authenticator, generate_admin_token
 from o2c.api.metrics import Metrics
 from o2c.bootstrap import Container
+from o2c.config import Settings
+from o2c.identity.api_keys import ApiKey, ApiKeyring, parse_keys
+from o2c.identity.oidc import OidcVerifier
 
 DESCRIPTION = """
 Event-sourced order-to-cash (accounts receivable) API.
 
-* Auth: `Authorization: Bearer <token>`; roles clerk, credit, auditor, admin.
+* Auth: `Authorization: Bearer <token>`: an API key, or an OpenID Connect access token when
+  `O2C_OIDC_ISSUER` is set; roles clerk, credit, auditor, admin. Every recorded fact names the
+  person (token subject) or the key's holder.
 * Errors: `application/problem+json` (RFC 9457) with a stable `type`.
 * Every POST accepts `Idempotency-Key`; every command response carries `position`, every query
   accepts `min_position` (read-your-writes, bounded wait).
@@ -36,14 +43,29 @@ def _lag(container: Container) -> int:
         return -1
 
 
+def build_authenticator(settings: Settings, keys: tuple[ApiKey, ...]) -> Authenticator:
+    """The API keys and, with ``O2C_OIDC_ISSUER`` set, the issuer whose tokens are accepted."""
+    oidc = None
+    if settings.oidc_issuer:
+        oidc = OidcVerifier(settings.oidc_issuer, settings.oidc_audience, settings.oidc_roles_claim)
+    return Authenticator(ApiKeyring(keys), oidc)
+
+
 def create_app(container: Container, tokens: dict[str, str] | None = None) -> FastAPI:
-    """Build the app around a container; ``tokens`` default to the configured ones."""
-    app = FastAPI(title="o2c", version=o2c.__version__, description=DESCRIPTION)
+    """Build the app around a container; ``tokens`` (``{token: "role[:holder]"}``) default to
+    the configured keys. With neither a key nor an issuer, one admin key is generated."""
+    # Swagger UI's assets are served by the app itself: the machines o2c runs on may have no
+    # route to a CDN.
+    app = FastAPIOffline(
+        title="o2c", version=o2c.__version__, description=DESCRIPTION, redoc_url=None
+    )
     app.state.container = container
-    app.state.tokens = dict(tokens if tokens is not None else container.settings.api_tokens)
-    if not app.state.tokens:
+    settings = container.settings
+    keys = parse_keys(tokens) if tokens is not None else settings.api_tokens
+    if not keys and not settings.oidc_issuer:
         app.state.generated_admin_token = generate_admin_token()
-        app.state.tokens[app.state.generated_admin_token] = "admin"
+        keys = (ApiKey(app.state.generated_admin_token, "admin", "generated-admin"),)
+    app.state.authenticator = build_authenticator(settings, keys)
     app.state.metrics = Metrics(container.store.last_position, lambda: _lag(container))
     problems.install(app)
     for info in sorted(pkgutil.iter_modules(o2c.api.routes.__path__), key=lambda m: m.name):
@@ -63,6 +85,24 @@ def create_app(container: Container, tokens: dict[str, str] | None = None) -> Fa
         app.state.metrics.latency.labels(request.method, path, str(response.status_code)).observe(
             time.perf_counter() - started
         )
+        _secure(request, response)
         return response
 
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Correlation-Id"],
+        )
     return app
+
+
+def _secure(request: Request, response: Response) -> None:
+    """The usual headers: no MIME sniffing, no caching of answers that may hold receivables
+    (the docs page and its assets excepted), no framing, no referrer leaks."""
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    if not request.url.path.startswith(("/docs", "/static-offline-docs")):
+        response.headers["Cache-Control"] = "no-store"

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import Request
+from fastapi import Depends, Request
 
-from o2c.api.auth import Principal
 from o2c.api.problems import Problem
 from o2c.application.context import CommandContext
-from o2c.application.service import CommandResult
+from o2c.application.service import CommandResult, O2CService
 from o2c.bootstrap import Container
 from o2c.commands import Command
+from o2c.identity.principal import Principal
 from o2c.projections.queries import ReadQueries
 
 MIN_POSITION_WAIT = 5.0
@@ -40,17 +40,26 @@ def context(request: Request, principal: Principal) -> CommandContext:
     if key is not None and not 1 <= len(key) <= 200:
         raise Problem(422, "invalid-header", "Idempotency-Key must be 1-200 characters")
     return CommandContext(
-        actor=principal.name,
+        actor=principal.actor,
         idempotency_key=key,
         correlation_id=_uuid_header(request, "X-Correlation-Id"),
         causation_id=_uuid_header(request, "X-Causation-Id"),
     )
 
 
-def run(request: Request, principal: Principal, cmd: Command) -> dict[str, Any]:
+def command_service(request: Request) -> O2CService:
+    """Dependency: the application service commands go to (tests may override it)."""
+    return container(request).service
+
+
+Service = Annotated[O2CService, Depends(command_service)]
+
+
+def run(
+    request: Request, principal: Principal, cmd: Command, service: O2CService
+) -> dict[str, Any]:
     """Run a command and return its body with the consistency ``position``."""
-    c = container(request)
-    result: CommandResult = c.service.handle(cmd, context(request, principal))
+    result: CommandResult = service.handle(cmd, context(request, principal))
     metrics = getattr(request.app.state, "metrics", None)
     if metrics is not None:
         metrics.command(type(cmd).__name__, "replayed" if result.replayed else "ok")

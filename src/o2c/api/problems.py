@@ -38,9 +38,17 @@ class ProblemResponse(JSONResponse):
 class Problem(Exception):
     """Raised by routes for an HTTP-level problem (404 unknown id, 503 lagging read model …)."""
 
-    def __init__(self, status: int, code: str, detail: str, **extra: Any) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
         super().__init__(detail)
         self.status, self.code, self.detail, self.extra = status, code, detail, extra
+        self.headers = headers or {}
 
 
 _TITLES = {
@@ -127,7 +135,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> ProblemResponse:
-        headers = {"Retry-After": "1"} if exc.status == 503 else None
+        headers = {"Retry-After": "1"} if exc.status == 503 else {}
+        headers.update(exc.headers)
         return problem(exc.status, exc.code, exc.detail, request, headers, **exc.extra)
 
     @app.exception_handler(RequestValidationError)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from pathlib import Path
 from typing import Any
 
 from o2c.config import Settings
@@ -20,6 +21,26 @@ def register(sub: Any) -> None:
         "--demo", action="store_true", help="load the demo book first if the event store is empty"
     )
     p.set_defaults(func=run)
+
+
+def server_config(app: Any, host: str, port: int, **options: Any) -> Any:
+    """The uvicorn configuration ``o2c serve`` runs with (tests run the same)."""
+    import uvicorn
+
+    # No Server banner: it tells an attacker which exploits to try.
+    settings: dict[str, Any] = {"log_level": "warning", "server_header": False, **options}
+    return uvicorn.Config(app, host=host, port=port, **settings)
+
+
+def _keep_secret(token: str) -> Path:
+    """Write the generated admin token to a file only its owner can read: a token printed to
+    the terminal ends up in scroll-back, CI logs and screen shares."""
+    path = Path("o2c-data") / "admin-token"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_text(token + "\n")
+    return path
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,10 +70,11 @@ def run(args: argparse.Namespace) -> int:
     token = getattr(app.state, "generated_admin_token", None)
     print(f"o2c API on {url}  (docs: {url}/docs)", flush=True)
     if token:
-        print(f"admin token (generated, O2C_API_TOKENS unset): {token}", flush=True)
-        print(f"try: curl -H 'Authorization: Bearer {token}' {url}/v1/aging", flush=True)
+        where = _keep_secret(token)
+        print(f"admin token (generated, O2C_API_TOKENS unset) written to {where}", flush=True)
+        print(f'try: curl -H "Authorization: Bearer $(cat {where})" {url}/v1/aging', flush=True)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+        uvicorn.Server(server_config(app, args.host, args.port)).run()
     finally:
         container.close()
     return 0

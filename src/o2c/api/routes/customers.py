@@ -6,12 +6,12 @@ from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 
 from o2c import commands as c
 from o2c.api import bodies as b
-from o2c.api.auth import Principal, credit, reader
-from o2c.api.deps import run
+from o2c.api.auth import Credit, Reader
+from o2c.api.deps import Service, run
 from o2c.api.problems import Problem
 from o2c.api.reads import After, Limit, MinPosition, queries
 from o2c.commands.base import SingleLine
@@ -33,64 +33,71 @@ def _found(value: T | None, what: str, key: UUID) -> T:
 
 @router.post("", status_code=201, summary="Open a customer account")
 def open_account(
-    body: c.OpenAccount, request: Request, who: Principal = Depends(credit)
+    body: c.OpenAccount, request: Request, service: Service, who: Credit
 ) -> dict[str, Any]:
     """Open an account with currency, credit limit and payment terms."""
-    return run(request, who, body)
+    return run(request, who, body, service)
 
 
 @router.post("/{customer_id}/credit-limit", summary="Change the credit limit")
 def change_credit_limit(
-    customer_id: UUID, body: b.CreditLimitBody, request: Request, who: Principal = Depends(credit)
+    service: Service, customer_id: UUID, body: b.CreditLimitBody, request: Request, who: Credit
 ) -> dict[str, Any]:
     """Set a new credit limit (the reason is kept)."""
-    return run(request, who, c.ChangeCreditLimit(customer_id=customer_id, **body.model_dump()))
+    return run(
+        request, who, c.ChangeCreditLimit(customer_id=customer_id, **body.model_dump()), service
+    )
 
 
 @router.post("/{customer_id}/hold", summary="Place a credit hold")
 def hold(
-    customer_id: UUID, body: b.ReasonBody, request: Request, who: Principal = Depends(credit)
+    customer_id: UUID, body: b.ReasonBody, request: Request, service: Service, who: Credit
 ) -> dict[str, Any]:
     """Every new order of the customer is held until released."""
-    return run(request, who, c.PlaceCreditHold(customer_id=customer_id, reason=body.reason))
+    return run(
+        request, who, c.PlaceCreditHold(customer_id=customer_id, reason=body.reason), service
+    )
 
 
 @router.post("/{customer_id}/release", summary="Release a credit hold")
 def release(
-    customer_id: UUID, body: b.ReasonBody, request: Request, who: Principal = Depends(credit)
+    customer_id: UUID, body: b.ReasonBody, request: Request, service: Service, who: Credit
 ) -> dict[str, Any]:
     """Release the credit hold."""
-    return run(request, who, c.ReleaseCreditHold(customer_id=customer_id, reason=body.reason))
+    return run(
+        request, who, c.ReleaseCreditHold(customer_id=customer_id, reason=body.reason), service
+    )
 
 
 @router.post("/{customer_id}/terms", summary="Change payment terms")
 def terms(
-    customer_id: UUID, body: b.TermsBody, request: Request, who: Principal = Depends(credit)
+    customer_id: UUID, body: b.TermsBody, request: Request, service: Service, who: Credit
 ) -> dict[str, Any]:
     """New terms apply to invoices issued from now on."""
     return run(
         request,
         who,
         c.ChangePaymentTerms(customer_id=customer_id, payment_terms=body.payment_terms),
+        service,
     )
 
 
 @router.post("/{customer_id}/close", summary="Close the account (zero balance only)")
 def close(
-    customer_id: UUID, body: b.ReasonBody, request: Request, who: Principal = Depends(credit)
+    customer_id: UUID, body: b.ReasonBody, request: Request, service: Service, who: Credit
 ) -> dict[str, Any]:
     """Close an account at zero balance, with no unapplied cash and no open orders."""
-    return run(request, who, c.CloseAccount(customer_id=customer_id, reason=body.reason))
+    return run(request, who, c.CloseAccount(customer_id=customer_id, reason=body.reason), service)
 
 
 @router.get("", summary="Find customers")
 def find_customers(
+    _: Reader,
     request: Request,
     q: SingleLine | None = Query(None, max_length=200, description="part of the name, any case"),
     after: str | None = After,
     limit: int = Limit,
     min_position: int | None = MinPosition,
-    _: Principal = Depends(reader),
 ) -> CustomerPage:
     """Customers whose name contains `q`, by name, paged."""
     return queries(request, min_position).customers(q=q, after=after, limit=limit)
@@ -98,10 +105,10 @@ def find_customers(
 
 @router.get("/{customer_id}", summary="Account state")
 def get_customer(
+    _: Reader,
     customer_id: UUID,
     request: Request,
     min_position: int | None = MinPosition,
-    _: Principal = Depends(reader),
 ) -> CustomerView:
     """The account with its balances and exposure."""
     return _found(queries(request, min_position).customer(customer_id), "customer", customer_id)
@@ -109,6 +116,7 @@ def get_customer(
 
 @router.get("/{customer_id}/open-items", summary="Open items")
 def open_items(
+    _: Reader,
     customer_id: UUID,
     request: Request,
     as_of: date | None = None,
@@ -118,7 +126,6 @@ def open_items(
     after: str | None = After,
     limit: int = Limit,
     min_position: int | None = MinPosition,
-    _: Principal = Depends(reader),
 ) -> OpenItems:
     """Invoices with an open amount, oldest due first, paged; filters by status, overdue and
     disputed."""
@@ -137,13 +144,13 @@ def open_items(
 
 @router.get("/{customer_id}/aging", summary="Customer aging")
 def aging(
+    _: Reader,
     customer_id: UUID,
     request: Request,
     as_of: date | None = None,
     basis: str = Query("due", pattern="^(due|invoice)$"),
     buckets: str = Query("30,60,90,120", max_length=100),
     min_position: int | None = MinPosition,
-    _: Principal = Depends(reader),
 ) -> CustomerAging:
     """Open AR by age bucket as of a date (by due date or invoice date)."""
     q = queries(request, min_position)
@@ -153,10 +160,10 @@ def aging(
 
 @router.get("/{customer_id}/credit-exposure", summary="Credit exposure")
 def credit_exposure(
+    _: Reader,
     customer_id: UUID,
     request: Request,
     min_position: int | None = MinPosition,
-    _: Principal = Depends(reader),
 ) -> ExposureView:
     """exposure = AR balance + open orders − unapplied cash; available = limit − exposure."""
     return _found(
@@ -166,6 +173,7 @@ def credit_exposure(
 
 @router.get("/{customer_id}/statement", summary="Customer statement")
 def statement(
+    _: Reader,
     customer_id: UUID,
     request: Request,
     start: date = Query(..., alias="from"),
@@ -173,7 +181,6 @@ def statement(
     after: str | None = After,
     limit: int = Limit,
     min_position: int | None = MinPosition,
-    _: Principal = Depends(reader),
 ) -> Statement:
     """Opening balance, each debit and credit with running balance, closing balance; the lines
     paged (each page's running balance continues the previous page's)."""

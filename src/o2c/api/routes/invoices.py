@@ -6,12 +6,12 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 
 from o2c import commands as c
 from o2c.api import bodies as b
-from o2c.api.auth import Principal, clerk, credit, reader
-from o2c.api.deps import run
+from o2c.api.auth import Clerk, Credit, Reader
+from o2c.api.deps import Service, run
 from o2c.api.problems import Problem
 from o2c.api.reads import After, Limit, MinPosition, queries
 from o2c.commands.base import SingleLine
@@ -22,38 +22,39 @@ router = APIRouter(tags=["invoices"])
 
 @router.post("/v1/invoices/{invoice_id}/credit-notes", status_code=201, summary="Credit note")
 def credit_note(
-    invoice_id: UUID, body: b.CreditNoteBody, request: Request, who: Principal = Depends(clerk)
+    service: Service, invoice_id: UUID, body: b.CreditNoteBody, request: Request, who: Clerk
 ) -> dict[str, Any]:
     """Reduce the open amount (never below zero)."""
-    return run(request, who, c.ApplyCreditNote(invoice_id=invoice_id, **body.model_dump()))
+    return run(request, who, c.ApplyCreditNote(invoice_id=invoice_id, **body.model_dump()), service)
 
 
 @router.post("/v1/invoices/{invoice_id}/dispute", summary="Dispute")
 def dispute(
-    invoice_id: UUID, body: b.DisputeBody, request: Request, who: Principal = Depends(clerk)
+    invoice_id: UUID, body: b.DisputeBody, request: Request, service: Service, who: Clerk
 ) -> dict[str, Any]:
     """Mark the invoice disputed (dunning and automatic cash application skip it)."""
-    return run(request, who, c.DisputeInvoice(invoice_id=invoice_id, **body.model_dump()))
+    return run(request, who, c.DisputeInvoice(invoice_id=invoice_id, **body.model_dump()), service)
 
 
 @router.post("/v1/invoices/{invoice_id}/resolve-dispute", summary="Resolve a dispute")
 def resolve(
-    invoice_id: UUID, body: b.ResolveBody, request: Request, who: Principal = Depends(clerk)
+    invoice_id: UUID, body: b.ResolveBody, request: Request, service: Service, who: Clerk
 ) -> dict[str, Any]:
     """Resolve the dispute."""
-    return run(request, who, c.ResolveDispute(invoice_id=invoice_id, **body.model_dump()))
+    return run(request, who, c.ResolveDispute(invoice_id=invoice_id, **body.model_dump()), service)
 
 
 @router.post("/v1/invoices/{invoice_id}/write-off", summary="Write off")
 def write_off(
-    invoice_id: UUID, body: b.WriteOffBody, request: Request, who: Principal = Depends(credit)
+    service: Service, invoice_id: UUID, body: b.WriteOffBody, request: Request, who: Credit
 ) -> dict[str, Any]:
     """Write off bad debt (default: the whole open amount)."""
-    return run(request, who, c.WriteOffInvoice(invoice_id=invoice_id, **body.model_dump()))
+    return run(request, who, c.WriteOffInvoice(invoice_id=invoice_id, **body.model_dump()), service)
 
 
 @router.get("/v1/invoices", summary="Find invoices")
 def find_invoices(
+    _: Reader,
     request: Request,
     customer_id: UUID | None = None,
     status: str | None = Query(None, pattern="^(open|settled|written_off)$"),
@@ -63,7 +64,6 @@ def find_invoices(
     after: str | None = After,
     limit: int = Limit,
     min_position: int | None = MinPosition,
-    _: Principal = Depends(reader),
 ) -> InvoicePage:
     """Invoices by due date, filtered by customer, status, number, due date or overdue; paged."""
     return queries(request, min_position).invoices(
@@ -80,10 +80,10 @@ def find_invoices(
 
 @router.get("/v1/invoices/{invoice_id}", summary="Invoice state")
 def get_invoice(
+    _: Reader,
     invoice_id: UUID,
     request: Request,
     min_position: int | None = MinPosition,
-    _: Principal = Depends(reader),
 ) -> InvoiceView:
     """The invoice with totals, open amount, status, discount and dunning state."""
     found = queries(request, min_position).invoice(invoice_id)
@@ -93,8 +93,6 @@ def get_invoice(
 
 
 @router.post("/v1/dunning/runs", summary="Run dunning")
-def dunning(
-    body: b.DunningBody, request: Request, who: Principal = Depends(clerk)
-) -> dict[str, Any]:
+def dunning(body: b.DunningBody, request: Request, service: Service, who: Clerk) -> dict[str, Any]:
     """Send the next reminder level to each overdue, undisputed invoice that reached it."""
-    return run(request, who, c.RunDunning(as_of=body.as_of))
+    return run(request, who, c.RunDunning(as_of=body.as_of), service)

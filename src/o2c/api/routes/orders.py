@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 
 from o2c import commands as c
 from o2c.api import bodies as b
-from o2c.api.auth import Principal, clerk, credit, reader
-from o2c.api.deps import run
+from o2c.api.auth import Clerk, Credit, Reader
+from o2c.api.deps import Service, run
 from o2c.api.problems import Problem
 from o2c.api.reads import MinPosition, queries
 from o2c.projections.queries.orders import OrderView
@@ -19,49 +19,49 @@ router = APIRouter(prefix="/v1/orders", tags=["orders"])
 
 
 @router.post("", status_code=201, summary="Place an order")
-def place(body: c.PlaceOrder, request: Request, who: Principal = Depends(clerk)) -> dict[str, Any]:
+def place(body: c.PlaceOrder, request: Request, service: Service, who: Clerk) -> dict[str, Any]:
     """Place an order: approved if within the credit limit, else held with the reason."""
-    return run(request, who, body)
+    return run(request, who, body, service)
 
 
 @router.post("/{order_id}/approve", summary="Approve a held order")
 def approve(
-    order_id: UUID, body: b.ApproveBody, request: Request, who: Principal = Depends(credit)
+    order_id: UUID, body: b.ApproveBody, request: Request, service: Service, who: Credit
 ) -> dict[str, Any]:
     """A credit manager overrides the credit hold; the exposure at that moment is recorded."""
-    return run(request, who, c.ApproveOrder(order_id=order_id, reason=body.reason))
+    return run(request, who, c.ApproveOrder(order_id=order_id, reason=body.reason), service)
 
 
 @router.post("/{order_id}/shipments", status_code=201, summary="Ship")
 def ship(
-    order_id: UUID, body: b.ShipmentBody, request: Request, who: Principal = Depends(clerk)
+    order_id: UUID, body: b.ShipmentBody, request: Request, service: Service, who: Clerk
 ) -> dict[str, Any]:
     """Ship quantities (partial shipments allowed, never more than ordered)."""
-    return run(request, who, c.ShipOrder(order_id=order_id, **body.model_dump()))
+    return run(request, who, c.ShipOrder(order_id=order_id, **body.model_dump()), service)
 
 
 @router.post("/{order_id}/cancel", summary="Cancel what is not shipped")
 def cancel(
-    order_id: UUID, body: b.CancelBody, request: Request, who: Principal = Depends(clerk)
+    order_id: UUID, body: b.CancelBody, request: Request, service: Service, who: Clerk
 ) -> dict[str, Any]:
     """Cancel every unshipped quantity."""
-    return run(request, who, c.CancelOrder(order_id=order_id, **body.model_dump()))
+    return run(request, who, c.CancelOrder(order_id=order_id, **body.model_dump()), service)
 
 
 @router.post("/{order_id}/invoices", status_code=201, summary="Invoice shipped goods")
 def invoice(
-    order_id: UUID, body: b.InvoiceBody, request: Request, who: Principal = Depends(clerk)
+    order_id: UUID, body: b.InvoiceBody, request: Request, service: Service, who: Clerk
 ) -> dict[str, Any]:
     """Invoice everything shipped and not yet invoiced → one new invoice."""
-    return run(request, who, c.InvoiceOrder(order_id=order_id, **body.model_dump()))
+    return run(request, who, c.InvoiceOrder(order_id=order_id, **body.model_dump()), service)
 
 
 @router.get("/{order_id}", summary="Order state")
 def get_order(
+    _: Reader,
     order_id: UUID,
     request: Request,
     min_position: int | None = MinPosition,
-    _: Principal = Depends(reader),
 ) -> OrderView:
     """The order with lines, quantities and credit decisions."""
     found = queries(request, min_position).order(order_id)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 
-from o2c.api.auth import Principal, reader
+from o2c.api.auth import Reader
 from o2c.api.problems import Problem
 from o2c.api.reads import After, Currency, Limit, MinPosition, queries
 from o2c.projections.queries.accounts import ExposurePage
@@ -23,6 +23,7 @@ router = APIRouter(prefix="/v1", tags=["reports"])
 
 @router.get("/aging", summary="Portfolio aging")
 def aging(
+    _: Reader,
     request: Request,
     as_of: date | None = None,
     basis: str = Query("due", pattern="^(due|invoice)$"),
@@ -31,7 +32,6 @@ def aging(
     after: str | None = After,
     limit: int = Limit,
     min_position: int | None = MinPosition,
-    _: Principal = Depends(reader),
 ) -> PortfolioAging:
     """Buckets for the whole book per currency (`by_currency`; `totals` and `total` for the one
     currency counted) and per customer (paged with `next`).
@@ -51,13 +51,13 @@ def aging(
 
 @router.get("/credit-exposure", summary="Credit exposure of every customer")
 def credit_exposure(
+    _: Reader,
     request: Request,
     over_limit: bool | None = None,
     currency: str | None = Currency,
     after: str | None = Query(None, max_length=64, description="cursor: `next` of the last page"),
     limit: int = Limit,
     min_position: int | None = MinPosition,
-    _: Principal = Depends(reader),
 ) -> ExposurePage:
     """Exposure per customer, with totals per currency; `over_limit=true` lists customers above
     their limit."""
@@ -68,12 +68,12 @@ def credit_exposure(
 
 @router.get("/kpis", summary="DSO, best possible DSO, ADD, CEI, overdue share")
 def kpis(
+    _: Reader,
     request: Request,
     start: date | None = Query(None, alias="from"),
     end: date | None = Query(None, alias="to"),
     currency: str | None = Currency,
     min_position: int | None = MinPosition,
-    _: Principal = Depends(reader),
 ) -> Kpis:
     """KPIs for the period (default: the last 90 days), per currency.
 
@@ -98,12 +98,12 @@ def kpis(
 
 @router.get("/collections/worklist", summary="Collections worklist")
 def worklist(
+    _: Reader,
     request: Request,
     as_of: date | None = None,
     after: str | None = After,
     limit: int = Limit,
     min_position: int | None = MinPosition,
-    _: Principal = Depends(reader),
 ) -> Worklist:
     """Overdue open items ranked by amount × days past due, with dunning level and disputes,
     paged."""

@@ -8,10 +8,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, Strict
 
-from o2c.api.auth import Principal, allow, reader
+from o2c.api.auth import Admin, Reader
 from o2c.api.deps import container
 from o2c.api.problems import Problem
 from o2c.api.reads import After, Limit
@@ -21,7 +21,6 @@ from o2c.webhooks.subscriptions import ReplayWouldSkip, SubscriptionStore
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
-admin = allow()
 
 TypePattern = Annotated[SingleLine, Field(min_length=1, max_length=200, examples=["o2c.invoice.*"])]
 
@@ -67,7 +66,7 @@ def _not_found(webhook_id: UUID) -> Problem:
 
 
 @router.post("", status_code=201, summary="Subscribe a URL to events")
-def create(body: WebhookIn, request: Request, _: Principal = Depends(admin)) -> dict[str, Any]:
+def create(body: WebhookIn, request: Request, _: Admin) -> dict[str, Any]:
     """Deliver the public events after the current end of the log whose CloudEvents type matches
     one of `types` (fnmatch patterns, e.g. `o2c.invoice.*`) and, if given, of one customer. The
     answer carries the signing `secret` (`whsec_…`); it is shown only here."""
@@ -97,17 +96,17 @@ def create(body: WebhookIn, request: Request, _: Principal = Depends(admin)) -> 
 
 @router.get("", summary="Webhook subscriptions")
 def find(
+    _: Reader,
     request: Request,
     after: str | None = After,
     limit: int = Limit,
-    _: Principal = Depends(reader),
 ) -> dict[str, Any]:
     """Every subscription by id (without secrets), paged."""
     return _subscriptions(request).page(after, limit)
 
 
 @router.get("/{webhook_id}", summary="A webhook subscription")
-def get(webhook_id: UUID, request: Request, _: Principal = Depends(reader)) -> dict[str, Any]:
+def get(webhook_id: UUID, request: Request, _: Reader) -> dict[str, Any]:
     """The subscription and its acknowledged `position` (without the secret)."""
     sub = _subscriptions(request).get(str(webhook_id))
     if sub is None:
@@ -117,11 +116,11 @@ def get(webhook_id: UUID, request: Request, _: Principal = Depends(reader)) -> d
 
 @router.get("/{webhook_id}/deliveries", summary="Delivery attempts")
 def deliveries(
+    _: Reader,
     webhook_id: UUID,
     request: Request,
     after: str | None = After,
     limit: int = Limit,
-    _: Principal = Depends(reader),
 ) -> dict[str, Any]:
     """Every attempt, newest first: position, event id and type, status code or error,
     duration and time. The newest 1,000 attempts per subscription are kept."""
@@ -135,9 +134,7 @@ def deliveries(
 
 
 @router.post("/{webhook_id}/replay", summary="Deliver again from a position")
-def replay(
-    webhook_id: UUID, body: ReplayIn, request: Request, _: Principal = Depends(admin)
-) -> dict[str, Any]:
+def replay(webhook_id: UUID, body: ReplayIn, request: Request, _: Admin) -> dict[str, Any]:
     """Resend every matching event from `from_position` on (at most the next undelivered one:
     a replay never skips an event the endpoint has not acknowledged)."""
     c = container(request)
@@ -158,7 +155,7 @@ def replay(
 
 
 @router.delete("/{webhook_id}", status_code=204, summary="End a subscription")
-def end(webhook_id: UUID, request: Request, _: Principal = Depends(admin)) -> Response:
+def end(webhook_id: UUID, request: Request, _: Admin) -> Response:
     """Stop deliveries and drop the delivery log (an attempt already in flight completes)."""
     if not _subscriptions(request).delete(str(webhook_id)):
         raise _not_found(webhook_id)

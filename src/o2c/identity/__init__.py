@@ -1,0 +1,1 @@
+"""Identity: API keys with named holders, OpenID Connect tokens, and the principal they give."""
