@@ -12,6 +12,7 @@ from datetime import date
 from uuid import UUID
 
 from o2c.application.service import O2CService
+from o2c.audit.ledger_replay import LogLedger
 from o2c.config import Settings
 from o2c.events.catalog import topic
 from o2c.eventstore.migrate import migrate_event_store
@@ -61,12 +62,14 @@ class LogScanDunningCustomers:
 
 
 def build_service(settings: Settings, store: EventStore) -> O2CService:
-    """The application service over ``store`` with the configured dunning policy."""
+    """The application service over ``store`` with the configured dunning policy; a period
+    close replays the event log itself for its trial balance (never a read model)."""
     return O2CService(
         store,
         dunning_policy=settings.dunning_policy,
         dunning_customers=LogScanDunningCustomers(store),
         serialize=store.is_sqlite,
+        ledger=LogLedger(store),
     )
 
 

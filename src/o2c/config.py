@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from o2c.domain.dunning import DEFAULT_LEVELS, DunningPolicy
 from o2c.events.envelope import DEFAULT_PUBLIC_URL
 from o2c.identity.api_keys import ROLES, ApiKey, parse_keys
+from o2c.projections.postings import DEFAULT_CHART, Role, parse_chart
 
 __all__ = ["ROLES", "Settings"]
 
@@ -73,6 +74,12 @@ class Settings(BaseSettings):
         ("127.0.0.1", "localhost"),
         description="host patterns (fnmatch, e.g. *.example.com) a webhook URL may point to",
     )
+    gl_accounts: Annotated[dict[Role, tuple[str, str]], NoDecode] = Field(
+        default_factory=lambda: dict(DEFAULT_CHART),
+        description="chart of accounts: role=number[:name],… over the defaults receivable=1100, "
+        "revenue=4000, bank=1000, unapplied=2100, discounts=4900, credit_notes=4100, "
+        "bad_debt=6800",
+    )
     public_url: str = Field(
         DEFAULT_PUBLIC_URL,
         description="base of absolute URLs handed to others (CloudEvents dataschema, $id)",
@@ -82,6 +89,11 @@ class Settings(BaseSettings):
     @classmethod
     def _keys(cls, value: Any) -> tuple[ApiKey, ...]:
         return parse_keys(value)
+
+    @field_validator("gl_accounts", mode="before")
+    @classmethod
+    def _chart(cls, value: Any) -> Any:
+        return parse_chart(value) if isinstance(value, str) else value
 
     @field_validator("dunning_levels", mode="before")
     @classmethod

@@ -29,11 +29,11 @@ def test_random_books_reconcile_without_difference(
         gen.close()
 
 
-def _table(rw: ReadWorld, suffix: str) -> str:
+def _table(rw: ReadWorld, suffix: str, projection: str = "") -> str:
     with rw.read_store.engine.connect() as conn:
         names = conn.execute(
             text("SELECT name FROM sqlite_master WHERE type='table' AND name LIKE :p"),
-            {"p": f"rm_%{suffix}"},
+            {"p": f"rm_{projection}%{suffix}"},
         ).scalars()
         return next(n for n in names if not n.endswith("_applied"))
 
@@ -57,3 +57,19 @@ def test_changed_read_rows_are_listed(rw_sqlite: ReadWorld) -> None:
         ("invoices", inv, "disputed"),
         ("orders", order, "status"),
     }
+
+
+def test_a_changed_ledger_line_is_listed(rw_sqlite: ReadWorld) -> None:
+    random_book(rw_sqlite, 7, steps=35)
+    q = rw_sqlite.project()
+    daybook = _table(rw_sqlite, "_daybook", "ledger")
+    with rw_sqlite.read_store.engine.begin() as conn:
+        conn.execute(
+            text(
+                f"UPDATE {daybook} SET debit = debit + 1000 WHERE key IN "
+                f"(SELECT key FROM {daybook} WHERE role = 'bank' LIMIT 1)"
+            )
+        )
+    found = reconcile(rw_sqlite.store, q, as_of=rw_sqlite.clock.today)
+    assert [(d["model"], d["field"]) for d in found] == [("gl", "bank")]
+    assert found[0]["read_model"] != found[0]["events"]

@@ -290,7 +290,8 @@ class Receivables(RuleBasedStateMachine):
 
     @rule(amount=cents, days=st.integers(0, 60))
     def receive(self, amount: Decimal, days: int) -> None:
-        payment, on = uuid4(), JAN + timedelta(days=days)
+        # Received up to ``days`` before today: cash is never applied before it arrived.
+        payment, on = uuid4(), max(JAN, self.today - timedelta(days=days))
         self.acc.receive_payment(payment, amount, on, "bank_transfer", "")
         self.received[payment] = (amount, on)
 
@@ -431,3 +432,19 @@ class Receivables(RuleBasedStateMachine):
 
 TestReceivables = Receivables.TestCase
 TestReceivables.settings = settings(max_examples=60, stateful_step_count=30, deadline=None)
+
+
+@pytest.mark.parametrize("what", ["allocate", "deallocate", "reverse"])
+def test_cash_is_never_applied_taken_back_or_bounced_before_it_arrived(what: str) -> None:
+    acc = account()
+    payment, received = uuid4(), JAN + timedelta(days=10)
+    acc.receive_payment(payment, D("50.00"), received, "bank_transfer", "")
+    early = received - timedelta(days=1)
+    commands = {
+        "allocate": lambda: acc.allocate(payment, uuid4(), D("10.00"), D(0), early, D(0)),
+        "deallocate": lambda: acc.deallocate(
+            payment, uuid4(), (D("10.00"), D(0)), "t", early, ("INV-1", JAN, D(10)), received
+        ),
+        "reverse": lambda: acc.reverse_payment(payment, "bounced", early),
+    }
+    refused(acc, commands[what], "date-before-receipt")

@@ -1,4 +1,8 @@
-"""A scenario that produces every event type in the catalog (used by fixture and audit tests)."""
+"""A scenario that produces every event type in the catalog (used by fixture and audit tests).
+
+It ends by closing January with the world's clock moved to 2 March 2026: commands run on the
+world afterwards must be dated after 31 January.
+"""
 
 from __future__ import annotations
 
@@ -36,10 +40,15 @@ def every_event_type(world: World) -> None:
             payment_id=UUID(pay["payment_id"]),
             invoice_id=UUID(second["invoice_id"]),
             reason="misapplied",
+            deallocated_on=date(2026, 1, 7),  # cash is never taken back before it arrived
         )
     )
-    world.do(c.AllocatePayment(payment_id=UUID(pay["payment_id"])))
-    world.do(c.ReversePayment(payment_id=UUID(pay["payment_id"]), reason="NSF"))
+    world.do(c.AllocatePayment(payment_id=UUID(pay["payment_id"]), allocated_on=date(2026, 1, 7)))
+    world.do(
+        c.ReversePayment(
+            payment_id=UUID(pay["payment_id"]), reason="NSF", reversed_on=date(2026, 1, 8)
+        )
+    )
     world.do(
         c.ApplyCreditNote(invoice_id=UUID(second["invoice_id"]), amount=D("10"), reason="damaged")
     )
@@ -57,3 +66,41 @@ def every_event_type(world: World) -> None:
     other = world.account(limit="0")
     world.do(c.CloseAccount(customer_id=other, reason="duplicate account"))
     world.order(world.account(limit="0"), ("A", 1, "1.00"))
+    _bank_statement(world, world.account(limit="0"), jan)
+    world.clock.today = date(2026, 3, 2)
+    world.do(c.ClosePeriod(through=date(2026, 1, 31), reason="January closed"))
+
+
+def _bank_statement(world: World, cid: UUID, on: date) -> None:
+    """A bank account recorded, a statement imported, one line posted and one queued."""
+    world.do(c.RecordBankAccount(customer_id=cid, iban="DE89 3704 0044 0532 0130 00"))
+    lines = [
+        c.BankLineIn(line_id=f"L{n}", booked_on=on, amount=D("25.00"), credit=True) for n in (1, 2)
+    ]
+    statement = world.do(
+        c.ImportBankStatement(
+            account_id="NL91ABNA0417164300",
+            statement_id="ST-FIXTURE",
+            currency="EUR",
+            period_start=on,
+            period_end=on,
+            lines=lines,
+        )
+    )
+    applied = c.LineApplication(
+        line_id="L1",
+        customer_id=cid,
+        amount=D("25.00"),
+        received_on=on,
+        allocations=[],
+        rule="payer-unapplied",
+        score=0.8,
+    )
+    queued = c.LineQueued(
+        line_id="L2", suggestions=[c.SuggestionIn(customer_id=cid, invoice_ids=[], score=0.4)]
+    )
+    world.do(
+        c.DecideBankLines(
+            statement_id=UUID(statement["statement_id"]), applied=[applied], queued=[queued]
+        )
+    )

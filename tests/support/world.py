@@ -12,6 +12,7 @@ from uuid import UUID
 from o2c import commands as c
 from o2c.application.context import CommandContext
 from o2c.application.service import O2CService
+from o2c.audit.ledger_replay import LogLedger
 from o2c.bootstrap import LogScanDunningCustomers
 from o2c.domain.dunning import DunningPolicy
 from o2c.eventstore.migrate import migrate_event_store
@@ -53,6 +54,7 @@ class World:
             dunning_policy=DunningPolicy((1, 15, 30)),
             dunning_customers=LogScanDunningCustomers(store),
             serialize=True,
+            ledger=LogLedger(store),
         )
 
     def do(self, cmd: c.Command, **ctx: Any) -> dict[str, Any]:

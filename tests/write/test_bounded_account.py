@@ -56,6 +56,7 @@ def test_old_allocations_are_undone_from_the_payment_and_invoice_streams(world: 
     a = UUID(world.sell(cid, "100.00", JAN)["invoice_id"])
     b = UUID(world.sell(cid, "50.00", date(2026, 1, 2))["invoice_id"])
     pay = UUID(world.pay(cid, "147.00", date(2026, 1, 3))["payment_id"])
+    world.clock.today = date(2026, 1, 10)  # undone and bounced after the cash arrived
     assert _account(world.store, cid).invoices_by_due_date() == []  # both settled, cash used
     world.do(c.DeallocatePayment(payment_id=pay, invoice_id=a, reason="misapplied"))
     acc = _account(world.store, cid)

@@ -241,6 +241,7 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
         self.open_invoices: dict[UUID, OpenInvoice] = {}
         self.due_order: list[tuple[date, str, UUID]] = []
         self.open_payments: dict[UUID, OpenPayment] = {}
+        self.ibans: tuple[str, ...] = ()
 
     # ---- snapshots --------------------------------------------------------------------------
 
@@ -263,6 +264,7 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
             "open_payments": [
                 [k, v.unapplied, v.received_on] for k, v in self.open_payments.items()
             ],
+            "ibans": list(self.ibans),
         }
 
     @classmethod
@@ -297,6 +299,8 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
                     k: OpenPayment(unapplied, received)
                     for k, unapplied, received in state["open_payments"]
                 },
+                # Snapshots taken before bank accounts were recorded have none.
+                "ibans": tuple(state.get("ibans", ())),
             },
         )
         return acc
@@ -396,6 +400,22 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
     @event("PaymentTermsChanged", topic=topic("PaymentTermsChanged"))
     def _terms_changed(self, terms: dict[str, Any]) -> None:
         self.terms = PaymentTerms(**terms)
+
+    def record_bank_account(self, iban: str) -> bool:
+        """Remember a bank account the customer pays from (a compact, validated IBAN, which the
+        caller checked: the domain keeps no IBAN registry). Recording a known one again records
+        nothing and returns False."""
+        self.ensure_open()
+        if not iban or not iban.isalnum() or iban != iban.upper():
+            raise InvalidInput("the IBAN must be given in compact form", code="invalid-iban")
+        if iban in self.ibans:
+            return False
+        self._bank_account_recorded(iban)
+        return True
+
+    @event("BankAccountRecorded", topic=topic("BankAccountRecorded"))
+    def _bank_account_recorded(self, iban: str) -> None:
+        self.ibans = (*self.ibans, iban)
 
     def close(self, reason: str) -> None:
         """Close the account; only at zero balance, no unapplied cash and no open orders."""
@@ -540,6 +560,16 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
         self.unapplied_cash += amount
         self.open_payments[payment_id] = OpenPayment(amount, received_on)
 
+    @staticmethod
+    def _not_before_receipt(received_on: date | None, on: date) -> None:
+        # Cash cannot be applied, taken back or bounce before it arrived: the books as of any
+        # date would show unapplied cash (or a bank balance) that did not exist then.
+        if received_on is not None and on < received_on:
+            raise InvalidInput(
+                f"dated {on}, before the payment was received on {received_on}",
+                code="date-before-receipt",
+            )
+
     def cash_of(self, payment_id: UUID) -> OpenPayment:
         """The payment's cash still to apply (zero once it is all applied)."""
         return self.open_payments.get(payment_id, OpenPayment(zero(self.currency), None))
@@ -555,6 +585,7 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
     ) -> None:
         """Record cash applied to an invoice, which is left with ``open_amount``."""
         self.ensure_open()
+        self._not_before_receipt(self.cash_of(payment_id).received_on, allocated_on)
         if amount > self.cash_of(payment_id).unapplied:
             raise RuleViolation(
                 "the payment has not that much unapplied cash", code="amount-exceeds-unapplied"
@@ -601,6 +632,7 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
         """Record an allocation undone: ``undone`` is (cash, discount) the invoice gave back,
         ``invoice`` its (number, due date, open amount after)."""
         self.ensure_open()
+        self._not_before_receipt(received_on, deallocated_on)
         number, due_on, open_amount = invoice
         self._payment_deallocated(
             payment_id,
@@ -643,6 +675,7 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
     def reverse_payment(self, payment_id: UUID, reason: str, reversed_on: date) -> Decimal:
         """Remove a bounced payment's cash (its allocations are undone first); returns it."""
         self.ensure_open()
+        self._not_before_receipt(self.cash_of(payment_id).received_on, reversed_on)
         cash = self.cash_of(payment_id).unapplied
         if cash <= 0:
             raise RuleViolation("the payment has no cash left to reverse", code="payment-reversed")

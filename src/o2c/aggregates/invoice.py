@@ -29,6 +29,9 @@ from o2c.events.catalog import topic
 STATUS_OPEN = "open"
 STATUS_SETTLED = "settled"
 STATUS_WRITTEN_OFF = "written_off"
+# The line sku of an invoice imported as an opening balance: the ledger posts it against an
+# opening-balance clearing account, not revenue (it was revenue in the system it came from).
+OPENING_BALANCE_SKU = "OPENING"
 
 
 def settled_status(how: str) -> str:

@@ -8,6 +8,7 @@ from uuid import UUID
 from pydantic import Field
 
 from o2c.commands import AllocationIn, PaymentTermsIn, ShipmentLineIn
+from o2c.commands.bank import Iban
 from o2c.commands.base import Amount, BusinessDate, Command, Reason
 
 
@@ -16,6 +17,12 @@ class CreditLimitBody(Command):
 
     credit_limit: Amount
     reason: Reason
+
+
+class BankAccountBody(Command):
+    """A bank account (IBAN, spaces allowed) the customer pays from."""
+
+    iban: Iban
 
 
 class ReasonBody(Command):

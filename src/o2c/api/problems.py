@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from o2c.application.errors import BackendUnavailable
+from o2c.commands.bank import INVALID_IBAN
 from o2c.commands.base import AMOUNT_OUT_OF_RANGE, CONTROL_CHARACTER
 from o2c.domain.errors import DomainError, InvalidInput, NotFound, RuleViolation
 
@@ -58,6 +59,7 @@ _TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    413: "Content too large",
     415: "Unsupported media type",
     422: "Unprocessable content",
     500: "Internal error",
@@ -104,6 +106,7 @@ _VALIDATION_CODES = {
     CONTROL_CHARACTER: "invalid-text",
     "string_unicode": "invalid-text",  # an unpaired surrogate ("\\ud800"): not encodable text
     AMOUNT_OUT_OF_RANGE: "invalid-amount",
+    INVALID_IBAN: "invalid-iban",
 }
 
 

@@ -1,15 +1,22 @@
-"""One command at a time per customer account, within a process.
+"""Locks within one process: one command at a time per account; no command during a close.
 
 Commands on the same account (fifty payments arriving at once) would otherwise all load the same
 version, all but one lose the save race, and retry until some give up. Queueing them on a lock
 per account turns that into a short wait. Across processes the optimistic version check still
 decides; this only removes the pointless races inside one.
+
+A period close takes the books' lock for writing, every other command for reading: a payment
+dated inside the period cannot be stored after the close computed its trial balance and before
+it moved the lock date. Across processes nothing orders the two (the check is a read, not part
+of the save's transaction); ``o2c audit verify`` then finds such an event, because the trial
+balance it replays for the close no longer equals the one the close recorded.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
+from contextlib import contextmanager
 
 
 class KeyedLocks:
@@ -41,3 +48,52 @@ class KeyedLocks:
     def __len__(self) -> int:
         """Keys currently held or waited for."""
         return len(self._locks)
+
+
+class ReadersWriterLock:
+    """Any number of readers, or one writer.
+
+    A writer that waits keeps new readers out, so a steady stream of commands cannot starve a
+    period close. Not reentrant: a thread must not read while it already reads or writes.
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._readers = 0
+        self._writing = False
+        self._writers_waiting = 0
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Hold the lock shared with other readers."""
+        with self._changed:
+            while self._writing or self._writers_waiting:
+                self._changed.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._readers -= 1
+                if not self._readers:
+                    self._changed.notify_all()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the lock alone, once every reader has left."""
+        with self._changed:
+            self._writers_waiting += 1
+            try:
+                while self._writing or self._readers:
+                    self._changed.wait()
+            finally:
+                # Also when the wait was interrupted: readers held back for it may go on.
+                self._writers_waiting -= 1
+                self._changed.notify_all()
+            self._writing = True
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._writing = False
+                self._changed.notify_all()

@@ -196,3 +196,52 @@ class InvoicesImportedResult(Result):
 
     imported: int
     invoices: list[ImportedInvoice]
+
+
+class PeriodClosedResult(Result):
+    """A period close: the new lock date and the evidence recorded with it."""
+
+    through: date
+    reason: str
+    trial_balance: dict[str, dict[str, dict[str, str]]]
+    head_position: int
+    head: str
+
+
+class BankAccountResult(Result):
+    """The bank accounts a customer is known to pay from."""
+
+    customer_id: UUID
+    iban: str
+    recorded: bool
+    ibans: list[str]
+
+
+class StatementRecordedResult(Result):
+    """A bank statement recorded (or found recorded already)."""
+
+    statement_id: UUID
+    account_id: str
+    bank_statement_id: str
+    lines: int
+    duplicates: int
+
+
+class LineAppliedResult(Result):
+    """One statement line posted as a payment."""
+
+    line_id: str
+    payment_id: UUID
+    customer_id: UUID
+    rule: str
+    score: float
+    allocations: list[AllocationResult]
+
+
+class LinesDecidedResult(Result):
+    """Lines of a statement posted and queued by one command (skipped: decided meanwhile)."""
+
+    statement_id: UUID
+    applied: list[LineAppliedResult]
+    queued: list[str]
+    skipped: list[str]

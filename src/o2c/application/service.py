@@ -8,6 +8,11 @@ command's own events and handed back on every retry.
 
 A dunning run is the one command that is not a single transaction: it becomes one
 ``SendReminders`` command per customer with overdue invoices.
+
+The lock date is checked here, once for every command, before its handler runs: a command whose
+business date (``Command.business_dates``) is on or before it is refused and stores nothing. A
+period close runs alone (``ReadersWriterLock``), so no command of this process can slip a fact
+into the period between the close's trial balance and its new lock date.
 """
 
 from __future__ import annotations
@@ -27,14 +32,20 @@ from typing import Any
 from uuid import UUID
 
 from o2c.aggregates.command_record import CommandRecord, record_id
+from o2c.aggregates.period_lock import PERIOD_LOCK_ID, PeriodLock
 from o2c.application.context import CommandContext, EventMetadata
 from o2c.application.errors import ConcurrencyConflict, IdempotencyKeyReused
 from o2c.application.handlers import HANDLERS
-from o2c.application.locks import KeyedLocks
-from o2c.application.ports import DunningCustomersPort, EventStorePort
+from o2c.application.locks import KeyedLocks, ReadersWriterLock
+from o2c.application.ports import (
+    BankBookPort,
+    DunningCustomersPort,
+    EventStorePort,
+    LedgerSnapshotPort,
+)
 from o2c.application.results import ReminderResult, RemindersResult, Result
 from o2c.application.unit_of_work import UnitOfWork
-from o2c.commands import Command, RunDunning, SendReminders
+from o2c.commands import ClosePeriod, Command, RunDunning, SendReminders
 from o2c.domain.dunning import DunningPolicy
 from o2c.domain.errors import DomainError
 
@@ -89,15 +100,22 @@ class O2CService:
         dunning_policy: DunningPolicy | None = None,
         dunning_customers: DunningCustomersPort = _no_customers,
         serialize: bool = False,
+        ledger: LedgerSnapshotPort | None = None,
     ) -> None:
         self.store = store
         self.today = today
         self.dunning_policy = dunning_policy or DunningPolicy()
         self.dunning_customers = dunning_customers
+        self.ledger = ledger
         self.account_locks = KeyedLocks()
+        # Commands read the books, a period close writes them (see locks.py).
+        self.books = ReadersWriterLock()
+        self._period_lock: PeriodLock | None = None
         # One writer at a time where the store cannot arbitrate between threads (SQLite).
         self._lock: AbstractContextManager[Any] = threading.RLock() if serialize else nullcontext()
         self.listeners: list[Callable[[int], None]] = []
+        # The read side bank cash application matches against (set where read models run).
+        self.bank_book: BankBookPort | None = None
 
     def handle(self, cmd: Command, ctx: CommandContext | None = None) -> CommandResult:
         """Run ``cmd``; all of it is stored or none of it."""
@@ -106,12 +124,19 @@ class O2CService:
             return self._run_dunning(cmd, ctx)
         handler = HANDLERS[type(cmd)]
         digest = request_digest(cmd) if ctx.idempotency_key else ""
-        with self._lock:
+        books = self.books.writing if isinstance(cmd, ClosePeriod) else self.books.reading
+        with self._lock, books():
             for attempt in range(1, MAX_ATTEMPTS + 1):
                 replay = self._replay(ctx, cmd, digest)
                 if replay is not None:
                     return replay
-                uow = UnitOfWork(self.store, self.today(), self.dunning_policy, self.account_locks)
+                uow = UnitOfWork(
+                    self.store,
+                    self.today(),
+                    self.dunning_policy,
+                    self.account_locks,
+                    ledger=self.ledger,
+                )
                 try:
                     result = self._attempt(cmd, ctx, digest, handler, uow, attempt)
                 finally:
@@ -120,6 +145,31 @@ class O2CService:
                     self._notify(result.position)
                     return result
         raise ConcurrencyConflict("unreachable")  # pragma: no cover
+
+    def locked_through(self) -> date | None:
+        """The lock date as stored now (``None``: no period was ever closed)."""
+        lock = self._current_period_lock()
+        return None if lock is None else lock.locked_through
+
+    def _current_period_lock(self) -> PeriodLock | None:
+        # One indexed query per command; the record is loaded again only after a close.
+        version = self.store.version_of(PERIOD_LOCK_ID)
+        if version is None:
+            return None
+        cached = self._period_lock
+        if cached is None or cached.version != version:
+            loaded = self.store.get(PERIOD_LOCK_ID)
+            assert isinstance(loaded, PeriodLock)
+            self._period_lock = cached = loaded
+        return cached
+
+    def _refuse_closed_period(self, cmd: Command, today: date) -> None:
+        """Refuse a command dated on or before the lock date (before its handler runs)."""
+        dates = cmd.business_dates(today)
+        if dates:
+            lock = self._current_period_lock()
+            if lock is not None:
+                lock.ensure_open(min(dates))
 
     def _attempt(
         self,
@@ -132,6 +182,7 @@ class O2CService:
     ) -> CommandResult | None:
         """One try of a command; ``None`` when it lost a race and should be retried."""
         try:
+            self._refuse_closed_period(cmd, uow.today)
             result = handler(cmd, uow)
         except DomainError:
             if attempt < MAX_ATTEMPTS and uow.is_stale():
@@ -163,7 +214,7 @@ class O2CService:
         customer_of = dict(uow.customer_of)
         primary = uow.primary_customer()
         for agg_id, customer in customer_of.items():
-            if customer is None:
+            if customer is None and agg_id not in uow.about_no_customer:
                 customer_of[agg_id] = primary
         return EventMetadata.for_command(ctx, customer_of)
 
@@ -179,6 +230,7 @@ class O2CService:
         if replay is not None:
             return replay
         as_of = cmd.as_of or self.today()
+        self._refuse_closed_period(cmd, as_of)
         start = self.store.last_position()
         reminders: list[ReminderResult] = []
         position = start

@@ -11,7 +11,7 @@ from eventsourcing.domain import Aggregate
 
 from o2c.aggregates.account import CustomerAccount
 from o2c.application.locks import KeyedLocks
-from o2c.application.ports import EventStorePort
+from o2c.application.ports import EventStorePort, LedgerSnapshot, LedgerSnapshotPort
 from o2c.domain.dunning import DunningPolicy
 from o2c.domain.errors import NotFound, RuleViolation
 
@@ -22,6 +22,7 @@ _NOT_FOUND_CODES: dict[str, str] = {
     "Order": "order-not-found",
     "Invoice": "invoice-not-found",
     "PaymentLink": "payment-not-found",
+    "BankStatement": "bank-statement-not-found",
 }
 
 
@@ -34,24 +35,41 @@ class UnitOfWork:
         today: date,
         dunning_policy: DunningPolicy,
         account_locks: KeyedLocks | None = None,
+        ledger: LedgerSnapshotPort | None = None,
     ) -> None:
         self.store = store
         self.today = today
         self.dunning_policy = dunning_policy
         self.account_locks = account_locks
+        self.ledger = ledger
         self.locked: UUID | None = None
         self.seen: dict[UUID, Aggregate] = {}
         self.customer_of: dict[UUID, UUID | None] = {}
+        # Aggregates about no one customer (a bank statement): their events stay keyed by
+        # themselves instead of taking the command's primary customer.
+        self.about_no_customer: set[UUID] = set()
         self.created: set[UUID] = set()
         self.loaded_versions: dict[UUID, int] = {}
+        # Loaded ahead by ``prefetch``, not yet asked for: tracked only once ``find`` hands
+        # them out, so a prefetch changes neither what is saved nor the command's customer.
+        self.prefetched: dict[UUID, Aggregate] = {}
+
+    def prefetch(self, aggregate_ids: Iterable[UUID]) -> None:
+        """Load the aggregates a command is about to ask for with a couple of queries."""
+        wanted = [i for i in aggregate_ids if i not in self.seen and i not in self.prefetched]
+        if wanted:
+            self.prefetched.update(self.store.get_many(wanted))
 
     def find(self, aggregate_id: UUID, cls: type[A]) -> A | None:
         """Load an aggregate of type ``cls`` once per unit of work, or ``None``."""
         agg = self.seen.get(aggregate_id)
         if agg is None:
-            if cls is CustomerAccount:
-                self._lock(aggregate_id)
-            agg = self.store.get(aggregate_id)
+            if cls is CustomerAccount and self._lock(aggregate_id):
+                # Locked now: read it again, after the lock, as without a prefetch.
+                self.prefetched.pop(aggregate_id, None)
+            agg = self.prefetched.pop(aggregate_id, None)
+            if agg is None:
+                agg = self.store.get(aggregate_id)
             if agg is None:
                 return None
             self.loaded_versions[agg.id] = agg.version
@@ -66,19 +84,31 @@ class UnitOfWork:
             raise NotFound(f"{cls.__name__} {aggregate_id} not found", code=code)
         return agg
 
-    def _lock(self, account_id: UUID) -> None:
+    def _lock(self, account_id: UUID) -> bool:
+        """Lock the first account asked for (True if this call took the lock)."""
         # Only the first account: a command holding one lock and waiting for none cannot
         # deadlock. The rare command that touches several accounts (an import) relies on the
         # version check for the others.
         if self.account_locks is not None and self.locked is None:
             self.account_locks.acquire(account_id)
             self.locked = account_id
+            return True
+        return False
 
     def release(self) -> None:
         """Release the account lock, once the command is saved or refused."""
         if self.account_locks is not None and self.locked is not None:
             self.account_locks.release(self.locked)
             self.locked = None
+
+    def ledger_snapshot(self, through: date) -> LedgerSnapshot:
+        """The trial balance as of ``through`` replayed from the event log (for a close)."""
+        if self.ledger is None:
+            raise RuleViolation(
+                "this service has no ledger replay configured: periods cannot be closed",
+                code="close-unavailable",
+            )
+        return self.ledger(through)
 
     def history(self, aggregate_id: UUID) -> Iterable[object]:
         """Every event of one stream, oldest first (for the rare rule that needs old facts)."""
@@ -109,6 +139,8 @@ class UnitOfWork:
     def _track(self, agg: Aggregate) -> None:
         self.seen[agg.id] = agg
         self.customer_of[agg.id] = _customer_of(agg)
+        if getattr(agg, "ABOUT_NO_CUSTOMER", False):
+            self.about_no_customer.add(agg.id)
 
     def is_stale(self) -> bool:
         """True if another command changed an aggregate after this unit of work loaded it.

@@ -3,7 +3,8 @@
 One pass over the log groups each customer's events; for every customer the read model's
 exposure figures are compared with the ``CustomerAccount`` aggregate, its aging with the aging
 replayed from the events, and each of its orders and invoices with the aggregate rebuilt from
-its stream.
+its stream. The same pass replays the general ledger, whose trial balance as of the date must
+equal the GL read model's, account by account, in every currency.
 """
 
 from __future__ import annotations
@@ -11,13 +12,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from o2c.aggregates.account import CustomerAccount
+from o2c.audit.ledger_replay import LedgerReplay
 from o2c.audit.replay_aging import replay_aging
 from o2c.events.envelope import EventEnvelope
 from o2c.eventstore.store import EventStore
+from o2c.projections.postings import DEFAULT_CHART
 from o2c.projections.queries import ReadQueries
 
 _FIGURES = ("credit_limit", "ar_balance", "open_orders", "unapplied_cash")
@@ -44,10 +48,12 @@ def reconcile(
 ) -> list[dict[str, Any]]:
     """Every difference between read models and the events, one dict per difference."""
     by_customer: dict[str, list[EventEnvelope]] = defaultdict(list)
+    ledger = LedgerReplay()
     for env in store.read_all(0, 5000):
+        ledger.feed(env)
         if env.customer_id and not env.internal:
             by_customer[env.customer_id].append(env)
-    differences: list[dict[str, Any]] = []
+    differences: list[dict[str, Any]] = _compare_ledger(queries, ledger, as_of)
     accounts = [
         c for c, evs in by_customer.items() if any(e.event_type == "AccountOpened" for e in evs)
     ]
@@ -57,6 +63,34 @@ def reconcile(
         if progress is not None:
             progress(n, len(accounts))
     return differences
+
+
+def _compare_ledger(
+    queries: ReadQueries, ledger: LedgerReplay, as_of: date
+) -> list[dict[str, Any]]:
+    """The GL read model's balance of every role against the ledger replayed from the log."""
+    replayed = ledger.trial_balance(as_of)
+    role_of = {number: role for role, (number, _name) in DEFAULT_CHART.items()}
+    out: list[dict[str, Any]] = []
+    for currency in sorted(set(replayed) | set(queries.ledger_currencies())):
+        read = queries.trial_balance(as_of=as_of, currency=currency)
+        mine = {role_of[a["account"]].value: Decimal(a["balance"]) for a in read["accounts"]}
+        theirs = {
+            role: Decimal(sides["debit"]) - Decimal(sides["credit"])
+            for role, sides in replayed.get(currency, {}).items()
+        }
+        for role in sorted(set(mine) | set(theirs)):
+            if mine.get(role, 0) != theirs.get(role, 0):
+                out.append(
+                    {
+                        "model": "gl",
+                        "currency": currency,
+                        "field": role,
+                        "read_model": str(mine.get(role, 0)),
+                        "events": str(theirs.get(role, 0)),
+                    }
+                )
+    return out
 
 
 def _compare_customer(

@@ -10,17 +10,25 @@ aggregate, version and position.
 Per-stream chains cannot reveal that the *latest* event of a stream was removed; the report's
 ``head`` (a digest over every stream's last hash) can be written down outside the database and
 passed back as ``expected_head`` to close that gap.
+
+Every period close is proved too (when events are decoded): the trial balance replayed from the
+whole log as of the close's date must still equal the one the close recorded (an event dated
+inside the closed period and stored after the close, or an altered one, changes it), and the
+head over the events up to the position the close recorded must equal the head it recorded.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
-from o2c.events.envelope import GENESIS_HASH
+from o2c.aggregates.period_lock import TrialBalance
+from o2c.audit.chain_head import ChainHeads, StreamHead
+from o2c.audit.ledger_replay import LedgerReplay, differences
+from o2c.events.envelope import GENESIS_HASH, EventEnvelope
 from o2c.eventstore.chain import chain_hash, unseal
 
 
@@ -55,13 +63,6 @@ class Break:
 
 
 @dataclass
-class _Stream:
-    version: int
-    hash: str
-    position: int
-
-
-@dataclass
 class VerifyReport:
     """Outcome of a verification run."""
 
@@ -69,6 +70,7 @@ class VerifyReport:
     breaks: list[Break] = field(default_factory=list)
     head: str = ""
     streams: int = 0
+    closes: int = 0
 
     @property
     def ok(self) -> bool:
@@ -82,6 +84,7 @@ class VerifyReport:
             "checked": self.checked,
             "streams": self.streams,
             "head": self.head,
+            "closes": self.closes,
             "breaks": [b.as_dict() for b in self.breaks],
         }
 
@@ -90,20 +93,23 @@ Decoder = Callable[[RawEvent], object]
 """Decodes one stored row into its event; raises when the body cannot be read back."""
 
 
-def _check_decodes(ev: RawEvent, decode: Decoder | None, report: VerifyReport) -> None:
+def _check_decodes(ev: RawEvent, decode: Decoder | None, report: VerifyReport) -> object:
+    """The decoded event, or ``None`` (no decoder, or a break)."""
     if decode is None:
-        return
+        return None
     try:
-        decode(ev)
+        return decode(ev)
     except Exception as exc:  # any failure to read the event back is a break, not a crash
         problem = f"body does not decode: {type(exc).__name__}: {exc}"[:200]
         report.breaks.append(Break(ev.aggregate_id, ev.version, ev.position, problem))
+        return None
 
 
 def _check_event(
-    ev: RawEvent, prev: _Stream | None, report: VerifyReport, decode: Decoder | None = None
-) -> str | None:
-    """Check one event; returns its stored hash (or ``None`` if unreadable)."""
+    ev: RawEvent, prev: StreamHead | None, report: VerifyReport, decode: Decoder | None = None
+) -> tuple[str | None, object]:
+    """Check one event; returns its stored hash (or ``None`` if unreadable) and the decoded
+    event (``None`` without a decoder or when it does not decode)."""
 
     def fail(problem: str) -> None:
         report.breaks.append(Break(ev.aggregate_id, ev.version, ev.position, problem))
@@ -120,14 +126,14 @@ def _check_event(
     parts = unseal(ev.state)
     if parts is None:
         fail("no hash seal: state replaced or truncated")
-        return None
+        return None, None
     body, stored_hash = parts
     try:
         meta = json.loads(body).get("_meta", {})
     except ValueError:
         fail("state is not valid JSON")
-        return stored_hash
-    _check_decodes(ev, decode, report)
+        return stored_hash, None
+    decoded = _check_decodes(ev, decode, report)
     recomputed = chain_hash(
         str(meta.get("prev_hash", "")), ev.aggregate_id, ev.version, ev.topic, body
     )
@@ -136,7 +142,86 @@ def _check_event(
     expected_prev = GENESIS_HASH if ev.version == 1 else (prev.hash if prev else None)
     if expected_prev is not None and meta.get("prev_hash") != expected_prev:
         fail(f"prev_hash does not match version {ev.version - 1}")
-    return stored_hash
+    return stored_hash, decoded
+
+
+@dataclass(frozen=True)
+class _Close:
+    """What a period close recorded, and the head recomputed up to its recorded position."""
+
+    env: EventEnvelope
+    through: date
+    trial_balance: TrialBalance
+    head_position: int
+    head: str
+    head_now: str | None
+
+
+class _CloseChecks:
+    """Replays the ledger while the log streams past and proves each period close at the end."""
+
+    def __init__(self, report: VerifyReport) -> None:
+        self.report = report
+        self.ledger = LedgerReplay()
+        self.closes: list[_Close] = []
+
+    def feed(self, env: EventEnvelope, heads: ChainHeads) -> None:
+        """One decoded event, after ``heads`` took it in."""
+        try:
+            self.ledger.feed(env)
+        except Exception as exc:  # an event the ledger cannot post is a break, not a crash
+            self._fail(env, f"ledger replay: {type(exc).__name__}: {exc}"[:200])
+        if env.event_type == "PeriodClosed":
+            d = env.data
+            try:
+                position = int(d["head_position"])
+                close = _Close(
+                    env,
+                    date.fromisoformat(d["through"]),
+                    dict(d["trial_balance"]),
+                    position,
+                    str(d["head"]),
+                    heads.digest_at(position),
+                )
+            except (KeyError, TypeError, ValueError) as exc:
+                self._fail(env, f"period close unreadable: {type(exc).__name__}: {exc}"[:200])
+                return
+            self.closes.append(close)
+
+    def finish(self) -> None:
+        """Compare every close with the whole log's replay."""
+        self.report.closes = len(self.closes)
+        for close in self.closes:
+            self._check(close)
+
+    def _check(self, close: _Close) -> None:
+        what, position = f"period close through {close.through}", close.head_position
+        try:
+            found = differences(close.trial_balance, self.ledger.trial_balance(close.through))
+        except (AttributeError, KeyError, TypeError) as exc:  # a malformed recorded balance
+            found = [f"recorded trial balance unreadable: {type(exc).__name__}"]
+        if found:
+            self._fail(
+                close.env,
+                f"{what}: the trial balance replayed from the log differs from the one it "
+                f"recorded (an event dated in the closed period was added or altered): "
+                f"{'; '.join(found[:3])}",
+            )
+        if close.head_now is None:
+            self._fail(
+                close.env,
+                f"{what}: too many events after position {position} to recompute the head "
+                "it recorded",
+            )
+        elif close.head_now != close.head:
+            self._fail(
+                close.env,
+                f"{what}: the hash-chain head over the events up to position {position} "
+                "differs from the one it recorded (events up to it removed, added or altered)",
+            )
+
+    def _fail(self, env: EventEnvelope, problem: str) -> None:
+        self.report.breaks.append(Break(env.aggregate_id, env.version, env.position, problem))
 
 
 def verify_events(
@@ -146,9 +231,11 @@ def verify_events(
     progress: Callable[[int], None] | None = None,
     decode: Decoder | None = None,
 ) -> VerifyReport:
-    """Verify a stream of stored rows given in position order (``decode``: also read each back)."""
+    """Verify a stream of stored rows given in position order (``decode``: also read each back,
+    and prove every period close against the ledger replayed from the decoded events)."""
     report = VerifyReport()
-    streams: dict[str, _Stream] = {}
+    heads = ChainHeads()
+    closes = _CloseChecks(report)
     last_position = 0
     for ev in events:
         report.checked += 1
@@ -157,16 +244,16 @@ def verify_events(
                 Break(ev.aggregate_id, ev.version, ev.position, "positions not strictly increasing")
             )
         last_position = max(last_position, ev.position)
-        prev = streams.get(ev.aggregate_id)
-        stored_hash = _check_event(ev, prev, report, decode)
-        streams[ev.aggregate_id] = _Stream(ev.version, stored_hash or "", ev.position)
+        prev = heads.streams.get(ev.aggregate_id)
+        stored_hash, decoded = _check_event(ev, prev, report, decode)
+        heads.advance(ev.aggregate_id, StreamHead(ev.version, stored_hash or "", ev.position))
+        if isinstance(decoded, EventEnvelope):
+            closes.feed(decoded, heads)
         if progress is not None and report.checked % 10_000 == 0:
             progress(report.checked)
-    report.streams = len(streams)
-    digest = hashlib.sha256()
-    for agg_id in sorted(streams):
-        digest.update(f"{agg_id}:{streams[agg_id].version}:{streams[agg_id].hash}\n".encode())
-    report.head = digest.hexdigest()
+    closes.finish()
+    report.streams = len(heads.streams)
+    report.head = heads.digest()
     if expected_head is not None and expected_head != report.head:
         report.breaks.append(
             Break(

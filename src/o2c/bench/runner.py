@@ -24,7 +24,16 @@ def stderr_progress(message: str) -> None:
 
 def scenarios() -> dict[str, Scenario]:
     """Every scenario by name, in the order they run."""
-    from o2c.bench import aging, big_customer, end_to_end, kafka_paths, rebuild, write_path
+    from o2c.bench import (
+        aging,
+        bank,
+        big_customer,
+        end_to_end,
+        gl_export,
+        kafka_paths,
+        rebuild,
+        write_path,
+    )
 
     return {
         "write": write_path.run,
@@ -33,6 +42,8 @@ def scenarios() -> dict[str, Scenario]:
         "big-customer": big_customer.run,
         "e2e": end_to_end.run,
         "rebuild": rebuild.run,
+        "gl-export": gl_export.run,
+        "bank": bank.run,
     }
 
 

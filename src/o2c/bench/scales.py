@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -23,12 +23,20 @@ class Scale:
     big_settled: int = 0  # big customer: invoices booked and settled by payments
     big_open: int = 0  # big customer: invoices still open
     big_samples: int = 0  # timed rounds of each command on each customer
+    gl_export_lines: int = 0  # general-ledger export: journal lines generated and exported
 
 
-SCALES = {
+_SIZES = {
     "smoke": Scale("smoke", 20, 2, 50, 5, 30, 2.0, 200, 2_000, 200, 300, 100, 20),
     "medium": Scale("medium", 200, 3, 1_000, 25, 200, 5.0, 200, 50_000, 1_000, 10_000, 1_000, 50),
     "full": Scale(
         "full", 1_000, 4, 10_000, 25, 500, 15.0, 200, 1_000_000, 2_000, 100_000, 10_000, 100
     ),
+}
+
+# Journal lines the general-ledger export scenario generates and streams at each scale.
+_GL_EXPORT_LINES = {"smoke": 20_000, "medium": 200_000, "full": 1_000_000}
+
+SCALES = {
+    name: replace(scale, gl_export_lines=_GL_EXPORT_LINES[name]) for name, scale in _SIZES.items()
 }

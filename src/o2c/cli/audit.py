@@ -17,7 +17,9 @@ def register(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser("audit", help="verify, print and reconcile the log")
     asub = p.add_subparsers(dest="audit_command", metavar="AUDIT_COMMAND", required=True)
     v = asub.add_parser(
-        "verify", help="check every hash chain and the position sequence (exit 1 on any break)"
+        "verify",
+        help="check every hash chain, the position sequence and every period close's trial "
+        "balance and head (exit 1 on any break)",
     )
     v.add_argument("--json", action="store_true", help="print the report as JSON")
     v.add_argument("--expected-head", help="head digest anchored from an earlier run")
@@ -60,7 +62,10 @@ def run_verify(args: argparse.Namespace) -> int:
         print(json.dumps(report.as_dict(), indent=2))
     else:
         status = "OK" if report.ok else f"BROKEN ({len(report.breaks)} breaks)"
-        print(f"{status}: checked {report.checked} events in {report.streams} streams")
+        print(
+            f"{status}: checked {report.checked} events in {report.streams} streams, "
+            f"{report.closes} period closes"
+        )
         print(f"head: {report.head}")
         for b in report.breaks:
             print(

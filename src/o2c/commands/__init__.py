@@ -13,6 +13,15 @@ from o2c.commands.accounts import (
     PlaceCreditHold,
     ReleaseCreditHold,
 )
+from o2c.commands.bank import (
+    BankLineIn,
+    DecideBankLines,
+    ImportBankStatement,
+    LineApplication,
+    LineQueued,
+    RecordBankAccount,
+    SuggestionIn,
+)
 from o2c.commands.base import Command
 from o2c.commands.imports import ImportCustomers, ImportOpeningInvoices, OpeningInvoice
 from o2c.commands.invoices import (
@@ -39,22 +48,29 @@ from o2c.commands.payments import (
     ReceivePayment,
     ReversePayment,
 )
+from o2c.commands.periods import ClosePeriod
 
 __all__ = [
     "AllocatePayment",
     "AllocationIn",
     "ApplyCreditNote",
     "ApproveOrder",
+    "BankLineIn",
     "CancelOrder",
     "ChangeCreditLimit",
     "ChangePaymentTerms",
     "CloseAccount",
+    "ClosePeriod",
     "Command",
     "DeallocatePayment",
+    "DecideBankLines",
     "DisputeInvoice",
+    "ImportBankStatement",
     "ImportCustomers",
     "ImportOpeningInvoices",
     "InvoiceOrder",
+    "LineApplication",
+    "LineQueued",
     "OpenAccount",
     "OpeningInvoice",
     "OrderLineIn",
@@ -62,6 +78,7 @@ __all__ = [
     "PlaceCreditHold",
     "PlaceOrder",
     "ReceivePayment",
+    "RecordBankAccount",
     "ReleaseCreditHold",
     "ResolveDispute",
     "ReversePayment",
@@ -69,5 +86,6 @@ __all__ = [
     "SendReminders",
     "ShipOrder",
     "ShipmentLineIn",
+    "SuggestionIn",
     "WriteOffInvoice",
 ]

@@ -11,14 +11,18 @@ input with the same error:
   ``Decimal`` but overflows the decimal context at the first arithmetic. ``-0`` is zero.
 * Dates are ISO strings (or ``date`` objects from Python callers) and integers are integers: a
   JSON number is not a date (``{"as_of": 0}`` would be 1970-01-01) and ``true`` is not 1.
+
+Each command also says where its business date is (``DATED_BY``), so the period lock is checked
+once, before any handler runs, for every command alike.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict
 from pydantic_core import PydanticCustomError
@@ -97,7 +101,35 @@ BusinessDate = Annotated[date, BeforeValidator(_iso_date)]
 Count = Annotated[int, Strict()]
 
 
+def _values_at(value: object, path: Sequence[str]) -> Iterator[object]:
+    """The values at a dotted path, fanning out over lists (``rows.issued_on``)."""
+    if isinstance(value, list):
+        for item in value:
+            yield from _values_at(item, path)
+    elif not path:
+        yield value
+    else:
+        yield from _values_at(getattr(value, path[0]), path[1:])
+
+
 class Command(BaseModel):
     """An immutable request to change state; unknown fields are an error, not ignored."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Where the date the command's facts are booked on is: a field, or a dotted path through a
+    # list of rows ("rows.issued_on"). None: the command books no dated fact. A test keeps every
+    # command in this package declared (tests/periods/test_business_dates.py).
+    DATED_BY: ClassVar[str | None] = None
+
+    def business_dates(self, today: date) -> list[date]:
+        """The business dates the command's facts are booked on (a date left out is ``today``,
+        as its handler books it); empty for a command that books no dated fact."""
+        if self.DATED_BY is None:
+            return []
+        found: list[date] = []
+        for value in _values_at(self, self.DATED_BY.split(".")):
+            if value is not None and not isinstance(value, date):
+                raise TypeError(f"{type(self).__name__}.{self.DATED_BY} is not a date")
+            found.append(value or today)
+        return found

@@ -20,15 +20,22 @@ class ImportCustomers(Command):
 class OpeningInvoice(Command):
     """An invoice carried over from a previous system, with its outstanding amount."""
 
+    DATED_BY = "issued_on"
+
     customer_id: UUID
     invoice_id: UUID | None = None
     reference: Annotated[SingleLine, Field(max_length=64)] = ""
     issued_on: BusinessDate
     due_on: BusinessDate | None = None
     open_amount: Amount
+    # An early-payment discount still on offer when the balance was carried over.
+    discount_amount: Amount | None = None
+    discount_until: BusinessDate | None = None
 
 
 class ImportOpeningInvoices(Command):
     """Book every opening invoice of a file in one transaction."""
+
+    DATED_BY = "rows.issued_on"
 
     rows: Annotated[list[OpeningInvoice], Field(min_length=1, max_length=100_000)]

@@ -10,6 +10,8 @@ from o2c.commands.base import Amount, BusinessDate, Command, Reason
 class ApplyCreditNote(Command):
     """Reduce an invoice's open amount by a credit note."""
 
+    DATED_BY = "issued_on"
+
     invoice_id: UUID
     credit_note_id: UUID | None = None
     amount: Amount
@@ -20,6 +22,8 @@ class ApplyCreditNote(Command):
 class DisputeInvoice(Command):
     """Open a dispute on an invoice."""
 
+    DATED_BY = "disputed_on"
+
     invoice_id: UUID
     reason: Reason
     disputed_on: BusinessDate | None = None
@@ -28,6 +32,8 @@ class DisputeInvoice(Command):
 class ResolveDispute(Command):
     """Resolve an invoice's dispute."""
 
+    DATED_BY = "resolved_on"
+
     invoice_id: UUID
     resolution: Reason = "resolved"
     resolved_on: BusinessDate | None = None
@@ -35,6 +41,8 @@ class ResolveDispute(Command):
 
 class WriteOffInvoice(Command):
     """Write off (part of) an invoice as bad debt; default the whole open amount."""
+
+    DATED_BY = "written_off_on"
 
     invoice_id: UUID
     amount: Amount | None = None
@@ -49,11 +57,15 @@ class RunDunning(Command):
     invoices, so it never holds the whole portfolio nor conflicts with every other command.
     """
 
+    DATED_BY = "as_of"
+
     as_of: BusinessDate | None = None
 
 
 class SendReminders(Command):
     """Send the next reminder level to one customer's overdue, undisputed open invoices."""
+
+    DATED_BY = "as_of"
 
     customer_id: UUID
     as_of: BusinessDate

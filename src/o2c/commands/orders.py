@@ -24,6 +24,8 @@ class OrderLineIn(BaseModel):
 class PlaceOrder(Command):
     """Place an order; the credit check runs in the same transaction."""
 
+    DATED_BY = "ordered_on"
+
     order_id: UUID | None = None
     customer_id: UUID
     lines: Annotated[list[OrderLineIn], Field(min_length=1, max_length=500)]
@@ -49,6 +51,8 @@ class ShipmentLineIn(BaseModel):
 class ShipOrder(Command):
     """Ship (part of) an order."""
 
+    DATED_BY = "shipped_on"
+
     order_id: UUID
     shipment_id: UUID | None = None
     lines: Annotated[list[ShipmentLineIn], Field(min_length=1, max_length=500)]
@@ -58,6 +62,8 @@ class ShipOrder(Command):
 class CancelOrder(Command):
     """Cancel what is not shipped."""
 
+    DATED_BY = "cancelled_on"
+
     order_id: UUID
     reason: Reason = "cancelled"
     cancelled_on: BusinessDate | None = None
@@ -65,6 +71,8 @@ class CancelOrder(Command):
 
 class InvoiceOrder(Command):
     """Invoice everything shipped and not yet invoiced."""
+
+    DATED_BY = "issued_on"
 
     order_id: UUID
     invoice_id: UUID | None = None

@@ -22,6 +22,8 @@ class AllocationIn(BaseModel):
 class ReceivePayment(Command):
     """Record cash received; without allocations it is applied oldest due date first."""
 
+    DATED_BY = "received_on"
+
     payment_id: UUID | None = None
     customer_id: UUID
     amount: Amount
@@ -34,6 +36,8 @@ class ReceivePayment(Command):
 class AllocatePayment(Command):
     """Apply a payment's unapplied cash (explicitly, or oldest due date first)."""
 
+    DATED_BY = "allocated_on"
+
     payment_id: UUID
     allocations: Annotated[list[AllocationIn] | None, Field(max_length=500)] = None
     allocated_on: BusinessDate | None = None
@@ -41,6 +45,8 @@ class AllocatePayment(Command):
 
 class DeallocatePayment(Command):
     """Undo a payment's allocation to one invoice."""
+
+    DATED_BY = "deallocated_on"
 
     payment_id: UUID
     invoice_id: UUID
@@ -50,6 +56,8 @@ class DeallocatePayment(Command):
 
 class ReversePayment(Command):
     """Reverse a bounced payment and every allocation it made."""
+
+    DATED_BY = "reversed_on"
 
     payment_id: UUID
     reason: Reason = "payment bounced"

@@ -5,15 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from o2c.contracts.schemas import public_specs
-from o2c.events.catalog import DLQ_TOPIC, JOURNAL_TOPIC, PUBLIC_TOPICS
+from o2c.events.catalog import BANK_TOPIC, DLQ_TOPIC, JOURNAL_TOPIC, LEDGER_TOPIC, PUBLIC_TOPICS
 from o2c.events.envelope import DEFAULT_PUBLIC_URL, EXTENSION_ATTRIBUTES, schema_url
 
 DEFAULT_SERVER = "localhost:9092"
 DEFAULT_PARTITIONS = 6
-_EXTENSION_TYPES = {
+_EXTENSION_TYPES: dict[str, str | list[str]] = {
     "o2cposition": "integer",
     "o2cversion": "integer",
     "o2cschemaversion": "integer",
+    # A period close is about the books as a whole, not one customer.
+    "o2ccustomer": ["string", "null"],
+}
+
+
+# What keys the messages of a public topic, where it is not the customer.
+_KEYS = {
+    LEDGER_TOPIC: "aggregate id (the period lock: one partition, in order)",
+    BANK_TOPIC: "aggregate id (the statement: its lines in order, in one partition)",
 }
 
 
@@ -41,7 +50,11 @@ def asyncapi(
             "headers": {"$ref": "#/components/schemas/KafkaHeaders"},
             "bindings": {
                 "kafka": {
-                    "key": {"type": "string", "description": "customer id"},
+                    "key": {
+                        "type": "string",
+                        "description": "customer id (the aggregate id for a fact about no "
+                        "one customer)",
+                    },
                     "bindingVersion": "0.5.0",
                 }
             },
@@ -84,7 +97,7 @@ def asyncapi(
             "address": topic,
             "bindings": _kafka_channel(topic, partitions),
             "description": f"Public {topic.split('.')[1]} events for downstream services; "
-            "key = customer id; at-least-once, dedupe by CloudEvent id.",
+            f"key = {_KEYS.get(topic, 'customer id')}; at-least-once, dedupe by CloudEvent id.",
             "messages": {n: {"$ref": f"#/components/messages/{n}"} for n in names},
         }
     return {

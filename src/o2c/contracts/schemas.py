@@ -82,6 +82,20 @@ class ExposureData(_Data):
     on_hold: bool
 
 
+class BalanceData(_Data):
+    """A ledger role's balance on its side of a trial balance (the other side is zero)."""
+
+    debit: DecimalString
+    credit: DecimalString
+
+
+# Currency (ISO 4217) → ledger role (bank, receivable, …) → balance.
+TrialBalanceData = Annotated[
+    dict[str, dict[str, BalanceData]],
+    Field(description="per currency, per ledger role, the balance as of the closed date"),
+]
+
+
 # The resulting state every invoice event and every payment event promises (the publisher
 # completes events recorded before they carried it, so it is never null on the wire).
 _INVOICE_STATE: dict[str, Any] = {
@@ -117,6 +131,7 @@ _NESTED: dict[tuple[str, str], Any] = {
     ("OrderCancelled", "lines"): list[QuantityData],
     ("OrderApproved", "exposure"): ExposureData,
     ("OrderCreditHeld", "exposure"): ExposureData,
+    ("PeriodClosed", "trial_balance"): TrialBalanceData,
 }
 
 
@@ -149,11 +164,13 @@ def _published_type(spec: EventSpec, name: str, annotation: Any) -> Any:
 
 def _event_class(spec: EventSpec) -> type:
     import o2c.aggregates.account
+    import o2c.aggregates.bank_statement
     import o2c.aggregates.command_record
     import o2c.aggregates.invoice
     import o2c.aggregates.numbering
     import o2c.aggregates.order
-    import o2c.aggregates.payment_link  # noqa: F401  (registers every stored topic)
+    import o2c.aggregates.payment_link
+    import o2c.aggregates.period_lock  # noqa: F401  (registers every stored topic)
 
     cls = resolve_topic(spec.stored_topic)
     assert isinstance(cls, type)

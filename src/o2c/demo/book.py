@@ -3,8 +3,10 @@
 A seeded simulation walks day by day through the last 365 days: customers place orders, goods
 ship, invoices go out, customers pay (early with discount, on time, late, partially or not at
 all), clerks issue credit notes, customers dispute, dunning runs twice a month, credit managers
-put a few accounts on hold and write off some bad debt. Every figure of the dashboard is thus
-produced by the same code paths as production.
+put a few accounts on hold and write off some bad debt. The controller closes each of the first
+three months a few days after it ends, so the book has a lock date and a history of closes (a
+command dated inside a closed month is refused from then on, as in production). Every figure of
+the dashboard is thus produced by the same code paths as production.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ from o2c import commands as c
 from o2c.application.context import CommandContext
 from o2c.application.service import O2CService
 from o2c.domain.errors import DomainError
+
+# Closed months, and how many days after its end a month is closed.
+CLOSED_MONTHS = 3
+CLOSE_AFTER_DAYS = 5
 
 NAMES = (
     "Acme",
@@ -82,6 +88,7 @@ class DemoStats:
     payments: int = 0
     commands: int = 0
     rejected: int = 0
+    closes: int = 0
 
 
 class DemoBook:
@@ -126,6 +133,8 @@ class DemoBook:
             if day.day in (1, 16):
                 self._at(day, partial(self._dunning, day))
             day += timedelta(days=1)
+        for month_end in self._month_ends(CLOSED_MONTHS):
+            self._at(month_end + timedelta(days=CLOSE_AFTER_DAYS), partial(self._close, month_end))
         total = (self.today - self.start).days
         while self.queue:
             action = heapq.heappop(self.queue)
@@ -303,3 +312,18 @@ class DemoBook:
 
     def _dunning(self, day: date) -> None:
         self._do(c.RunDunning(as_of=day))
+
+    def _month_ends(self, count: int) -> list[date]:
+        """The last days of the first ``count`` months of the year (the first one partial)."""
+        ends: list[date] = []
+        day = self.start
+        while len(ends) < count:
+            first_of_next = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+            ends.append(first_of_next - timedelta(days=1))
+            day = first_of_next
+        return ends
+
+    def _close(self, month_end: date) -> None:
+        reason = f"{month_end:%B %Y} closed"
+        if self._do(c.ClosePeriod(through=month_end, reason=reason)) is not None:
+            self.stats.closes += 1

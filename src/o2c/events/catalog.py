@@ -16,7 +16,18 @@ INVOICES_TOPIC = "o2c.invoices.v1"
 PAYMENTS_TOPIC = "o2c.payments.v1"
 ORDERS_TOPIC = "o2c.orders.v1"
 ACCOUNTS_TOPIC = "o2c.accounts.v1"
-PUBLIC_TOPICS = (INVOICES_TOPIC, PAYMENTS_TOPIC, ORDERS_TOPIC, ACCOUNTS_TOPIC)
+# Facts about the books as a whole (a period close), for downstream accounting systems.
+LEDGER_TOPIC = "o2c.ledger.v1"
+# Bank statements imported and what cash application decided for each line (keyed by statement).
+BANK_TOPIC = "o2c.bank.v1"
+PUBLIC_TOPICS = (
+    INVOICES_TOPIC,
+    PAYMENTS_TOPIC,
+    ORDERS_TOPIC,
+    ACCOUNTS_TOPIC,
+    LEDGER_TOPIC,
+    BANK_TOPIC,
+)
 
 
 @dataclass(frozen=True)
@@ -52,7 +63,7 @@ def _spec(
     )
 
 
-_ACC, _ORD, _INV = "CustomerAccount", "Order", "Invoice"
+_ACC, _ORD, _INV, _BANK = "CustomerAccount", "Order", "Invoice", "BankStatement"
 
 
 def _invoice(name: str, cloud: str, description: str, *, version: int = 2) -> EventSpec:
@@ -93,6 +104,13 @@ CATALOG: tuple[EventSpec, ...] = (
     ),
     _spec(
         "AccountClosed", _ACC, "account.closed", ACCOUNTS_TOPIC, "Account closed at zero balance."
+    ),
+    _spec(
+        "BankAccountRecorded",
+        _ACC,
+        "account.bank_account_recorded",
+        ACCOUNTS_TOPIC,
+        "A bank account (IBAN, compact form) the customer pays from.",
     ),
     _spec(
         "OrderCommitted",
@@ -206,6 +224,27 @@ CATALOG: tuple[EventSpec, ...] = (
     ),
     _invoice("InvoiceSettled", "settled", "Open amount reached zero."),
     _spec(
+        "BankStatementImported",
+        _BANK,
+        "bank.statement_imported",
+        BANK_TOPIC,
+        "A bank statement file read in: its account, period and every line (duplicates marked).",
+    ),
+    _spec(
+        "BankLineApplied",
+        _BANK,
+        "bank.line_applied",
+        BANK_TOPIC,
+        "A statement line posted as a payment: which payment, by which rule, how sure, by whom.",
+    ),
+    _spec(
+        "BankLineQueued",
+        _BANK,
+        "bank.line_queued",
+        BANK_TOPIC,
+        "A statement line left for a person, with the matcher's ranked suggestions.",
+    ),
+    _spec(
         "NumberingStarted",
         "InvoiceNumbering",
         "numbering.started",
@@ -245,6 +284,23 @@ CATALOG: tuple[EventSpec, ...] = (
         None,
         "The payment was reversed: none of its cash may be applied again.",
         internal=True,
+    ),
+    _spec(
+        "PeriodLockStarted",
+        "PeriodLock",
+        "period.lock_started",
+        None,
+        "Lock-date record created (with the first period close).",
+        internal=True,
+    ),
+    _spec(
+        "PeriodClosed",
+        "PeriodLock",
+        "period.closed",
+        LEDGER_TOPIC,
+        "Books closed through a date: nothing dated on or before it may be booked any more. "
+        "Carries the trial balance as of that date, replayed from the event log, and the hash "
+        "chain head the replay covered.",
     ),
     _spec(
         "CommandAccepted",

@@ -26,7 +26,8 @@ DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 # the README describe them from here).
 EXTENSION_ATTRIBUTES: dict[str, str] = {
     "o2cposition": "global position in the event log (integer): orders every event; replay cursor",
-    "o2ccustomer": "customer id, also the Kafka key",
+    "o2ccustomer": "customer id, also the Kafka key; null for a fact about no one customer "
+    "(a period close), whose key is then its aggregate id",
     "o2cversion": "version of the subject aggregate (1, 2, ...); (subject, o2cversion) is unique",
     "o2ccorrelation": "correlation id: the request that started this chain of facts",
     "o2ccausation": "causation id: the command (or event) that caused this one",

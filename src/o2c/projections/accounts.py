@@ -6,6 +6,8 @@ unapplied cash and open orders from the account-side events; each figure has one
 
 from __future__ import annotations
 
+import json
+
 from o2c.events.catalog import GIVEN_BACK_ON
 from o2c.events.envelope import EventEnvelope
 from o2c.projections.base import Handler, Projection
@@ -70,6 +72,7 @@ def _opened(rows: RowCache, env: EventEnvelope) -> None:
             "unapplied_cash": 0,
             "opened_at": env.recorded_at,
             "version": env.version,
+            "ibans": "[]",
         },
     )
 
@@ -90,6 +93,16 @@ def _terms_changed(rows: RowCache, env: EventEnvelope) -> None:
     rows.touch(T, env.customer_id)
 
 
+def _bank_account(rows: RowCache, env: EventEnvelope) -> None:
+    row = _customer(rows, env)
+    ibans = json.loads(str(row["ibans"]))
+    if env.data["iban"] not in ibans:
+        ibans.append(env.data["iban"])
+    row["ibans"] = json.dumps(ibans)
+    row["version"] = env.version
+    rows.touch(T, env.customer_id)
+
+
 def _reversed_on_invoice(rows: RowCache, env: EventEnvelope) -> None:
     row = _customer(rows, env)
     back = to_mills(env.data["amount"]) + to_mills(env.data["discount"])
@@ -103,6 +116,7 @@ HANDLERS: dict[str, Handler] = {
     "CreditHoldPlaced": _set(on_hold=True, hold_reason=lambda e: e.data["reason"]),
     "CreditHoldReleased": _set(on_hold=False, hold_reason=None),
     "PaymentTermsChanged": _terms_changed,
+    "BankAccountRecorded": _bank_account,
     "AccountClosed": _set(closed=True),
     "OrderCommitted": _add("open_orders", +1),
     "OrderCommitmentReleased": _add("open_orders", -1),

@@ -96,6 +96,8 @@ def _issued(rows: RowCache, env: EventEnvelope) -> None:
         "credited": 0,
         "written_off": 0,
         "version": env.version,
+        "discount_amount": to_mills(d.get("discount_amount") or 0),
+        "discount_until_day": to_day(d.get("discount_until")),
     }
     rows.put(T, env.aggregate_id, row)
     _movement(rows, env, row, "invoice", row["total"], d["issued_on"])

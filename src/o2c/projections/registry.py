@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from o2c.projections import accounts, orders, payments, receivables, statements
+from o2c.projections import (
+    accounts,
+    bank,
+    general_ledger,
+    orders,
+    payments,
+    receivables,
+    statements,
+)
 from o2c.projections.base import Projection
 
 PROJECTIONS: tuple[Projection, ...] = (
@@ -11,6 +19,8 @@ PROJECTIONS: tuple[Projection, ...] = (
     receivables.PROJECTION,
     payments.PROJECTION,
     statements.PROJECTION,
+    general_ledger.PROJECTION,
+    bank.PROJECTION,
 )
 
 BY_NAME: dict[str, Projection] = {p.name: p for p in PROJECTIONS}

@@ -120,6 +120,8 @@ def accounts_tables(md: MetaData, prefix: str) -> dict[str, Table]:
         Column("unapplied_cash", Money, nullable=False),
         Column("opened_at", String(40), nullable=False),
         Column("version", Integer, nullable=False),
+        # The bank accounts the customer pays from: a JSON list of compact IBANs.
+        Column("ibans", Text, nullable=False, default="[]"),
     )
     Index(f"{prefix}customers_name", customers.c.name)
     return {"customers": customers, "applied": _applied(md, prefix)}
@@ -169,6 +171,9 @@ def receivables_tables(md: MetaData, prefix: str) -> dict[str, Table]:
         Column("credited", Money, nullable=False),
         Column("written_off", Money, nullable=False),
         Column("version", Integer, nullable=False),
+        # The early-payment discount offered and its last day (bank cash application).
+        Column("discount_amount", Money, nullable=False, default=0),
+        Column("discount_until_day", Day),
     )
     Index(f"{prefix}invoices_customer_open", invoices.c.customer_id, invoices.c.open_amount)
     # Covering for the worklist and dunning candidates: open items ranked without table lookups.
@@ -262,6 +267,104 @@ def statements_tables(md: MetaData, prefix: str) -> dict[str, Table]:
     )
     Index(f"{prefix}entries_customer_day", entries.c.customer_id, entries.c.business_day)
     return {"entries": entries, "applied": _applied(md, prefix)}
+
+
+def ledger_tables(md: MetaData, prefix: str) -> dict[str, Table]:
+    """General-ledger journal lines, a day-book of balances, and what posting looks up."""
+    lines = Table(
+        f"{prefix}lines",
+        md,
+        Column("position", BigInteger, primary_key=True),
+        Column("seq", Integer, primary_key=True),
+        Column("event_id", String(64), nullable=False),
+        Column("fact", String(24), nullable=False),
+        Column("posting_day", Day, nullable=False),
+        Column("currency", String(3), nullable=False),
+        Column("role", String(16), nullable=False),
+        Column("debit", Money, nullable=False),
+        Column("credit", Money, nullable=False),
+        Column("customer_id", String(64), nullable=False),
+        Column("document_id", String(64), nullable=False),
+    )
+    Index(f"{prefix}lines_day", lines.c.posting_day, lines.c.position, lines.c.seq)
+    # Balance per (currency, role, posting day): a trial balance as of any date sums a few
+    # thousand of these rows, however many lines the ledger holds.
+    daybook = Table(
+        f"{prefix}daybook",
+        md,
+        Column("key", String(40), primary_key=True),
+        Column("currency", String(3), nullable=False),
+        Column("role", String(16), nullable=False),
+        Column("posting_day", Day, nullable=False),
+        Column("debit", Money, nullable=False),
+        Column("credit", Money, nullable=False),
+    )
+    Index(f"{prefix}daybook_day", daybook.c.currency, daybook.c.posting_day)
+    currencies = Table(
+        f"{prefix}account_currencies",
+        md,
+        Column("customer_id", String(64), primary_key=True),
+        Column("currency", String(3), nullable=False),
+    )
+    invoice_dates = Table(
+        f"{prefix}invoice_dates",
+        md,
+        Column("invoice_id", String(64), primary_key=True),
+        Column("issued_day", Day, nullable=False),
+    )
+    return {
+        "lines": lines,
+        "daybook": daybook,
+        "account_currencies": currencies,
+        "invoice_dates": invoice_dates,
+        "applied": _applied(md, prefix),
+    }
+
+
+def bank_tables(md: MetaData, prefix: str) -> dict[str, Table]:
+    """Imported bank statements and each line with its cash-application status."""
+    statements = Table(
+        f"{prefix}statements",
+        md,
+        Column("statement_id", String(64), primary_key=True),
+        Column("account_id", String(64), nullable=False),
+        Column("bank_statement_id", String(200), nullable=False),
+        Column("currency", String(3), nullable=False),
+        Column("period_start_day", Day, nullable=False),
+        Column("period_end_day", Day, nullable=False),
+        Column("file_format", String(20), nullable=False),
+        Column("lines", Integer, nullable=False),
+        Column("imported_at", String(40), nullable=False),
+    )
+    lines = Table(
+        f"{prefix}lines",
+        md,
+        Column("line_key", String(64), primary_key=True),
+        Column("statement_id", String(64), nullable=False),
+        Column("seq", Integer, nullable=False),
+        Column("account_id", String(64), nullable=False),
+        Column("line_id", String(200), nullable=False),
+        Column("currency", String(3), nullable=False),
+        Column("amount", Money, nullable=False),
+        Column("booked_day", Day, nullable=False),
+        Column("bank_reference", String(200)),
+        Column("payer_name", String(200)),
+        Column("payer_iban", String(64)),
+        Column("remittance", Text, nullable=False),
+        Column("status", String(20), nullable=False),
+        Column("duplicate_of", String(400)),
+        Column("payment_id", String(64)),
+        Column("customer_id", String(64)),
+        Column("rule", String(40)),
+        Column("score", String(24)),
+        Column("decided_by", Text),
+        Column("reason", String(200)),
+        Column("suggestions", Text, nullable=False),
+    )
+    Index(f"{prefix}lines_statement", lines.c.statement_id, lines.c.seq)
+    Index(f"{prefix}lines_account_line", lines.c.account_id, lines.c.line_id)
+    Index(f"{prefix}lines_status", lines.c.status, lines.c.statement_id, lines.c.seq)
+    return {"statements": statements, "lines": lines, "applied": _applied(md, prefix)}
 
 
 TableFactory = Callable[[MetaData, str], dict[str, Table]]

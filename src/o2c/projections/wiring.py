@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
-from o2c.application.ports import DunningCustomersPort
+from o2c.application.errors import BackendUnavailable
+from o2c.application.ports import BankBook, DunningCustomersPort
 from o2c.application.service import O2CService
 from o2c.config import Settings
+from o2c.domain.money import minor_units
 from o2c.eventstore.store import EventStore
 from o2c.projections.engine import ProjectionEngine
 from o2c.projections.queries import ReadQueries
@@ -70,6 +72,7 @@ def build_read_side(
     group = None if settings.embedded else settings.kafka_group
     parts = ReadSideParts(read_store, engine, queries, runner, group)
     service.dunning_customers = ReadModelDunningCustomers(parts, service.dunning_customers)
+    service.bank_book = ReadModelBankBook(parts)
     return parts
 
 
@@ -95,3 +98,34 @@ class ReadModelDunningCustomers:
             )
             return self.fallback(as_of, min_position)
         return self.parts.queries.customers_with_overdue(as_of)
+
+
+class ReadModelBankBook:
+    """What bank cash application matches against, from the read models.
+
+    Each question is answered only once the read models applied everything stored before it
+    (``min_position``); a read side further behind than ``timeout`` fails the import (503)
+    rather than matching against a stale book.
+    """
+
+    def __init__(self, parts: ReadSideParts, timeout: float = 60.0) -> None:
+        self.parts = parts
+        self.timeout = timeout
+
+    def _wait(self, min_position: int) -> None:
+        if min_position > 0 and not self.parts.wait_for(min_position, self.timeout):
+            raise BackendUnavailable(f"read models have not reached position {min_position}")
+
+    def book(self, currency: str, min_position: int) -> BankBook:
+        self._wait(min_position)
+        q = self.parts.queries
+        return BankBook(
+            tuple(q.open_invoice_refs(currency, minor_units(currency))),
+            tuple(q.known_payers(currency)),
+        )
+
+    def seen_lines(
+        self, account_id: str, line_ids: Sequence[str], min_position: int
+    ) -> dict[str, str]:
+        self._wait(min_position)
+        return self.parts.queries.seen_bank_lines(account_id, line_ids)

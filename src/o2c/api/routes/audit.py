@@ -97,13 +97,15 @@ def aging(
     )
 
 
-@router.post("/verify", summary="Verify every hash chain and the position sequence")
+@router.post("/verify", summary="Verify every hash chain, the position sequence and the closes")
 def verify(
     _: Auditor,
     request: Request,
     expected_head: str | None = Query(None, max_length=64),
 ) -> dict[str, Any]:
-    """`{"ok", "checked", "breaks": [{"aggregate_id", "version", "position", "problem"}]}`."""
+    """`{"ok", "checked", "streams", "head", "closes", "breaks": [{"aggregate_id", "version",
+    "position", "problem"}]}`; each period close's trial balance is replayed from the log and
+    its recorded head recomputed (`closes` counts them)."""
     store = container(request).store
     return verify_events(
         raw_events(store), expected_head=expected_head, decode=decoder(store)

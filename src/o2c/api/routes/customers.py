@@ -82,6 +82,15 @@ def terms(
     )
 
 
+@router.post("/{customer_id}/bank-accounts", summary="Record a bank account of the customer")
+def bank_account(
+    customer_id: UUID, body: b.BankAccountBody, request: Request, service: Service, who: Credit
+) -> dict[str, Any]:
+    """Remember an IBAN the customer pays from (validated, kept in compact form): bank cash
+    application recognises the payer of a receipt by it."""
+    return run(request, who, c.RecordBankAccount(customer_id=customer_id, iban=body.iban), service)
+
+
 @router.post("/{customer_id}/close", summary="Close the account (zero balance only)")
 def close(
     customer_id: UUID, body: b.ReasonBody, request: Request, service: Service, who: Credit

@@ -6,7 +6,15 @@ from collections.abc import Callable
 from typing import Any
 
 from o2c import commands as c
-from o2c.application.handlers import accounts, imports, invoices, orders, payments
+from o2c.application.handlers import (
+    accounts,
+    bank,
+    imports,
+    invoices,
+    orders,
+    payments,
+    periods,
+)
 from o2c.application.results import Result
 from o2c.application.unit_of_work import UnitOfWork
 
@@ -35,4 +43,8 @@ HANDLERS: dict[type[c.Command], Handler] = {
     c.SendReminders: invoices.send_reminders,
     c.ImportCustomers: imports.import_customers,
     c.ImportOpeningInvoices: imports.import_opening_invoices,
+    c.ClosePeriod: periods.close_period,
+    c.RecordBankAccount: bank.record_bank_account,
+    c.ImportBankStatement: bank.import_bank_statement,
+    c.DecideBankLines: bank.decide_bank_lines,
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from o2c import commands as c
 from o2c.aggregates.account import CustomerAccount
-from o2c.aggregates.invoice import Invoice, format_number
+from o2c.aggregates.invoice import OPENING_BALANCE_SKU, Invoice, format_number
 from o2c.application.handlers.accounts import open_account
 from o2c.application.handlers.orders import numbering
 from o2c.application.results import (
@@ -35,10 +35,19 @@ def import_opening_invoices(
         due_on = row.due_on or acc.terms.due_on(row.issued_on)
         if due_on < row.issued_on:
             raise InvalidInput("due_on must not be before issued_on", code="invalid-dates")
+        discount = acc.money(
+            row.discount_amount or zero(acc.currency), "discount_amount", allow_zero=True
+        )
+        if discount > 0 and (row.discount_until is None or discount >= amount):
+            raise InvalidInput(
+                "a discount needs discount_until and must be less than the open amount",
+                code="invalid-discount",
+            )
+        until = row.discount_until if discount > 0 else None
         invoice_id = uow.new_id(row.invoice_id)
         number = format_number(numbering(uow).take(invoice_id))
         line = {
-            "sku": "OPENING",
+            "sku": OPENING_BALANCE_SKU,
             "description": f"opening balance {row.reference}".strip(),
             "quantity": 1,
             "unit_price": amount,
@@ -54,12 +63,12 @@ def import_opening_invoices(
             row.issued_on,
             due_on,
             None,
-            None,
-            zero(acc.currency),
+            until,
+            discount,
         )
         uow.add(invoice)
         acc.book_invoice(
-            invoice.id, number, None, invoice.total, row.issued_on, due_on, zero(acc.currency), None
+            invoice.id, number, None, invoice.total, row.issued_on, due_on, discount, until
         )
         booked.append(ImportedInvoice(invoice_id=invoice.id, number=number))
     return InvoicesImportedResult(imported=len(booked), invoices=booked)

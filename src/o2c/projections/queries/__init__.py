@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from o2c.projections.queries.accounts import AccountQueries
 from o2c.projections.queries.aging import AgingQueries
+from o2c.projections.queries.bank import BankQueries
 from o2c.projections.queries.invoices import InvoiceQueries
+from o2c.projections.queries.ledger import LedgerQueries
 from o2c.projections.queries.orders import OrderQueries
 from o2c.projections.queries.payments import PaymentQueries
 from o2c.projections.queries.statements import StatementQueries
@@ -22,6 +24,8 @@ class ReadQueries(
     AgingQueries,
     StatementQueries,
     PaymentQueries,
+    LedgerQueries,
+    BankQueries,
 ):
     """Every read-model query over the live generation of the projections."""
 

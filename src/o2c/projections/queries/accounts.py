@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -54,6 +55,8 @@ class CustomerView(TypedDict):
     open_orders: str
     opened_at: str
     credit_exposure: ExposureView
+    # Bank accounts (compact IBANs) the customer pays from, as recorded.
+    ibans: list[str]
 
 
 class CustomerPage(TypedDict):
@@ -123,6 +126,7 @@ def customer_view(row: dict[str, Any]) -> CustomerView:
             on_hold=bool(row["on_hold"]),
             over_limit=exposure > limit,
         ),
+        ibans=json.loads(row.get("ibans") or "[]"),
     )
 
 

@@ -1,0 +1,1 @@
+"""Readers of the bank statement formats, one module each, all returning ``BankStatement``s."""
