@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PGHOST ?= 127.0.0.1
 
-.PHONY: run test test-fast install lint typecheck importlint clean bench
+.PHONY: run test test-fast install lint typecheck importlint clean bench chromium
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -35,7 +35,15 @@ $(ASYNCAPI_NODE)/node_modules/.installed: $(ASYNCAPI_NODE)/package.json $(ASYNCA
 	npm ci --no-audit --no-fund --ignore-scripts --prefix $(ASYNCAPI_NODE)
 	touch $@
 
-test: $(STAMP) $(ASYNCAPI_NODE)/node_modules/.installed importlint lint typecheck
+# Debian's Chromium for tests/dashboard/ (driven by Playwright with executable_path: no
+# browser download). Installed with apt-get when missing (root, as on CI); quiet when present.
+CHROMIUM ?= /usr/bin/chromium
+chromium:
+	@test -x $(CHROMIUM) || command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium for the dashboard tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: $(STAMP) $(ASYNCAPI_NODE)/node_modules/.installed chromium importlint lint typecheck
 	$(BIN)/pytest -q -p no:cacheprovider
 
 # The domain rules in memory: no database, no broker, a few seconds.

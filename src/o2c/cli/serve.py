@@ -73,6 +73,9 @@ def run(args: argparse.Namespace) -> int:
         where = _keep_secret(token)
         print(f"admin token (generated, O2C_API_TOKENS unset) written to {where}", flush=True)
         print(f'try: curl -H "Authorization: Bearer $(cat {where})" {url}/v1/aging', flush=True)
+        print(f"dashboard: {url}/dashboard  (paste the token from {where})", flush=True)
+    else:
+        print(f"dashboard: {url}/dashboard  (paste an API key or access token)", flush=True)
     try:
         uvicorn.Server(server_config(app, args.host, args.port)).run()
     finally:
