@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import TypeVar
 from uuid import UUID, uuid4
@@ -75,6 +75,14 @@ class UnitOfWork:
             self.loaded_versions[agg.id] = agg.version
             self._track(agg)
         return agg if isinstance(agg, cls) else None
+
+    def find_or_start(self, aggregate_id: UUID, cls: type[A], start: Callable[[], A]) -> A:
+        """A singleton aggregate (numbering, the period lock): loaded, or started and tracked."""
+        agg = self.find(aggregate_id, cls)
+        if agg is None:
+            agg = start()
+            self.add(agg)
+        return agg
 
     def get(self, aggregate_id: UUID, cls: type[A]) -> A:
         """Load an aggregate or raise ``NotFound``."""

@@ -109,11 +109,7 @@ def cancel_order(cmd: c.CancelOrder, uow: UnitOfWork) -> CancellationResult:
 
 def numbering(uow: UnitOfWork) -> InvoiceNumbering:
     """The invoice number sequence (created on first use)."""
-    sequence = uow.find(NUMBERING_ID, InvoiceNumbering)
-    if sequence is None:
-        sequence = InvoiceNumbering.start()
-        uow.add(sequence)
-    return sequence
+    return uow.find_or_start(NUMBERING_ID, InvoiceNumbering, InvoiceNumbering.start)
 
 
 def invoice_order(cmd: c.InvoiceOrder, uow: UnitOfWork) -> InvoiceIssuedResult:

@@ -10,11 +10,7 @@ from o2c.application.unit_of_work import UnitOfWork
 
 def period_lock(uow: UnitOfWork) -> PeriodLock:
     """The lock-date record (created by the first close)."""
-    lock = uow.find(PERIOD_LOCK_ID, PeriodLock)
-    if lock is None:
-        lock = PeriodLock.start()
-        uow.add(lock)
-    return lock
+    return uow.find_or_start(PERIOD_LOCK_ID, PeriodLock, PeriodLock.start)
 
 
 def close_period(cmd: c.ClosePeriod, uow: UnitOfWork) -> PeriodClosedResult:
