@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from o2c.domain.dunning import DEFAULT_LEVELS, DunningPolicy
@@ -57,6 +57,14 @@ class Settings(BaseSettings):
         None, description="the `aud` a JWT access token must carry (this API's client id)"
     )
     oidc_roles_claim: str = Field("roles", description="claim listing a person's o2c roles")
+    oidc_client_id: str | None = Field(
+        None,
+        description="client id of the dashboard's login (code flow with PKCE); unset = the "
+        "audience",
+    )
+    oidc_client_secret: SecretStr | None = Field(
+        None, description="secret of that client; unset = a public client"
+    )
     cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(
         (), description="origins a browser may call the API from (none by default)"
     )
@@ -116,7 +124,14 @@ class Settings(BaseSettings):
     def _no_trailing_slash(cls, value: str | None) -> str | None:
         return value.rstrip("/") if value else value
 
-    @field_validator("kafka_bootstrap", "oidc_issuer", "oidc_audience", mode="before")
+    @field_validator(
+        "kafka_bootstrap",
+        "oidc_issuer",
+        "oidc_audience",
+        "oidc_client_id",
+        "oidc_client_secret",
+        mode="before",
+    )
     @classmethod
     def _empty_is_unset(cls, value: Any) -> Any:
         return None if value == "" else value

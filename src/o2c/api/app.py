@@ -20,6 +20,7 @@ from o2c.bootstrap import Container
 from o2c.config import Settings
 from o2c.identity.api_keys import ApiKey, ApiKeyring, parse_keys
 from o2c.identity.oidc import OidcVerifier
+from o2c.identity.oidc_login import CodeFlow
 
 DESCRIPTION = """
 Event-sourced order-to-cash (accounts receivable) API.
@@ -51,6 +52,15 @@ def build_authenticator(settings: Settings, keys: tuple[ApiKey, ...]) -> Authent
     return Authenticator(ApiKeyring(keys), oidc)
 
 
+def build_login(settings: Settings, oidc: OidcVerifier | None) -> CodeFlow | None:
+    """The dashboard's OpenID Connect login, when an issuer is configured."""
+    client_id = settings.oidc_client_id or settings.oidc_audience
+    if oidc is None or client_id is None:
+        return None
+    secret = settings.oidc_client_secret
+    return CodeFlow(oidc.metadata, client_id, secret.get_secret_value() if secret else None)
+
+
 def create_app(container: Container, tokens: dict[str, str] | None = None) -> FastAPI:
     """Build the app around a container; ``tokens`` (``{token: "role[:holder]"}``) default to
     the configured keys. With neither a key nor an issuer, one admin key is generated."""
@@ -66,6 +76,7 @@ def create_app(container: Container, tokens: dict[str, str] | None = None) -> Fa
         app.state.generated_admin_token = generate_admin_token()
         keys = (ApiKey(app.state.generated_admin_token, "admin", "generated-admin"),)
     app.state.authenticator = build_authenticator(settings, keys)
+    app.state.oidc_login = build_login(settings, app.state.authenticator.oidc)
     app.state.metrics = Metrics(container.store.last_position, lambda: _lag(container))
     problems.install(app)
     for info in sorted(pkgutil.iter_modules(o2c.api.routes.__path__), key=lambda m: m.name):

@@ -33,8 +33,9 @@ def server_config(app: Any, host: str, port: int, **options: Any) -> Any:
 
 
 def _keep_secret(token: str) -> Path:
-    """Write the generated admin token to a file only its owner can read: a token printed to
-    the terminal ends up in scroll-back, CI logs and screen shares."""
+    """Write the generated admin token to a file only its owner can read, for scripts (curl).
+    It is generated afresh for a local embedded run (no key configured); a configured key is
+    never printed or written anywhere."""
     path = Path("o2c-data") / "admin-token"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch(mode=0o600, exist_ok=True)
@@ -73,7 +74,9 @@ def run(args: argparse.Namespace) -> int:
         where = _keep_secret(token)
         print(f"admin token (generated, O2C_API_TOKENS unset) written to {where}", flush=True)
         print(f'try: curl -H "Authorization: Bearer $(cat {where})" {url}/v1/aging', flush=True)
-        print(f"dashboard: {url}/dashboard  (paste the token from {where})", flush=True)
+        # The fragment never reaches the server (no access log keeps it); the page moves it to
+        # the tab's sessionStorage and drops it from the address bar.
+        print(f"dashboard: {url}/dashboard#token={token}", flush=True)
     else:
         print(f"dashboard: {url}/dashboard  (paste an API key or access token)", flush=True)
     try:

@@ -1,7 +1,8 @@
 """The credit manager's dashboard: a static page and its script, served by the API itself.
 
-The page holds no data: its script (``static/dashboard.js``) asks for a bearer token once, keeps
-it in the tab's ``sessionStorage`` and reads the JSON API with it (GET only, never a command).
+The page holds no data: its script (``static/dashboard.js``) asks for a bearer token once (pasted,
+from a ``#token=`` fragment, or from the OpenID Connect login), keeps it in the tab's
+``sessionStorage`` and reads the JSON API with it (GET only, never a command).
 Charts are SVG drawn by that script from the API's decimal strings, so the figures on the page
 are the API's own. No build step, no CDN, no inline script: every asset is a file of this
 package, served under ``/dashboard/assets/`` with a strict Content-Security-Policy.
@@ -42,7 +43,10 @@ def static_file(name: str) -> Traversable:
     return files(__package__).joinpath("static", name)
 
 
-def page() -> bytes:
+def page(oidc_login: bool = False) -> bytes:
     """The page's HTML: the same shell for the portfolio and a customer (the script reads the
-    path)."""
-    return static_file("dashboard.html").read_bytes()
+    path); with ``oidc_login`` its sign-in offers the OpenID Connect login too."""
+    html = static_file("dashboard.html").read_bytes()
+    if oidc_login:
+        html = html.replace(b'<p id="oidc" hidden>', b'<p id="oidc">', 1)
+    return html

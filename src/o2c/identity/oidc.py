@@ -96,7 +96,8 @@ class OidcVerifier:
 
     # ---- provider metadata -------------------------------------------------------------------
 
-    def _metadata(self) -> dict[str, Any]:
+    def metadata(self) -> dict[str, Any]:
+        """The issuer's discovery document (fetched once)."""
         if self._discovery is None:
             url = f"{self.issuer}/.well-known/openid-configuration"
             status, body = self._fetch(url, None)
@@ -123,7 +124,7 @@ class OidcVerifier:
         return self._keys.get(kid)
 
     def _load_keys(self) -> None:
-        status, body = self._fetch(str(self._metadata()["jwks_uri"]), None)
+        status, body = self._fetch(str(self.metadata()["jwks_uri"]), None)
         if status != 200 or not isinstance(body, dict):
             raise ProviderUnavailable(f"JWKS answered {status}")
         keys: dict[str, jwt.PyJWK] = {}
@@ -214,7 +215,7 @@ class OidcVerifier:
         cached = self._userinfo.get(key)
         if cached is not None and cached.until > now:
             return cached.principal
-        endpoint = self._metadata().get("userinfo_endpoint")
+        endpoint = self.metadata().get("userinfo_endpoint")
         if not endpoint:
             raise InvalidToken("not a JWT, and the issuer has no userinfo endpoint")
         status, claims = self._fetch(str(endpoint), token)

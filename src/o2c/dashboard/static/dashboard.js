@@ -523,6 +523,19 @@
     }
   }
 
+  // A token handed over in the URL fragment (`make run`'s link, the OpenID Connect login, a
+  // script) is kept for the tab and removed from the address bar, so it is not bookmarked or
+  // left in the history. Fragments never reach a server.
+  function takeFragment() {
+    const fragment = new URLSearchParams(window.location.hash.slice(1));
+    const handed = fragment.get("token");
+    const error = fragment.get("login-error");
+    if (handed === null && error === null) return {};
+    if (handed) sessionStorage.setItem(TOKEN_KEY, handed.trim());
+    window.history.replaceState(null, "", window.location.pathname + window.location.search);
+    return { error };
+  }
+
   function start() {
     $("login-form").addEventListener("submit", (e) => {
       e.preventDefault();
@@ -533,7 +546,9 @@
       render();
     });
     $("logout").addEventListener("click", () => showLogin(""));
-    if (token()) render();
+    const handed = takeFragment();
+    if (handed.error) showLogin(handed.error);
+    else if (token()) render();
     else showLogin("");
   }
 
