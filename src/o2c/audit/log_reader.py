@@ -27,7 +27,8 @@ def raw_events(store: EventStore, batch: int = 5000) -> Iterator[RawEvent]:
 
 
 def decoder(store: EventStore) -> Decoder:
-    """Reads a row back the way every consumer does (upcast, catalog lookup, envelope)."""
+    """Reads a row back as loading its aggregate would (every value decoded into its type,
+    upcast, catalog lookup, envelope): a body that does not read back is a break."""
 
     def decode(ev: RawEvent) -> EventEnvelope:
         stored = StoredEvent(
@@ -36,6 +37,6 @@ def decoder(store: EventStore) -> Decoder:
             topic=ev.topic,
             state=ev.state,
         )
-        return store.envelope(stored, ev.position)
+        return store.envelope(stored, ev.position, strict=True)
 
     return decode

@@ -1,4 +1,10 @@
-"""PostgreSQL application recorder that survives very large atomic saves.
+"""PostgreSQL application recorder: cheaper inserts, and very large atomic saves that complete.
+
+The library sends a save's events as one array of a composite type, which psycopg can only dump
+as text, value by value in Python: a third of a bank import's save time went there. Here the
+same ``INSERT … SELECT … FROM unnest(…)`` takes four arrays, one per column, dumped in binary
+(ids, versions, topics, and the JSON state as ``bytea`` without escaping): same statement shape,
+same table lock and ``NOTIFY``, same ``RETURNING notification_id`` order.
 
 The library inserts a save's events inside psycopg's pipeline mode. Measured here (psycopg 3.3.9,
 PostgreSQL 15): a pipeline whose single ``INSERT … unnest(%s)`` carries more than roughly 10 MB of
@@ -15,13 +21,44 @@ from typing import Any
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
 
 # Well below the ~10 MB where the pipeline stalls; above it the extra round trips are noise.
 PIPELINE_LIMIT_BYTES = 2_000_000
 
 
 class LargeSaveSafeRecorder(PostgresApplicationRecorder):
-    """``PostgresApplicationRecorder`` that leaves pipeline mode for saves over 2 MB of state."""
+    """``PostgresApplicationRecorder`` inserting column arrays in binary, and leaving pipeline
+    mode for saves over 2 MB of state."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.insert_columns_statement = SQL(
+            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[]) "
+            "RETURNING notification_id"
+        ).format(
+            schema=Identifier(self.datastore.schema),
+            table=Identifier(self.events_table_name),
+            id_type=Identifier(self.datastore.originator_id_type),
+        )
+
+    def _insert_stored_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any
+    ) -> None:
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        curs.execute(
+            self.insert_columns_statement,
+            (
+                [e.originator_id for e in stored_events],
+                [e.originator_version for e in stored_events],
+                [e.topic for e in stored_events],
+                [e.state for e in stored_events],
+            ),
+        )
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any

@@ -211,14 +211,26 @@ class EventStore:
             start=after, limit=limit, inclusive_of_start=False
         )
 
-    def envelope(self, stored: StoredEvent, position: int) -> EventEnvelope:
-        """Decode one stored event (upcast to the current schema) into an envelope."""
-        state, meta, hash_hex = self.app.audit_mapper.decode_state(stored)
+    def envelope(
+        self, stored: StoredEvent, position: int, *, strict: bool = False
+    ) -> EventEnvelope:
+        """Decode one stored event (upcast to the current schema) into an envelope.
+
+        ``strict`` decodes every value into its type first, as loading the aggregate does (an
+        amount that is not a number fails): what an auditor's check of the log needs. Readers
+        of the log take the stored JSON as it is.
+        """
+        native = None if strict else self.app.audit_mapper.decode_native(stored)
+        if native is not None:
+            state, meta, hash_hex = native
+            recorded_at = str(state.get("timestamp") or "")
+            data: dict[str, Any] = {k: v for k, v in state.items() if k not in _NOT_DATA}
+        else:  # an older form: upcast to the current schema first
+            state, meta, hash_hex = self.app.audit_mapper.decode_state(stored)
+            recorded = state.get("timestamp")
+            recorded_at = recorded.isoformat() if recorded is not None else ""
+            data = to_json_native({k: v for k, v in state.items() if k not in _NOT_DATA})
         spec = BY_STORED_TOPIC[stored.topic]
-        recorded = state.get("timestamp")
-        data: dict[str, Any] = to_json_native(
-            {k: v for k, v in state.items() if k not in _NOT_DATA}
-        )
         return EventEnvelope(
             position=position,
             event_id=meta.get("event_id", ""),
@@ -227,7 +239,7 @@ class EventStore:
             aggregate_id=str(stored.originator_id),
             version=stored.originator_version,
             customer_id=meta.get("customer_id"),
-            recorded_at=recorded.isoformat() if recorded is not None else "",
+            recorded_at=recorded_at,
             actor=meta.get("actor", ""),
             command_id=meta.get("command_id", ""),
             correlation_id=meta.get("correlation_id", ""),
