@@ -6,9 +6,9 @@ import logging
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import Application, ProcessingEvent, Recording
+from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import Mapper, Transcoder
+from eventsourcing.persistence import Mapper, Recording, Transcoder
 
 from o2c.aggregates.account import CustomerAccount
 from o2c.aggregates.numbering import InvoiceNumbering
