@@ -34,6 +34,15 @@ def every_event_type(world: World) -> None:
     second = world.sell(cid, "300.00", jan)
     third = world.sell(cid, "50.00", jan)
     world.pay(cid, "98.00", date(2026, 1, 5), [(first["invoice_id"], None)])
+    # Cash kept on account, applied later: the payment's stream links the invoice then.
+    early = world.pay(cid, "1.00", date(2026, 1, 5), [])
+    world.do(
+        c.AllocatePayment(
+            payment_id=UUID(early["payment_id"]),
+            allocations=[c.AllocationIn(invoice_id=UUID(third["invoice_id"]), amount=D("1.00"))],
+            allocated_on=date(2026, 1, 5),
+        )
+    )
     pay = world.pay(cid, "100.00", date(2026, 1, 6), [(second["invoice_id"], None)])
     world.do(
         c.DeallocatePayment(

@@ -5,6 +5,7 @@ takes concurrent payments without false refusals."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -84,7 +85,11 @@ def test_a_payment_recorded_before_links_listed_invoices_can_still_be_reversed(
     register = PaymentLink.register
 
     def first_version(
-        payment_id: UUID, customer_id: UUID, amount: Decimal, received_on: date
+        payment_id: UUID,
+        customer_id: UUID,
+        amount: Decimal,
+        received_on: date,
+        invoice_ids: Sequence[UUID] = (),
     ) -> PaymentLink:
         return register(payment_id, customer_id, None, None)  # type: ignore[arg-type]
 

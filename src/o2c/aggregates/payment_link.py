@@ -9,6 +9,7 @@ same transaction as the payment, which also makes payment ids unique across cust
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -33,39 +34,59 @@ class PaymentLink(CopiesOneLevelDeep, Aggregate):
         TOPIC = "o2c.PaymentLink.Created"
 
     class PaymentRegistered(Created):
-        """A payment id linked to its account (v2: with its amount and receipt date)."""
+        """A payment id linked to its account (v2: with its amount and receipt date; v3: with
+        the invoices it was applied to when received, so a payment applied on receipt costs
+        one event here, not one more per invoice)."""
 
         TOPIC = topic("PaymentRegistered")
-        class_version = 2
+        class_version = 3
 
         customer_id: UUID
         amount: Decimal | None
         received_on: date | None
+        invoice_ids: list[UUID]
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             """v1 links did not record the amount and receipt date."""
             state.update(amount=None, received_on=None)
 
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            """v2 links recorded every invoice by ``PaymentInvoiceLinked``."""
+            state["invoice_ids"] = []
+
     @classmethod
     def register(
-        cls, payment_id: UUID, customer_id: UUID, amount: Decimal, received_on: date
+        cls,
+        payment_id: UUID,
+        customer_id: UUID,
+        amount: Decimal,
+        received_on: date,
+        invoice_ids: Sequence[UUID] = (),
     ) -> PaymentLink:
-        """Link a new payment to its account."""
+        """Link a new payment to its account and to the invoices it was applied to at once."""
         return cls._create(
             cls.PaymentRegistered,
             id=payment_id,
             customer_id=customer_id,
             amount=amount,
             received_on=received_on,
+            invoice_ids=list(dict.fromkeys(invoice_ids)),
         )
 
     @event(PaymentRegistered)
-    def __init__(self, customer_id: UUID, amount: Decimal | None, received_on: date | None) -> None:
+    def __init__(
+        self,
+        customer_id: UUID,
+        amount: Decimal | None,
+        received_on: date | None,
+        invoice_ids: list[UUID],
+    ) -> None:
         self.customer_id = customer_id
         self.amount = amount
         self.received_on = received_on
-        self.invoice_ids: list[UUID] = []
+        self.invoice_ids = list(invoice_ids)
         self.reversed = False
 
     @property

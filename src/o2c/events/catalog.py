@@ -265,16 +265,17 @@ CATALOG: tuple[EventSpec, ...] = (
         "PaymentLink",
         "payment.registered",
         None,
-        "Payment id linked to its customer account.",
+        "Payment id linked to its customer account (and the invoices it paid on receipt).",
         internal=True,
-        version=2,
+        version=3,
     ),
     _spec(
         "PaymentInvoiceLinked",
         "PaymentLink",
         "payment.invoice_linked",
         None,
-        "The payment was applied to an invoice for the first time (so a reversal can find it).",
+        "The payment was applied to an invoice it was not registered with (so a reversal can "
+        "find it).",
         internal=True,
     ),
     _spec(

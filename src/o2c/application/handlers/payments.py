@@ -49,8 +49,20 @@ def _allocate(
     """Plan the payment's cash application, then record it on each invoice, the account and
     the payment's own stream."""
     link.ensure_not_reversed()
+    planned = _plan(uow, acc, link.id, allocations)
+    _record(uow, acc, link, planned, on)
+    return planned
+
+
+def _plan(
+    uow: UnitOfWork,
+    acc: CustomerAccount,
+    payment_id: UUID,
+    allocations: list[c.AllocationIn] | None,
+) -> list[PlannedAllocation]:
+    """Which invoices the payment's unapplied cash pays, and how much of each."""
     acc.ensure_open()
-    cash = acc.cash_of(link.id)
+    cash = acc.cash_of(payment_id)
     if allocations is None:
         planned = plan_oldest_first(cash.unapplied, cash.received_on, _oldest_first(uow, acc))
     else:
@@ -62,13 +74,23 @@ def _allocate(
             lambda invoice_id: _own_invoice(uow, acc, invoice_id).open_item(),
             acc.currency,
         )
-    received_on = cash.received_on or on
+    return planned
+
+
+def _record(
+    uow: UnitOfWork,
+    acc: CustomerAccount,
+    link: PaymentLink,
+    planned: list[PlannedAllocation],
+    on: date,
+) -> None:
+    """Record a planned application on each invoice, the account and the payment's stream."""
+    received_on = acc.cash_of(link.id).received_on or on
     for p in planned:
         inv = uow.get(p.invoice_id, Invoice)
         inv.apply_payment(link.id, p.amount, p.discount, on, received_on)
         acc.allocate(link.id, inv.id, p.amount, p.discount, on, inv.open_amount)
         link.link_invoice(inv.id)
-    return planned
 
 
 def _allocation_results(planned: list[PlannedAllocation]) -> list[AllocationResult]:
@@ -97,9 +119,11 @@ def receive_payment(cmd: c.ReceivePayment, uow: UnitOfWork) -> PaymentResult:
     payment_id = uow.new_id(cmd.payment_id)
     received_on = cmd.received_on or uow.today
     acc.receive_payment(payment_id, cmd.amount, received_on, cmd.method, cmd.reference)
-    link = PaymentLink.register(payment_id, acc.id, acc.money(cmd.amount), received_on)
+    planned = _plan(uow, acc, payment_id, cmd.allocations)
+    invoices = [p.invoice_id for p in planned]
+    link = PaymentLink.register(payment_id, acc.id, acc.money(cmd.amount), received_on, invoices)
     uow.add(link)
-    planned = _allocate(uow, acc, link, cmd.allocations, received_on)
+    _record(uow, acc, link, planned, received_on)
     return _payment_view(acc, link, planned)
 
 
