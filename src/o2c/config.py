@@ -7,7 +7,7 @@ comma-separated text (``O2C_DUNNING_LEVELS=1,15,30``), not JSON, as operators wr
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -70,6 +70,12 @@ class Settings(BaseSettings):
     )
     dunning_levels: Annotated[tuple[int, ...], NoDecode] = Field(
         DEFAULT_LEVELS, description="days past due of each reminder level"
+    )
+    projections: Literal["in-process", "own-process"] = Field(
+        "in-process",
+        description="without Kafka, who follows the event log into the read models: every "
+        "serving process (in-process), or `o2c project` beside them (own-process; serving "
+        "processes then only read)",
     )
     kafka_partitions: int = Field(6, ge=1, description="partitions of the topics o2c creates")
     kafka_group: str = Field("o2c-projector", description="consumer group of the projectors")

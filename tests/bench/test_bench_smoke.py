@@ -22,7 +22,15 @@ EXPECTED = {
         for kind in ("payment", "order", "credit note")
     },
     "big customer: fill": {"fill time", "account stream"},
-    "bank": {"auto-applied", "wrong applications", "import"},
+    "bank": {
+        "auto-applied",
+        "wrong applications",
+        *(
+            f"{what}, projections {where}"
+            for what in ("import", "until read models current")
+            for where in ("in-process", "in own process")
+        ),
+    },
     **{
         f"gl export: {way}": {"lines/s", "peak RSS"}
         for way in ("HTTP csv", "HTTP jsonl", "CLI csv")

@@ -196,8 +196,11 @@ class BankStatementImporter:
         record_id = statement_uuid(statement.account_id, statement.statement_id)
         created = False
         duplicates = 0
+        # Everything the matcher reads (open invoices, payers) was written before this import
+        # began; what the import posts itself the matcher tracks as it goes. So the read models
+        # need to reach this position, not the one after the statement's own (large) record.
+        start = store.last_position()
         if store.version_of(record_id) is None:
-            start = store.last_position()
             ids = [line.line_id for line in statement.lines]
             seen = book.seen_lines(statement.account_id, ids, start)
             found = duplicates_of(statement, record_id, seen)
@@ -214,7 +217,7 @@ class BankStatementImporter:
         undecided = record.undecided()
         applied = queued = 0
         if undecided:
-            applied, queued = self._decide(statement, record_id, undecided, ctx)
+            applied, queued = self._decide(statement, record_id, undecided, ctx, start)
         return ImportOutcome(
             statement_id=record_id,
             account_id=statement.account_id,
@@ -233,10 +236,11 @@ class BankStatementImporter:
         record_id: UUID,
         undecided: Sequence[str],
         ctx: CommandContext,
+        read_from: int,
     ) -> tuple[int, int]:
         book = self.service.bank_book
         assert book is not None
-        inputs = book.book(statement.currency, self.service.store.last_position())
+        inputs = book.book(statement.currency, read_from)
         matcher = Matcher(inputs.invoices, inputs.payers)
         locked = self.service.locked_through()
         by_id = {line.line_id: line for line in statement.lines}

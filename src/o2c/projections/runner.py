@@ -3,6 +3,9 @@
 The SQLite recorder cannot be subscribed to, so the runner polls (every 50 ms) and is woken early
 by ``notify`` after each command; it catches up on start. ``wait_for`` gives read-your-writes:
 a query can wait, bounded, until the read models reached a command's position.
+
+``follow_log`` is the same work as a process of its own (``o2c project`` without Kafka): the
+serving processes then spend no time on projections, and wake on PostgreSQL's ``NOTIFY``.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import logging
 import threading
 import time
 
+from o2c.eventstore.log_waiter import LogWaiter
 from o2c.eventstore.store import EventStore
 from o2c.projections.checkpoints import PositionCheckpoint
 from o2c.projections.engine import ProjectionEngine
@@ -119,3 +123,19 @@ class EmbeddedRunner:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+
+
+def follow_log(runner: EmbeddedRunner, waiter: LogWaiter, stop: threading.Event) -> None:
+    """Apply the log to the read models until ``stop`` is set: after each commit (or every
+    half second), everything new."""
+    failures = 0
+    while not stop.is_set():
+        try:
+            runner.catch_up()
+            failures = 0
+        except Exception:  # the database may be restarting: log, back off, read again
+            failures += 1
+            log.exception("projection batch failed; will retry")
+            stop.wait(min(5.0, 0.1 * failures))
+            continue
+        waiter.wait(0.5)

@@ -64,7 +64,7 @@ def build_read_side(
     engine = ProjectionEngine(read_store)
     queries = ReadQueries(read_store)
     runner: EmbeddedRunner | None = None
-    if settings.embedded:
+    if settings.embedded and settings.projections == "in-process":
         runner = EmbeddedRunner(store, engine)
         service.listeners.append(runner.notify)
         if start_runner:
