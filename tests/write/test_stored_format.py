@@ -201,3 +201,23 @@ def test_an_older_form_is_upcast_not_read_straight(scenario_store: EventStore) -
             resolve_topic(stored.topic), "class_version", 1
         ):
             assert scenario_store.app.audit_mapper.decode_native(stored) is None, path.name
+
+
+def test_the_fast_encoder_writes_the_librarys_bytes(scenario_store: EventStore) -> None:
+    """Every event of the scenario, decoded and encoded again, gives the same bytes through the
+    library's JSONTranscoder and through ours (so hashes and stored forms cannot drift)."""
+    from eventsourcing.persistence import JSONTranscoder
+
+    ours = scenario_store.app.transcoder()
+    library = JSONTranscoder()
+    for name, transcoding in ours.names.items():  # type: ignore[attr-defined]
+        library.register(transcoding)
+        assert name in library.names
+    checked = 0
+    for stored in scenario_store.notifications(0, 100_000):
+        parts = unseal(stored.state)
+        assert parts is not None
+        state = library.decode(parts[0])
+        assert ours.encode(state) == library.encode(state) == parts[0]
+        checked += 1
+    assert checked > 50

@@ -13,7 +13,7 @@ from eventsourcing.persistence import Mapper, Recording, Transcoder
 from o2c.aggregates.account import CustomerAccount
 from o2c.aggregates.numbering import InvoiceNumbering
 from o2c.eventstore.mapper import AuditMapper
-from o2c.eventstore.transcodings import DateAsISO
+from o2c.eventstore.transcodings import DateAsISO, FastJSONTranscoder
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,11 @@ class O2CEventStoreApp(Application[UUID]):
             InvoiceNumbering: 200,
             CustomerAccount: snapshot_interval,
         }
+
+    def construct_transcoder(self) -> Transcoder:
+        transcoder = FastJSONTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def register_transcodings(self, transcoder: Any) -> None:
         super().register_transcodings(transcoder)

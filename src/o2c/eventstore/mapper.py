@@ -33,6 +33,24 @@ class SaveInProgress:
     def __init__(self, meta: EventMetadata) -> None:
         self.meta = meta
         self.pending: dict[tuple[UUID, int], str] = {}
+        # The same on every event of the save: rendered once, not once per event.
+        self.stamp = {
+            "actor": meta.actor,
+            "command_id": str(meta.command_id),
+            "correlation_id": str(meta.correlation_id),
+            "causation_id": str(meta.causation_id),
+        }
+        self._customers: dict[UUID, str | None] = {}
+
+    def customer_of(self, aggregate_id: UUID) -> str | None:
+        """The customer an aggregate's events belong to, as text."""
+        try:
+            return self._customers[aggregate_id]
+        except KeyError:
+            customer = self.meta.customer_of.get(aggregate_id)
+            text = None if customer is None else str(customer)
+            self._customers[aggregate_id] = text
+            return text
 
 
 CURRENT_SAVE: ContextVar[SaveInProgress | None] = ContextVar("o2c_current_save", default=None)
@@ -112,7 +130,6 @@ class AuditMapper(Mapper[UUID]):
         save = CURRENT_SAVE.get()
         if save is None:
             raise MetadataMissing("events can only be saved by a command (no metadata set)")
-        meta = save.meta
         topic = get_topic(domain_event.__class__)
         state = dict(vars(domain_event))
         aggregate_id: UUID = state.pop("originator_id")
@@ -121,14 +138,10 @@ class AuditMapper(Mapper[UUID]):
         if class_version > 1:
             state["class_version"] = class_version
         prev = self._previous_hash(save, aggregate_id, version)
-        customer = meta.customer_of.get(aggregate_id)
         state["_meta"] = {
             "event_id": str(uuid4()),
-            "customer_id": None if customer is None else str(customer),
-            "actor": meta.actor,
-            "command_id": str(meta.command_id),
-            "correlation_id": str(meta.correlation_id),
-            "causation_id": str(meta.causation_id),
+            "customer_id": save.customer_of(aggregate_id),
+            **save.stamp,
             "schema_version": class_version,
             "prev_hash": prev,
         }
