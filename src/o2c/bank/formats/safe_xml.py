@@ -55,8 +55,10 @@ class XmlNode:
 
     def children(self, name: str) -> Iterator[XmlNode]:
         """Direct children with the given local name, in document order."""
+        qualified = "}" + name
         for child in self._element:
-            if isinstance(child.tag, str) and child.tag.rpartition("}")[2] == name:
+            tag = child.tag
+            if isinstance(tag, str) and (tag == name or tag.endswith(qualified)):
                 yield XmlNode(child, self._lines)
 
     def find(self, path: str) -> XmlNode | None:
