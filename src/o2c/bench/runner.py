@@ -13,6 +13,7 @@ from typing import Any
 from o2c.bench.database import temporary_database
 from o2c.bench.report import Figure, Report
 from o2c.bench.scales import SCALES, Scale
+from o2c.process import tune_garbage_collector
 
 Scenario = Callable[[str, Scale, Callable[[str], None]], list[Figure]]
 
@@ -90,6 +91,7 @@ def _in_child(
 
 
 def _report_to(results: Any, name: str, scale_name: str, progress: Callable[[str], None]) -> None:
+    tune_garbage_collector()  # a spawned child starts with the interpreter's defaults
     results.put(run_scenario(name, scale_name, progress))
 
 

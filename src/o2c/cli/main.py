@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 import o2c.cli
+from o2c.process import tune_garbage_collector
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,5 +45,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     return int(code or 0)
 
 
-if __name__ == "__main__":  # pragma: no cover
+def run() -> None:
+    """The ``o2c`` console script: tune the process, then run the command."""
+    tune_garbage_collector()
     sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()
