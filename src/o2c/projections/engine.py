@@ -41,6 +41,12 @@ def kafka_position_key(group: str) -> str:
     return f"kafka:{group}"
 
 
+def projectable(envelopes: Sequence[EventEnvelope]) -> list[EventEnvelope]:
+    """The envelopes projections apply, once per batch for all of them: internal events left
+    out, and text a read table cannot hold (NUL) replaced, so an old event never stops a batch."""
+    return [storable_envelope(e) for e in envelopes if not e.internal]
+
+
 class ProjectionEngine:
     """Applies envelopes to the live generation of each projection."""
 
@@ -50,12 +56,13 @@ class ProjectionEngine:
 
     def apply(self, envelopes: Sequence[EventEnvelope], *, checkpoint: Checkpoint) -> int:
         """Apply a batch and its checkpoint atomically; returns the number of events applied."""
+        ready = projectable(envelopes)
         with self.read_store.engine.begin() as conn:
             active = self.read_store.active_generations(conn)
             applied = 0
             for projection in self.projections:
                 applied += self.apply_to(
-                    conn, projection, active[projection.name], envelopes, checkpoint
+                    conn, projection, active[projection.name], ready, checkpoint
                 )
             if isinstance(checkpoint, KafkaCheckpoint):
                 store_offsets(conn, checkpoint)
@@ -72,11 +79,9 @@ class ProjectionEngine:
         envelopes: Sequence[EventEnvelope],
         checkpoint: Checkpoint,
     ) -> int:
-        """Apply a batch to one projection generation inside the caller's transaction."""
-        # Text a read table cannot hold (NUL) is replaced, so an old event never stops a batch.
-        relevant = [
-            storable_envelope(e) for e in envelopes if not e.internal and projection.handles(e)
-        ]
+        """Apply a batch (as ``projectable`` returns it) to one projection generation inside
+        the caller's transaction."""
+        relevant = [e for e in envelopes if projection.handles(e)]
         if isinstance(checkpoint, PositionCheckpoint):
             done = load_position(conn, projection.name, generation, lock=True)
             relevant = [e for e in relevant if e.position > done]

@@ -14,14 +14,17 @@ tables are dropped. All projections being rebuilt share one pass over the log.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import queue
+import threading
+from collections.abc import Callable, Iterator, Sequence
 
 from sqlalchemy import update
 
+from o2c.events.envelope import EventEnvelope
 from o2c.eventstore.store import EventStore
 from o2c.projections.base import Projection
 from o2c.projections.checkpoints import PositionCheckpoint, load_position
-from o2c.projections.engine import ProjectionEngine
+from o2c.projections.engine import ProjectionEngine, projectable
 from o2c.projections.readstore import ReadStore
 from o2c.projections.registry import BY_NAME, PROJECTIONS
 from o2c.projections.schema import generations
@@ -97,16 +100,52 @@ def _replay(
     with read_store.engine.connect() as conn:
         after = min(load_position(conn, p.name, generation[p.name]) for p in projections)
     read = 0
-    while True:
-        page = store.read(after, batch)
-        if not page:
-            break
+    for page in pages_ahead(store, after, batch):
         checkpoint = PositionCheckpoint("rebuild", page[-1].position)
+        ready = projectable(page)
         with read_store.engine.begin() as conn:
             for proj in projections:
-                engine.apply_to(conn, proj, generation[proj.name], page, checkpoint)
+                engine.apply_to(conn, proj, generation[proj.name], ready, checkpoint)
         after = page[-1].position
         read += len(page)
         if progress is not None:
             progress(after, max(target, after))
     return read
+
+
+def pages_ahead(store: EventStore, after: int, batch: int) -> Iterator[list[EventEnvelope]]:
+    """The log after ``after`` in pages of ``batch``, the next page read (a database round trip,
+    then decoding) while the caller applies this one. At most two pages wait, so memory stays
+    flat however long the log is."""
+    pages: queue.Queue[list[EventEnvelope] | BaseException] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def read() -> None:
+        position = after
+        try:
+            while not stop.is_set():
+                page = store.read(position, batch)
+                pages.put(page)
+                if not page:
+                    return
+                position = page[-1].position
+        except BaseException as error:  # handed to the caller, raised there
+            pages.put(error)
+
+    reader = threading.Thread(target=read, name="o2c-rebuild-reader", daemon=True)
+    reader.start()
+    try:
+        while True:
+            item = pages.get()
+            if isinstance(item, BaseException):
+                raise item
+            if not item:
+                return
+            yield item
+    finally:
+        stop.set()
+        while reader.is_alive():  # unblock a reader waiting to put a page nobody will take
+            try:
+                pages.get_nowait()
+            except queue.Empty:
+                reader.join(0.05)
