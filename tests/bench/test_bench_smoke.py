@@ -17,6 +17,7 @@ EXPECTED = {
     "end-to-end (embedded)": {"p50 lag", "p99 lag"},
     "end-to-end (kafka)": {"p50 lag", "p99 lag"},
     "rebuild": {"events/s", "peak RSS"},
+    "scale-out": {"commands/s", "drain", "lost"},
     **{
         f"big customer: {kind}": {"p50 latency", "p95 latency"}
         for kind in ("payment", "order", "credit note")

@@ -33,6 +33,7 @@ def scenarios() -> dict[str, Scenario]:
         gl_export,
         kafka_paths,
         rebuild,
+        scale_out,
         write_path,
     )
 
@@ -42,6 +43,7 @@ def scenarios() -> dict[str, Scenario]:
         "aging": aging.run,
         "big-customer": big_customer.run,
         "e2e": end_to_end.run,
+        "scale-out": scale_out.run,
         "rebuild": rebuild.run,
         "gl-export": gl_export.run,
         "bank": bank.run,

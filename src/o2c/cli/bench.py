@@ -5,7 +5,17 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-SCENARIOS = ("write", "kafka", "aging", "big-customer", "e2e", "rebuild", "gl-export", "bank")
+SCENARIOS = (
+    "write",
+    "kafka",
+    "aging",
+    "big-customer",
+    "e2e",
+    "scale-out",
+    "rebuild",
+    "gl-export",
+    "bank",
+)
 
 
 def register(sub: Any) -> None:
