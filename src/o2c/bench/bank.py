@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ from o2c.bank.reader import read_statement
 from o2c.bank.synthetic_invoices import synthetic_open_invoices
 from o2c.bank.writers import write_bai2, write_camt053, write_mt940
 from o2c.bench.database import temporary_database, url_for
+from o2c.bench.processes import spawn, stop_all
 from o2c.bench.report import Figure
 from o2c.bench.scales import Scale
 from o2c.bootstrap import Container, build_container
@@ -234,9 +234,7 @@ def _start_projector(url: str) -> subprocess.Popen[bytes]:
         "O2C_LOG_LEVEL": "WARNING",
     }
     env.pop("O2C_KAFKA_BOOTSTRAP", None)
-    return subprocess.Popen(
-        [sys.executable, "-m", "o2c.cli.main", "project"], env=env, stdout=subprocess.DEVNULL
-    )
+    return spawn(["project"], env)
 
 
 def run_format(
@@ -273,8 +271,7 @@ def run_format(
         s = score(file, lines, settled, numbers)
     finally:
         if projector is not None:
-            projector.terminate()
-            projector.wait(timeout=30)
+            stop_all([projector])
         container.close()
     return s, outcome, Timing(imported, current)
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import queue
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,6 +23,7 @@ from statistics import quantiles
 
 from o2c.bench.broker import Broker
 from o2c.bench.database import url_for
+from o2c.bench.processes import spawn, stop_all, wait_applied
 from o2c.bench.report import Figure
 from o2c.bench.scales import Scale
 from o2c.bench.workload import open_account, order_to_cash
@@ -145,7 +145,7 @@ def kafka(url: str, scale: Scale, progress: Progress) -> list[Figure]:
         try:
             progress("e2e: waiting for the relay and the consumer group")
             warm = container.service.handle(open_account(2_999_999)).position
-            _wait_position(engine, key, warm, timeout=90)
+            wait_applied(engine, key, warm, timeout=90)
             progress(f"e2e (kafka): {scale.e2e_rate} commands/s for {scale.e2e_seconds:.0f}s")
             figures = drive(
                 container,
@@ -154,10 +154,7 @@ def kafka(url: str, scale: Scale, progress: Progress) -> list[Figure]:
                 2_000_000,
             )
         finally:
-            for proc in procs:
-                proc.terminate()
-            for proc in procs:
-                proc.wait(timeout=20)
+            stop_all(procs, timeout=20)
             container.close()
             read_store.close()
     return _label(figures, "kafka")
@@ -172,19 +169,7 @@ def _start_workers(url: str, bootstrap: str) -> list[subprocess.Popen[bytes]]:
         "O2C_KAFKA_GROUP": GROUP,
         "O2C_LOG_LEVEL": "WARNING",
     }
-    cli = [sys.executable, "-m", "o2c.cli.main"]
-    return [
-        subprocess.Popen([*cli, role], env=env, stdout=subprocess.DEVNULL)
-        for role in ("relay", "project")
-    ]
-
-
-def _wait_position(engine: ProjectionEngine, key: str, position: int, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while engine.position(key) < position:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"position {position} not visible after {timeout}s")
-        time.sleep(POLL)
+    return [spawn([role], env) for role in ("relay", "project")]
 
 
 def _label(figures: list[Figure], mode: str) -> list[Figure]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +28,7 @@ import httpx
 
 from o2c.bench.broker import Broker, free_port
 from o2c.bench.database import temporary_database, url_for
+from o2c.bench.processes import CLI, spawn, stop_all, wait_applied
 from o2c.bench.report import Figure
 from o2c.bench.scales import Scale
 from o2c.kafka.topics import ensure_topics
@@ -38,6 +38,7 @@ from o2c.projections.readstore import ReadStore
 
 Progress = Callable[[str], None]
 GROUP = "o2c-bench-scale-out"
+KEY = kafka_position_key(GROUP)
 TOKEN = "t-bench-scale-out"
 CLIENTS = 8
 LAYOUTS = ((1, 1), (2, 2))  # (API instances, projectors)
@@ -55,23 +56,16 @@ def _env(url: str, bootstrap: str) -> dict[str, str]:
     }
 
 
-def _spawn(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    cli = [sys.executable, "-m", "o2c.cli.main"]
-    out = subprocess.DEVNULL
-    return subprocess.Popen([*cli, *command], env=env, stdout=out, stderr=out)
-
-
 def _start(
     env: dict[str, str], apis: int, projectors: int
 ) -> tuple[list[str], list[subprocess.Popen[bytes]]]:
-    cli = [sys.executable, "-m", "o2c.cli.main"]
-    subprocess.run([*cli, "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
-    procs = [_spawn(["relay"], env)]
-    procs += [_spawn(["project"], env) for _ in range(projectors)]
+    subprocess.run([*CLI, "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
+    procs = [spawn(["relay"], env)]
+    procs += [spawn(["project"], env) for _ in range(projectors)]
     bases = []
     for _ in range(apis):
         port = free_port()
-        procs.append(_spawn(["serve", "--host", "127.0.0.1", "--port", str(port)], env))
+        procs.append(spawn(["serve", "--host", "127.0.0.1", "--port", str(port)], env))
         bases.append(f"http://127.0.0.1:{port}")
     return bases, procs
 
@@ -145,18 +139,15 @@ def _measure(dbname: str, apis: int, projectors: int, seconds: float) -> list[Fi
             with httpx.Client(headers={"Authorization": f"Bearer {TOKEN}"}) as client:
                 for k, base in enumerate(bases):
                     warm.open_account(client, base, -1 - k)
-            _wait_position(engine, warm.high, 120)  # relay and group up before timing
+            wait_applied(engine, KEY, warm.high, 120)  # relay and group up before timing
             load = _Load(bases)
             elapsed = load.run(seconds)
             sent_done = time.monotonic()
-            _wait_position(engine, load.high, 300)
+            wait_applied(engine, KEY, load.high, 300)
             drain = time.monotonic() - sent_done
             missing = _missing(read_store, load.customers)
         finally:
-            for proc in procs:
-                proc.terminate()
-            for proc in procs:
-                proc.wait(timeout=30)
+            stop_all(procs)
             read_store.close()
     size = f"{apis} API + {projectors} projector{'s' if projectors > 1 else ''}"
     note = f"{load.accepted} accepted, {load.refused} refused, {missing} missing in read model"
@@ -173,14 +164,6 @@ def _measure(dbname: str, apis: int, projectors: int, seconds: float) -> list[Fi
             met=missing + load.refused == 0,
         ),
     ]
-
-
-def _wait_position(engine: ProjectionEngine, position: int, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while engine.position(kafka_position_key(GROUP)) < position:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"position {position} not applied after {timeout}s")
-        time.sleep(0.01)
 
 
 def _missing(read_store: ReadStore, customers: list[str]) -> int:
