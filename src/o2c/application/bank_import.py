@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from o2c import commands as c
@@ -56,6 +57,19 @@ class ImportOutcome:
     queued: int
     duplicates: int
     position: int
+
+    def summary(self) -> dict[str, Any]:
+        """The statement's line in an import's answer (the API's and the CLI's alike)."""
+        return {
+            "statement_id": str(self.statement_id),
+            "account_id": self.account_id,
+            "bank_statement_id": self.bank_statement_id,
+            "created": self.created,
+            "lines": self.lines,
+            "applied": self.applied,
+            "queued": self.queued,
+            "duplicates": self.duplicates,
+        }
 
 
 def _same_booking(a: BankLine, b: BankLine) -> bool:

@@ -63,19 +63,7 @@ def run_import(args: argparse.Namespace) -> int:
             json.dumps(
                 {
                     "format": file_format,
-                    "statements": [
-                        {
-                            "statement_id": str(o.statement_id),
-                            "account_id": o.account_id,
-                            "bank_statement_id": o.bank_statement_id,
-                            "created": o.created,
-                            "lines": o.lines,
-                            "applied": o.applied,
-                            "queued": o.queued,
-                            "duplicates": o.duplicates,
-                        }
-                        for o in outcomes
-                    ],
+                    "statements": [o.summary() for o in outcomes],
                     "position": max((o.position for o in outcomes), default=0),
                 },
                 indent=2,

@@ -15,7 +15,7 @@ from o2c.api.auth import Clerk, Reader
 from o2c.api.deps import Service, context, run
 from o2c.api.problems import Problem
 from o2c.api.reads import After, Limit, MinPosition, queries
-from o2c.application.bank_import import BankStatementImporter, ImportOutcome
+from o2c.application.bank_import import BankStatementImporter
 from o2c.bank import MalformedStatement, read_statements
 from o2c.bank.reader import StatementFormat, detect_format
 from o2c.commands.base import BusinessDate, Command, Count
@@ -43,19 +43,6 @@ class ApplyLineBody(Command):
     invoice_ids: Annotated[list[UUID] | None, Field(min_length=1, max_length=500)] = None
     customer_id: UUID | None = None
     received_on: BusinessDate | None = None
-
-
-def _outcome(o: ImportOutcome) -> dict[str, Any]:
-    return {
-        "statement_id": str(o.statement_id),
-        "account_id": o.account_id,
-        "bank_statement_id": o.bank_statement_id,
-        "created": o.created,
-        "lines": o.lines,
-        "applied": o.applied,
-        "queued": o.queued,
-        "duplicates": o.duplicates,
-    }
 
 
 def _parse(data: bytes, file_format: str | None) -> tuple[str, list[Any]]:
@@ -112,7 +99,7 @@ async def import_statement(
         response.status_code = 200
     return {
         "format": chosen,
-        "statements": [_outcome(o) for o in outcomes],
+        "statements": [o.summary() for o in outcomes],
         "position": max((o.position for o in outcomes), default=service.store.last_position()),
     }
 
