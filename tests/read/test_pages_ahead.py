@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from o2c.eventstore.store import EventStore
-from o2c.projections.rebuild import pages_ahead
+from o2c.projections.read_ahead import pages_ahead
 from tests.read.conftest import ReadWorld
 
 
@@ -53,5 +53,5 @@ def test_stopping_early_ends_the_reader(rw_sqlite: ReadWorld) -> None:
     pages = pages_ahead(rw_sqlite.store, 0, 2)
     next(pages)
     pages.close()  # the consumer gives up with pages still queued
-    alive = [t for t in threading.enumerate() if t.name == "o2c-rebuild-reader"]
-    assert alive == [] and "o2c-rebuild-reader" not in before
+    alive = [t for t in threading.enumerate() if t.name == "o2c-log-reader"]
+    assert alive == [] and "o2c-log-reader" not in before

@@ -132,7 +132,8 @@ def test_long_accounts_are_snapshotted_and_load_from_the_snapshot(sqlite_url: st
     with opened_store(sqlite_url) as store:
         assert store.app.snapshots is not None
         latest = list(store.app.snapshots.get(cid, desc=True, limit=1))
-        assert latest and latest[0].originator_version == version - version % 10
+        # Taken at the end of the save that crossed the last multiple of the interval.
+        assert latest and version - version % 10 <= latest[0].originator_version <= version
         from_snapshot = _account(store, cid)
         full: Any = None
         for event in store.app.events.get(cid):

@@ -38,8 +38,9 @@ CHUNK = 5_000
 TOKEN = "bench-token"
 
 
-def load_book(store_url: str, scale: Scale, progress: Progress) -> int:
-    """Open the customers and book their open invoices; returns the number of open items."""
+def load_book(store_url: str, scale: Scale, progress: Progress) -> tuple[int, Decimal]:
+    """Open the customers and book their open invoices; returns the number of open items and
+    their total."""
     settings = Settings(event_store_url=store_url, read_store_url=store_url)
     container = build_container(settings, with_read_side=False)
     service = container.service
@@ -47,12 +48,16 @@ def load_book(store_url: str, scale: Scale, progress: Progress) -> int:
     for start in range(0, n, CHUNK):
         rows = [open_account(i) for i in range(start, min(n, start + CHUNK))]
         service.handle(c.ImportCustomers(rows=rows))
+        progress(f"aging: opened {min(n, start + CHUNK)}/{n} accounts")
     items = list(_opening_invoices(scale))
+    started = time.perf_counter()
     for start in range(0, len(items), CHUNK):
         service.handle(c.ImportOpeningInvoices(rows=items[start : start + CHUNK]))
-        progress(f"aging: booked {min(len(items), start + CHUNK)}/{len(items)} open items")
+        done = min(len(items), start + CHUNK)
+        rate = done / (time.perf_counter() - started)
+        progress(f"aging: booked {done}/{len(items)} open items ({rate:,.0f}/s)")
     container.close()
-    return len(items)
+    return len(items), sum((item.open_amount for item in items), Decimal(0))
 
 
 def _opening_invoices(scale: Scale) -> Iterator[c.OpeningInvoice]:
@@ -123,38 +128,63 @@ def replay_total(store: EventStore) -> tuple[float, Decimal]:
 def run(dbname: str, scale: Scale, progress: Progress) -> list[Figure]:
     """Load the book, serve it, time the endpoint, time the replay."""
     url = url_for(dbname)
-    items = load_book(url, scale, progress)
+    items, booked = load_book(url, scale, progress)
     progress("aging: projecting the book")
+    started = time.perf_counter()
     settings = Settings(event_store_url=url, read_store_url=url, api_tokens={TOKEN: "admin"})
     container = build_container(settings)
     try:
+        progress(f"aging: book projected in {time.perf_counter() - started:.0f}s")
         with Server(create_app(container)) as server:
             progress(f"aging: {scale.aging_requests} requests")
             latencies, body = http_latencies(server.port, scale.aging_requests)
-        progress("aging: replaying the events for the same answer")
-        replay_s, total = replay_total(container.store)
+        answered = Decimal(str(body.get("total", "0")))
+        if answered != booked:  # a fast wrong answer is no figure
+            raise AssertionError(f"HTTP total {answered} != the booked total {booked}")
+        replay = None
+        if scale.aging_replay:
+            progress("aging: replaying the events for the same answer")
+            replay = replay_total(container.store)
     finally:
         container.close()
     p = quantiles(latencies, n=100)
     p50, p95, p99 = p[49], p[94], p[98]
     size = f"{scale.aging_customers} cust / {items} items"
-    speedup = replay_s * 1000 / p50
-    same = Decimal(str(body.get("total", "0"))) == total
-    note = "" if same else f"HTTP total {body.get('total')} != replayed {total}"
-    return [
+    target = scale.aging_p95_ms
+    figures = [
         Figure("aging HTTP", size, "p50 latency", p50, "ms"),
-        Figure("aging HTTP", size, "p95 latency", p95, "ms", None, None, "< 100 ms", p95 < 100),
-        Figure("aging HTTP", size, "p99 latency", p99, "ms"),
         Figure(
-            "aging vs replay",
+            "aging HTTP",
             size,
-            "replay time",
-            replay_s * 1000,
+            "p95 latency",
+            p95,
             "ms",
-            p50,
-            speedup,
-            ">= 50x",
-            speedup >= 50,
-            note,
+            None,
+            None,
+            f"< {target:g} ms",
+            p95 < target,
         ),
+        Figure("aging HTTP", size, "p99 latency", p99, "ms"),
     ]
+    if replay is not None:
+        figures.append(_versus_replay(size, p50, *replay, answered))
+    return figures
+
+
+def _versus_replay(
+    size: str, p50: float, replay_s: float, replayed: Decimal, answered: Decimal
+) -> Figure:
+    speedup = replay_s * 1000 / p50
+    note = "" if answered == replayed else f"HTTP total {answered} != replayed {replayed}"
+    return Figure(
+        "aging vs replay",
+        size,
+        "replay time",
+        replay_s * 1000,
+        "ms",
+        p50,
+        speedup,
+        ">= 50x",
+        speedup >= 50,
+        note,
+    )

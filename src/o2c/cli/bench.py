@@ -1,4 +1,4 @@
-"""``o2c bench [--scale smoke|medium|full] [--json] [--only …]``: speed figures as ratios."""
+"""``o2c bench [--scale smoke|medium|full|large] [--json] [--only …]``: speed figures as ratios."""
 
 from __future__ import annotations
 
@@ -25,7 +25,12 @@ def register(sub: Any) -> None:
         help="measure throughput/latency against raw limits on fresh PostgreSQL databases "
         "and a throw-away tansu broker",
     )
-    p.add_argument("--scale", choices=("smoke", "medium", "full"), default="smoke")
+    p.add_argument(
+        "--scale",
+        choices=("smoke", "medium", "full", "large"),
+        default="smoke",
+        help="large: full, with ten times the aging book (run it as --only aging --scale large)",
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument(
         "--only", action="append", choices=SCENARIOS, help="run only this scenario (repeatable)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 
 from alembic import command
@@ -137,6 +138,19 @@ class ReadStore:
         self.drop_tables(conn, projection, old)
 
     # ---- generations ----------------------------------------------------------------------
+
+    def analyze(self, generations: Mapping[str, int] | None = None) -> None:
+        """Fresh planner statistics for projections' tables (by default the live ones).
+
+        Tables filled in bulk (a rebuild, a catch-up after an import) have none until
+        autovacuum comes by, and PostgreSQL plans queries over them as if they were empty:
+        a page of the portfolio aging took a sequential scan of every movement.
+        """
+        with self.engine.begin() as conn:
+            chosen = dict(generations or self.active_generations(conn))
+            for name, generation in chosen.items():
+                for table in self.tables(name, generation).values():
+                    conn.exec_driver_sql(f"ANALYZE {table.name}")
 
     def active_generations(self, conn: Connection) -> dict[str, int]:
         """Projection name → generation currently serving."""

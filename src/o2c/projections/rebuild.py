@@ -14,17 +14,15 @@ tables are dropped. All projections being rebuilt share one pass over the log.
 
 from __future__ import annotations
 
-import queue
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import update
 
-from o2c.events.envelope import EventEnvelope
 from o2c.eventstore.store import EventStore
 from o2c.projections.base import Projection
 from o2c.projections.checkpoints import PositionCheckpoint, load_position
 from o2c.projections.engine import ProjectionEngine, projectable
+from o2c.projections.read_ahead import pages_ahead
 from o2c.projections.readstore import ReadStore
 from o2c.projections.registry import BY_NAME, PROJECTIONS
 from o2c.projections.schema import generations
@@ -49,7 +47,8 @@ def rebuild(
     projections = [BY_NAME[n] for n in names]
     old, new = _new_generations(read_store, projections)
     read = _replay(store, read_store, projections, new, batch, store.last_position(), progress)
-    _analyze(read_store, new)
+    # Bulk-loaded tables have no planner statistics yet: fresh ones before the switch.
+    read_store.analyze(new)
     with read_store.engine.begin() as conn:
         for name, generation in new.items():
             conn.execute(
@@ -62,15 +61,6 @@ def rebuild(
         for name, generation in old.items():
             read_store.drop_tables(conn, name, generation)
     return read
-
-
-def _analyze(read_store: ReadStore, new: dict[str, int]) -> None:
-    """Fresh planner statistics before the switch: bulk-loaded tables have none yet, and
-    PostgreSQL would plan the first portfolio queries as if they were empty."""
-    with read_store.engine.begin() as conn:
-        for name, generation in new.items():
-            for table in read_store.tables(name, generation).values():
-                conn.exec_driver_sql(f"ANALYZE {table.name}")
 
 
 def _new_generations(
@@ -111,41 +101,3 @@ def _replay(
         if progress is not None:
             progress(after, max(target, after))
     return read
-
-
-def pages_ahead(store: EventStore, after: int, batch: int) -> Iterator[list[EventEnvelope]]:
-    """The log after ``after`` in pages of ``batch``, the next page read (a database round trip,
-    then decoding) while the caller applies this one. At most two pages wait, so memory stays
-    flat however long the log is."""
-    pages: queue.Queue[list[EventEnvelope] | BaseException] = queue.Queue(maxsize=2)
-    stop = threading.Event()
-
-    def read() -> None:
-        position = after
-        try:
-            while not stop.is_set():
-                page = store.read(position, batch)
-                pages.put(page)
-                if not page:
-                    return
-                position = page[-1].position
-        except BaseException as error:  # handed to the caller, raised there
-            pages.put(error)
-
-    reader = threading.Thread(target=read, name="o2c-rebuild-reader", daemon=True)
-    reader.start()
-    try:
-        while True:
-            item = pages.get()
-            if isinstance(item, BaseException):
-                raise item
-            if not item:
-                return
-            yield item
-    finally:
-        stop.set()
-        while reader.is_alive():  # unblock a reader waiting to put a page nobody will take
-            try:
-                pages.get_nowait()
-            except queue.Empty:
-                reader.join(0.05)

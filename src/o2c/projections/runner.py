@@ -14,12 +14,17 @@ import logging
 import threading
 import time
 
+from o2c.events.envelope import EventEnvelope
 from o2c.eventstore.log_waiter import LogWaiter
 from o2c.eventstore.store import EventStore
 from o2c.projections.checkpoints import PositionCheckpoint
 from o2c.projections.engine import ProjectionEngine
+from o2c.projections.read_ahead import pages_ahead
 
 log = logging.getLogger(__name__)
+
+# A catch-up this long changed the read models' sizes enough to plan their queries anew.
+ANALYZE_AFTER = 100_000
 
 
 class EmbeddedRunner:
@@ -31,8 +36,10 @@ class EmbeddedRunner:
         engine: ProjectionEngine,
         batch: int = 2000,
         poll_interval: float = 0.05,
+        analyze_after: int = ANALYZE_AFTER,
     ) -> None:
         self.store = store
+        self.analyze_after = analyze_after
         self.engine = engine
         self.batch = batch
         self.poll_interval = poll_interval
@@ -45,21 +52,30 @@ class EmbeddedRunner:
         self.errors = 0
 
     def catch_up(self) -> int:
-        """Apply everything new; returns how many envelopes were read."""
+        """Apply everything new; returns how many envelopes were read.
+
+        A full page means a backlog (a start after downtime, a bulk import): the pages after it
+        are then read on a second thread while this one applies, as a rebuild does.
+        """
         total = 0
         with self._catch_up_lock:
             while True:
-                after = self.engine.position()
-                page = self.store.read(after, self.batch)
+                page = self.store.read(self.engine.position(), self.batch)
                 if not page:
                     break
-                self.engine.apply(
-                    page, checkpoint=PositionCheckpoint("embedded", page[-1].position)
-                )
-                total += len(page)
-                self._set_applied(page[-1].position)
+                total += self._apply(page)
+                if len(page) == self.batch:
+                    for ahead in pages_ahead(self.store, page[-1].position, self.batch):
+                        total += self._apply(ahead)
             self._set_applied(self.engine.position())
+            if total >= self.analyze_after:
+                self.engine.read_store.analyze()
         return total
+
+    def _apply(self, page: list[EventEnvelope]) -> int:
+        self.engine.apply(page, checkpoint=PositionCheckpoint("embedded", page[-1].position))
+        self._set_applied(page[-1].position)
+        return len(page)
 
     def _set_applied(self, position: int) -> None:
         with self._changed:

@@ -124,6 +124,8 @@ def accounts_tables(md: MetaData, prefix: str) -> dict[str, Table]:
         Column("ibans", Text, nullable=False, default="[]"),
     )
     Index(f"{prefix}customers_name", customers.c.name)
+    # The currencies the book keeps are found by skipping through this index, one probe each.
+    Index(f"{prefix}customers_currency", customers.c.currency)
     return {"customers": customers, "applied": _applied(md, prefix)}
 
 

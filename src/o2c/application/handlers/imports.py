@@ -28,6 +28,7 @@ def import_opening_invoices(
 ) -> InvoicesImportedResult:
     """Book each opening invoice on its account, numbered from the gap-free sequence."""
     booked: list[ImportedInvoice] = []
+    uow.prefetch(dict.fromkeys(row.customer_id for row in cmd.rows))  # two queries, not one a row
     for row in cmd.rows:
         acc = uow.get(row.customer_id, CustomerAccount)
         acc.ensure_open()

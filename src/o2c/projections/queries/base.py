@@ -41,9 +41,20 @@ class QueryBase:
         return self._t(conn, "receivables")[table]
 
     def _currencies(self, conn: Connection) -> list[str]:
-        """Every currency an account of the book is kept in, sorted."""
+        """Every currency an account of the book is kept in, sorted.
+
+        A loose scan of the currency index (the next currency after the last, recursively): a
+        probe per currency, where ``DISTINCT`` read every account (45 ms at 100,000).
+        """
         c = self._t(conn, "accounts")["customers"]
-        found = conn.execute(select(c.c.currency).distinct().order_by(c.c.currency))
+        first = select(func.min(c.c.currency).label("currency")).cte("kept", recursive=True)
+        following = (
+            select(func.min(c.c.currency)).where(c.c.currency > first.c.currency).scalar_subquery()
+        )
+        kept = first.union_all(select(following).where(first.c.currency.is_not(None)))
+        found = conn.execute(
+            select(kept.c.currency).where(kept.c.currency.is_not(None)).order_by(kept.c.currency)
+        )
         return [str(r[0]) for r in found]
 
     def _latest_movement_day(self, conn: Connection) -> int:

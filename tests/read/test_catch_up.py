@@ -1,0 +1,50 @@
+"""Catching up a backlog: pages read ahead, nothing skipped, fresh planner statistics after."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import text
+
+from o2c.projections.runner import EmbeddedRunner
+from tests.read.conftest import ReadWorld
+
+
+def _book(rw: ReadWorld, customers: int) -> None:
+    for n in range(customers):
+        cid = rw.account()
+        rw.sell(cid, f"{10 + n}.00", date(2026, 1, 1))
+
+
+def _analyzed(rw: ReadWorld) -> set[str]:
+    with rw.read_store.engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL")
+        )
+        return {str(r[0]) for r in rows}
+
+
+def test_a_backlog_of_many_pages_is_applied_whole_and_in_order(rw: ReadWorld) -> None:
+    _book(rw, 8)
+    last = rw.store.last_position()
+    assert last > 3 * 7  # several pages of the fixture's batch of 7
+    assert rw.runner.catch_up() == last
+    assert rw.runner.applied_position() == last
+    lines = rw.q.portfolio_aging(as_of=date(2026, 3, 1), limit=100)["customers"]
+    assert sorted(line["total"] for line in lines) == [f"{10 + n}.00" for n in range(8)]
+    assert rw.runner.catch_up() == 0
+
+
+def test_a_long_catch_up_refreshes_the_planner_statistics(rw: ReadWorld) -> None:
+    if rw.read_store.is_sqlite:
+        pytest.skip("the statistics view checked here is PostgreSQL's")
+    _book(rw, 3)
+    short = EmbeddedRunner(rw.store, rw.engine, batch=7, analyze_after=10_000)
+    short.catch_up()
+    movements = rw.read_store.tables("receivables", 1)["movements"].name
+    assert movements not in _analyzed(rw)
+    _book(rw, 3)
+    long = EmbeddedRunner(rw.store, rw.engine, batch=7, analyze_after=5)
+    long.catch_up()
+    assert movements in _analyzed(rw)
