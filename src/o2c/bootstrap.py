@@ -34,6 +34,7 @@ def build_event_store(settings: Settings, *, migrate: bool = True) -> EventStore
         settings.event_store_url,
         create_tables=False,
         snapshot_interval=settings.snapshot_interval,
+        group_commit=settings.group_commit,
     )
 
 

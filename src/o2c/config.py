@@ -84,6 +84,11 @@ class Settings(BaseSettings):
     # Events between two snapshots of an account: loading one costs at most this many events
     # past its snapshot; a snapshot of a big account costs a write of its open items.
     snapshot_interval: int = Field(500, ge=1, description="events between account snapshots")
+    group_commit: bool = Field(
+        True,
+        description="write the saves of concurrent commands in one PostgreSQL transaction "
+        "(a lone command is written at once, as without it)",
+    )
     webhook_allow: Annotated[tuple[str, ...], NoDecode] = Field(
         ("127.0.0.1", "localhost"),
         description="host patterns (fnmatch, e.g. *.example.com) a webhook URL may point to",

@@ -9,7 +9,13 @@ import sys
 import pytest
 
 EXPECTED = {
-    "write path": {"events/s"},
+    "write path": {"events/s", "command p50 / p99"},
+    "write path, 8 threads, group commit": {
+        "events/s",
+        "command p50 / p99",
+        "saves per transaction",
+    },
+    "write path, 8 threads, no group commit": {"events/s", "command p50 / p99"},
     "relay": {"events/s"},
     "projection": {"events/s"},
     "aging HTTP": {"p50 latency", "p95 latency", "p99 latency"},

@@ -43,6 +43,7 @@ class UnitOfWork:
         self.account_locks = account_locks
         self.ledger = ledger
         self.locked: UUID | None = None
+        self.locked_singleton: UUID | None = None
         self.seen: dict[UUID, Aggregate] = {}
         self.customer_of: dict[UUID, UUID | None] = {}
         # Aggregates about no one customer (a bank statement): their events stay keyed by
@@ -77,7 +78,14 @@ class UnitOfWork:
         return agg if isinstance(agg, cls) else None
 
     def find_or_start(self, aggregate_id: UUID, cls: type[A], start: Callable[[], A]) -> A:
-        """A singleton aggregate (numbering, the period lock): loaded, or started and tracked."""
+        """A singleton aggregate (numbering, the period lock): loaded, or started and tracked.
+
+        Every invoice of every customer takes its number from one stream: commands of this
+        process queue for it (until their save is done) instead of racing for it. Under group
+        commit a race lost inside a batch was retried until some commands gave up.
+        """
+        if aggregate_id not in self.seen:
+            self._lock_singleton(aggregate_id)
         agg = self.find(aggregate_id, cls)
         if agg is None:
             agg = start()
@@ -94,20 +102,32 @@ class UnitOfWork:
 
     def _lock(self, account_id: UUID) -> bool:
         """Lock the first account asked for (True if this call took the lock)."""
-        # Only the first account: a command holding one lock and waiting for none cannot
-        # deadlock. The rare command that touches several accounts (an import) relies on the
-        # version check for the others.
-        if self.account_locks is not None and self.locked is None:
+        # Only the first account, and never after a singleton: locks are taken in one order
+        # (an account, then a singleton), so no two commands can wait for each other. The rare
+        # command that touches several accounts (an import) relies on the version check for
+        # the others.
+        free = self.locked is None and self.locked_singleton is None
+        if self.account_locks is not None and free:
             self.account_locks.acquire(account_id)
             self.locked = account_id
             return True
         return False
 
+    def _lock_singleton(self, aggregate_id: UUID) -> None:
+        # The first singleton only (the same one-order rule); read it again after the lock.
+        if self.account_locks is not None and self.locked_singleton is None:
+            self.account_locks.acquire(aggregate_id)
+            self.locked_singleton = aggregate_id
+            self.prefetched.pop(aggregate_id, None)
+
     def release(self) -> None:
-        """Release the account lock, once the command is saved or refused."""
-        if self.account_locks is not None and self.locked is not None:
-            self.account_locks.release(self.locked)
-            self.locked = None
+        """Release the locks, once the command is saved or refused."""
+        if self.account_locks is None:
+            return
+        for key in (self.locked_singleton, self.locked):
+            if key is not None:
+                self.account_locks.release(key)
+        self.locked = self.locked_singleton = None
 
     def ledger_snapshot(self, through: date) -> LedgerSnapshot:
         """The trial balance as of ``through`` replayed from the event log (for a close)."""

@@ -1,38 +1,94 @@
-"""Write path: events/s through ``O2CService.handle`` vs raw psycopg inserts of the same rows."""
+"""Write path: events/s through ``O2CService.handle`` vs raw psycopg inserts of the same rows.
+
+Three runs of the same workload, each on a fresh database: one command at a time (every save a
+lone command, written at once), then ``THREADS`` threads through one service — as an API
+process's worker threads — with group commit and without it. The raw limit is the same rows
+inserted with psycopg, one transaction per command, as the commands saved them.
+"""
 
 from __future__ import annotations
 
+import itertools
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from statistics import quantiles
 
+from o2c import commands as c
 from o2c.application.service import O2CService
-from o2c.bench.database import connect, url_for
+from o2c.bench.database import connect, temporary_database, url_for
 from o2c.bench.report import Figure
 from o2c.bench.scales import Scale
-from o2c.bench.workload import commands
+from o2c.bench.workload import open_account, order_to_cash
 from o2c.eventstore.migrate import migrate_event_store
+from o2c.eventstore.postgres_recorder import LargeSaveSafeRecorder
 from o2c.eventstore.store import EventStore
 
 Progress = Callable[[str], None]
 COLUMNS = "originator_id, originator_version, topic, state"
 
 
-def fill(dbname: str, scale: Scale, progress: Progress) -> tuple[float, list[int]]:
-    """Run the workload through the service; returns seconds and each save's last position."""
+THREADS = 8
+
+
+@dataclass
+class Fill:
+    """What one run of the workload through the service took."""
+
+    seconds: float
+    ends: list[int]  # each command's last position: the raw inserts batch rows by these
+    latencies_ms: list[float]
+    transactions: int  # transactions the saves took (fewer than commands: group commit)
+
+
+def fill(
+    dbname: str, scale: Scale, progress: Progress, *, threads: int = 1, group: bool = True
+) -> Fill:
+    """Run the workload through one service from ``threads`` threads (each its own customers,
+    in order)."""
     url = url_for(dbname)
     migrate_event_store(url)
-    store = EventStore(url)
+    store = EventStore(url, group_commit=group)
     service = O2CService(store)
-    cmds = list(commands(scale.customers, scale.orders_per_customer))
+    lanes: list[list[c.Command]] = [[] for _ in range(threads)]
+    for i in range(scale.customers):
+        lanes[i % threads].extend(commands_of(i, scale.orders_per_customer))
+    total = sum(len(lane) for lane in lanes)
     ends: list[int] = []
+    latencies: list[float] = []
+    done = itertools.count(1)
+
+    def run(lane: list[c.Command]) -> None:
+        for cmd in lane:
+            started = time.perf_counter()
+            ends.append(service.handle(cmd).position)
+            latencies.append((time.perf_counter() - started) * 1000)
+            n = next(done)
+            if n % 2000 == 0:
+                progress(f"write path, {threads} thread(s): {n}/{total} commands")
+
     started = time.perf_counter()
-    for n, cmd in enumerate(cmds, 1):
-        ends.append(service.handle(cmd).position)
-        if n % 500 == 0:
-            progress(f"write path: {n}/{len(cmds)} commands")
+    workers = [threading.Thread(target=run, args=(lane,)) for lane in lanes]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
     elapsed = time.perf_counter() - started
+    recorder = store.app.recorder
+    grouped = recorder.group_commit if isinstance(recorder, LargeSaveSafeRecorder) else None
+    transactions = grouped.batches if grouped is not None else len(ends)
     store.close()
-    return elapsed, ends
+    if len(ends) != total:
+        raise RuntimeError(f"{total - len(ends)} commands failed")
+    return Fill(elapsed, ends, latencies, transactions)
+
+
+def commands_of(i: int, orders: int) -> Iterator[c.Command]:
+    """Customer ``i``'s commands of the workload, in order."""
+    yield open_account(i)
+    for j in range(orders):
+        yield from order_to_cash(i, j)
 
 
 def raw_inserts(dbname: str, ends: list[int]) -> tuple[float, int]:
@@ -61,22 +117,40 @@ def raw_inserts(dbname: str, ends: list[int]) -> tuple[float, int]:
 
 
 def run(dbname: str, scale: Scale, progress: Progress) -> list[Figure]:
-    """Measure both and return the write-path figure."""
-    ours_s, ends = fill(dbname, scale, progress)
+    """Measure the three runs and return the write-path figures."""
+    lone = fill(dbname, scale, progress)
     progress("write path: raw psycopg inserts of the same rows")
-    raw_s, events = raw_inserts(dbname, ends)
-    ours, raw = events / ours_s, events / raw_s
-    ratio = ours / raw
-    return [
+    raw_s, events = raw_inserts(dbname, lone.ends)
+    raw = events / raw_s
+    size = f"{len(lone.ends)} cmds / {events} ev"
+    figures = [_rate("write path", size, lone, events, raw)]
+    runs = {}
+    for group in (True, False):
+        with temporary_database("o2c_bench_write") as other:
+            runs[group] = fill(other, scale, progress, threads=THREADS, group=group)
+    for group, label in ((True, "group commit"), (False, "no group commit")):
+        name = f"write path, {THREADS} threads, {label}"
+        figures.append(_rate(name, size, runs[group], events, raw))
+        figures.append(_latency(name, size, runs[group]))
+    figures.append(
         Figure(
-            "write path",
-            f"{len(ends)} cmds / {events} ev",
-            "events/s",
-            ours,
-            "ev/s",
-            raw,
-            ratio,
-            ">= 0.5",
-            ratio >= 0.5,
+            f"write path, {THREADS} threads, group commit",
+            size,
+            "saves per transaction",
+            len(runs[True].ends) / runs[True].transactions,
+            "",
         )
-    ]
+    )
+    figures.append(_latency("write path", size, lone))
+    return figures
+
+
+def _rate(name: str, size: str, run: Fill, events: int, raw: float) -> Figure:
+    ours = events / run.seconds
+    ratio = ours / raw
+    return Figure(name, size, "events/s", ours, "ev/s", raw, ratio, ">= 0.5", ratio >= 0.5)
+
+
+def _latency(name: str, size: str, run: Fill) -> Figure:
+    p = quantiles(run.latencies_ms, n=100)
+    return Figure(name, size, "command p50 / p99", p[49], "ms", note=f"p99 {p[98]:.1f} ms")

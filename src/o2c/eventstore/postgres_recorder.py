@@ -25,16 +25,20 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from o2c.eventstore.group_commit import GroupCommit
+
 # Well below the ~10 MB where the pipeline stalls; above it the extra round trips are noise.
 PIPELINE_LIMIT_BYTES = 2_000_000
 
 
 class LargeSaveSafeRecorder(PostgresApplicationRecorder):
-    """``PostgresApplicationRecorder`` inserting column arrays in binary, and leaving pipeline
-    mode for saves over 2 MB of state."""
+    """``PostgresApplicationRecorder`` inserting column arrays in binary, leaving pipeline
+    mode for saves over 2 MB of state, and committing concurrent saves together
+    (``group_commit``; ``None`` writes each save in its own transaction)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.group_commit: GroupCommit | None = GroupCommit(self._insert_now)
         self.insert_columns_statement = SQL(
             "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
             "SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[]) "
@@ -63,6 +67,14 @@ class LargeSaveSafeRecorder(PostgresApplicationRecorder):
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        if self.group_commit is not None and kwargs.get("tracking") is None:
+            return self.group_commit.write(stored_events)
+        return self._insert_now(stored_events, **kwargs)
+
+    def _insert_now(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """One transaction: the table lock, ``NOTIFY``, the insert, the commit."""
         size = sum(len(e.state) for e in stored_events)
         if size <= PIPELINE_LIMIT_BYTES or self.datastore.enable_db_functions:
             ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)

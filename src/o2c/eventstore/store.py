@@ -29,6 +29,7 @@ from o2c.events.catalog import BY_STORED_TOPIC
 from o2c.events.envelope import EventEnvelope, to_json_native
 from o2c.eventstore.application import DEFAULT_SNAPSHOT_INTERVAL, O2CEventStoreApp
 from o2c.eventstore.mapper import CURRENT_SAVE, SaveInProgress
+from o2c.eventstore.postgres_recorder import LargeSaveSafeRecorder
 from o2c.eventstore.settings import events_table, library_env
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ class EventStore:
         *,
         create_tables: bool = False,
         snapshot_interval: int = DEFAULT_SNAPSHOT_INTERVAL,
+        group_commit: bool = True,
     ) -> None:
         self.url = url
         self.table = events_table(url)
@@ -53,6 +55,9 @@ class EventStore:
             snapshot_interval=snapshot_interval,
         )
         self.app.audit_mapper.head_lookup = self._stored_hash
+        recorder = self.app.recorder
+        if isinstance(recorder, LargeSaveSafeRecorder) and not group_commit:
+            recorder.group_commit = None
 
     @property
     def is_sqlite(self) -> bool:
