@@ -221,3 +221,23 @@ def test_the_fast_encoder_writes_the_librarys_bytes(scenario_store: EventStore) 
         assert ours.encode(state) == library.encode(state) == parts[0]
         checked += 1
     assert checked > 50
+
+
+def test_the_fast_json_reading_equals_the_standard_parser_with_its_hook() -> None:
+    """orjson plus one replacing pass gives what the standard parser with the hook gives,
+    including what orjson refuses (an integer over 64 bits) and look-alike objects."""
+    from o2c.eventstore.mapper import _NATIVE_DECODER, _decode_native_json
+
+    uuid_hex = {"_type_": "uuid_hex", "_data_": "0123456789abcdef0123456789abcdef"}
+    body = {
+        "amount": {"_type_": "decimal_str", "_data_": "12.50"},
+        "lines": [{"on": {"_type_": "date_iso", "_data_": "2026-01-05"}}, [uuid_hex]],
+        "look_alike": {"_type_": "not a transcoding", "inner": uuid_hex},
+        "huge": 2**70,
+    }
+    for state in (body, {k: v for k, v in body.items() if k != "huge"}):
+        raw = json.dumps(state).encode()
+        assert _decode_native_json(raw) == _NATIVE_DECODER.decode(raw.decode())
+    assert _decode_native_json(json.dumps(body).encode())["lines"][1] == [
+        "01234567-89ab-cdef-0123-456789abcdef"
+    ]

@@ -18,6 +18,7 @@ from contextvars import ContextVar
 from typing import Any, cast
 from uuid import UUID, uuid4
 
+import orjson
 from eventsourcing.domain import DomainEventProtocol, Snapshot
 from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic, resolve_topic
@@ -79,6 +80,36 @@ def _json_native(d: dict[str, Any]) -> Any:
 
 
 _NATIVE_DECODER = json.JSONDecoder(object_hook=_json_native)
+
+
+def _native_in_place(value: dict[str, Any] | list[Any]) -> None:
+    """Replace every ``{"_type_", "_data_"}`` object below ``value`` by its JSON-native form."""
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, item in items:
+        kind = type(item)
+        if kind is dict:
+            if len(item) == 2 and "_type_" in item and "_data_" in item:
+                value[key] = _json_native(item)  # type: ignore[index]
+            else:
+                _native_in_place(item)
+        elif kind is list:
+            _native_in_place(item)
+
+
+def _decode_native_json(body: bytes) -> dict[str, Any]:
+    """The stored JSON with transcoded values in their JSON-native form.
+
+    orjson parses, then one pass replaces the transcoded objects: a third of the time of the
+    standard parser calling a Python hook for every object. What orjson does not take (an
+    integer over 64 bits, ``NaN``) goes through the standard parser.
+    """
+    try:
+        state = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        decoded: dict[str, Any] = _NATIVE_DECODER.decode(body.decode("utf8"))
+        return decoded
+    _native_in_place(state)
+    return cast(dict[str, Any], state)
 
 
 class MetadataMissing(RuntimeError):
@@ -188,7 +219,7 @@ class AuditMapper(Mapper[UUID]):
             return None
         body, hash_hex = parts
         try:
-            state: dict[str, Any] = _NATIVE_DECODER.decode(body.decode("utf8"))
+            state = _decode_native_json(body)
         except _NotNative:
             return None
         if state.get("class_version", 1) != getattr(

@@ -181,10 +181,16 @@ def _rows_as_arrays(conn: Connection, t: Table, rows: list[Row]) -> tuple[str, s
 
 
 def _insert(conn: Connection, t: Table, rows: list[Row]) -> None:
-    names, source, arrays = _rows_as_arrays(conn, t, rows)
+    """New rows by ``COPY``, in the order given: psycopg formats each row in C, where the
+    arrays of an ``INSERT … unnest`` were dumped value by value in Python."""
+    quote = conn.dialect.identifier_preparer.quote
+    names = ", ".join(quote(c.name) for c in t.columns)
     table = conn.dialect.identifier_preparer.format_table(t)
-    sql = f"INSERT INTO {table} ({names}) SELECT {names} FROM {source} ORDER BY o2c_row"
-    conn.exec_driver_sql(sql, tuple(arrays))
+    columns = list(t.columns)
+    raw: Any = conn.connection.driver_connection  # the psycopg connection, in this transaction
+    with raw.cursor() as cur, cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([_value(row, c) for c in columns])
 
 
 def _update(conn: Connection, t: Table, pk: str, rows: list[Row]) -> None:
