@@ -12,7 +12,7 @@ import itertools
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from statistics import quantiles
 
 from o2c import commands as c
@@ -142,6 +142,11 @@ def run(dbname: str, scale: Scale, progress: Progress) -> list[Figure]:
         )
     )
     figures.append(_latency("write path", size, lone))
+    # A lone command's latency must not rise with group commit: the same, one at a time, without.
+    fewer = replace(scale, customers=max(1, scale.customers // 4))
+    with temporary_database("o2c_bench_write") as other:
+        alone = fill(other, fewer, progress, group=False)
+    figures.append(_latency("write path, no group commit", f"{len(alone.ends)} cmds", alone))
     return figures
 
 
