@@ -68,13 +68,19 @@ def _in_threads(work: Sequence[Callable[[], None]]) -> list[BaseException]:
     return failures
 
 
-def test_concurrent_commands_share_transactions_and_keep_their_own_facts(pg_url: str) -> None:
+def _shipped_orders(pg_url: str, customers: int) -> tuple[list[UUID], list[str]]:
+    """``customers`` accounts with one shipped, not yet invoiced order each."""
     with opened_store(pg_url) as store:
         world = World(store)
-        customers = [world.account() for _ in range(8)]
-        orders = [world.order(cid, ("X", 1, "10.00"), on=JAN)["order_id"] for cid in customers]
+        accounts = [world.account() for _ in range(customers)]
+        orders = [world.order(cid, ("X", 1, "10.00"), on=JAN)["order_id"] for cid in accounts]
         for order in orders:
             world.ship(order, ("X", 1), on=JAN)
+    return accounts, orders
+
+
+def test_concurrent_commands_share_transactions_and_keep_their_own_facts(pg_url: str) -> None:
+    customers, orders = _shipped_orders(pg_url, 8)
     store = EventStore(pg_url)
     group = _group_of(store)
     service = O2CService(store)
@@ -154,13 +160,8 @@ def test_invoices_queue_for_the_number_sequence_instead_of_racing_for_it(
 ) -> None:
     """Sixteen invoices at once in one process: each waits its turn on the numbering stream
     (none loses a race, so none retries or gives up), and the numbers have no gap."""
-    with opened_store(pg_url) as store:
-        world = World(store)
-        # One customer each: the account locks do not order them, only the sequence's lock.
-        customers = [world.account() for _ in range(16)]
-        orders = [world.order(cid, ("X", 1, "1.00"), on=JAN)["order_id"] for cid in customers]
-        for order in orders:
-            world.ship(order, ("X", 1), on=JAN)
+    # One customer each: the account locks do not order them, only the sequence's lock.
+    _, orders = _shipped_orders(pg_url, 16)
     store = EventStore(pg_url)
     service = O2CService(store)
     numbers: list[str] = []
