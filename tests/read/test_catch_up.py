@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
 from sqlalchemy import text
 
 from o2c.projections.runner import EmbeddedRunner
-from tests.read.conftest import ReadWorld
+from tests.read.conftest import ReadWorld, _world
+from tests.support.pg import temporary_database
 
 
 def _book(rw: ReadWorld, customers: int) -> None:
@@ -36,9 +38,15 @@ def test_a_backlog_of_many_pages_is_applied_whole_and_in_order(rw: ReadWorld) ->
     assert rw.runner.catch_up() == 0
 
 
-def test_a_long_catch_up_refreshes_the_planner_statistics(rw: ReadWorld) -> None:
-    if rw.read_store.is_sqlite:
-        pytest.skip("the statistics view checked here is PostgreSQL's")
+@pytest.fixture
+def rw_pg() -> Iterator[ReadWorld]:
+    """A read world on PostgreSQL only: the statistics checked are PostgreSQL's."""
+    with temporary_database() as url:
+        yield from _world(url, url)
+
+
+def test_a_long_catch_up_refreshes_the_planner_statistics(rw_pg: ReadWorld) -> None:
+    rw = rw_pg
     _book(rw, 3)
     short = EmbeddedRunner(rw.store, rw.engine, batch=7, analyze_after=10_000)
     short.catch_up()
