@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import text
 
+from o2c.projections.engine import ProjectionEngine
 from o2c.projections.runner import EmbeddedRunner
 from tests.read.conftest import ReadWorld, _world
 from tests.support.pg import temporary_database
@@ -48,11 +49,11 @@ def rw_pg() -> Iterator[ReadWorld]:
 def test_a_long_catch_up_refreshes_the_planner_statistics(rw_pg: ReadWorld) -> None:
     rw = rw_pg
     _book(rw, 3)
-    short = EmbeddedRunner(rw.store, rw.engine, batch=7, analyze_after=10_000)
+    short = EmbeddedRunner(rw.store, ProjectionEngine(rw.read_store, analyze_after=10_000), batch=7)
     short.catch_up()
     movements = rw.read_store.tables("receivables", 1)["movements"].name
     assert movements not in _analyzed(rw)
     _book(rw, 3)
-    long = EmbeddedRunner(rw.store, rw.engine, batch=7, analyze_after=5)
+    long = EmbeddedRunner(rw.store, ProjectionEngine(rw.read_store, analyze_after=5), batch=7)
     long.catch_up()
     assert movements in _analyzed(rw)

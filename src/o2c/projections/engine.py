@@ -47,12 +47,24 @@ def projectable(envelopes: Sequence[EventEnvelope]) -> list[EventEnvelope]:
     return [storable_envelope(e) for e in envelopes if not e.internal]
 
 
+# Events applied between two refreshes of the read models' planner statistics.
+ANALYZE_AFTER = 100_000
+
+
 class ProjectionEngine:
     """Applies envelopes to the live generation of each projection."""
 
-    def __init__(self, read_store: ReadStore, projections: Sequence[Projection] = PROJECTIONS):
+    def __init__(
+        self,
+        read_store: ReadStore,
+        projections: Sequence[Projection] = PROJECTIONS,
+        *,
+        analyze_after: int = ANALYZE_AFTER,
+    ) -> None:
         self.read_store = read_store
         self.projections = tuple(projections)
+        self.analyze_after = analyze_after
+        self._unanalyzed = 0
 
     def apply(self, envelopes: Sequence[EventEnvelope], *, checkpoint: Checkpoint) -> int:
         """Apply a batch and its checkpoint atomically; returns the number of events applied."""
@@ -69,7 +81,17 @@ class ProjectionEngine:
                 if envelopes:
                     high = max(e.position for e in envelopes)
                     raise_position(conn, kafka_position_key(checkpoint.group), 0, high)
+        self._count_for_statistics(len(ready))
         return applied
+
+    def _count_for_statistics(self, applied: int) -> None:
+        """Fresh planner statistics once enough events went in since the last ones: tables
+        filled in bulk (a catch-up after an import, on either transport) have none until
+        autovacuum comes by, and PostgreSQL then plans queries over them as if they were empty."""
+        self._unanalyzed += applied
+        if self._unanalyzed >= self.analyze_after:
+            self._unanalyzed = 0
+            self.read_store.analyze()
 
     def apply_to(
         self,

@@ -4,8 +4,9 @@ Handlers work on plain row dicts in memory; the cache loads every row a batch ne
 ``SELECT … IN`` per table and writes back with one statement per table and kind (insert, update,
 append, increment). A batch of thousands of events thus costs a handful of round trips.
 
-On PostgreSQL each write is one statement over column arrays sent in binary (``… FROM
-unnest(%b::bigint[], %b::text[], …)``) and each read one ``= ANY(%b)``: psycopg's
+On PostgreSQL new rows go in by ``COPY`` (rows formatted in C), each update or increment is
+one statement over column arrays sent in binary (``… FROM unnest(%b::bigint[], %b::text[],
+…)``) and each read one ``= ANY(%b)``: psycopg's
 ``executemany`` sends one statement per row even in pipeline mode, which was half of a
 projection batch's time. Rows keep their primary-key order (``WITH ORDINALITY … ORDER BY``),
 so row locks are still taken in that order. SQLite keeps ``executemany`` (in-process, no

@@ -23,9 +23,6 @@ from o2c.projections.read_ahead import pages_ahead
 
 log = logging.getLogger(__name__)
 
-# A catch-up this long changed the read models' sizes enough to plan their queries anew.
-ANALYZE_AFTER = 100_000
-
 
 class EmbeddedRunner:
     """Applies new events from the store to the read models in batches."""
@@ -36,10 +33,8 @@ class EmbeddedRunner:
         engine: ProjectionEngine,
         batch: int = 2000,
         poll_interval: float = 0.05,
-        analyze_after: int = ANALYZE_AFTER,
     ) -> None:
         self.store = store
-        self.analyze_after = analyze_after
         self.engine = engine
         self.batch = batch
         self.poll_interval = poll_interval
@@ -68,8 +63,6 @@ class EmbeddedRunner:
                     for ahead in pages_ahead(self.store, page[-1].position, self.batch):
                         total += self._apply(ahead)
             self._set_applied(self.engine.position())
-            if total >= self.analyze_after:
-                self.engine.read_store.analyze()
         return total
 
     def _apply(self, page: list[EventEnvelope]) -> int:
