@@ -1,6 +1,6 @@
-"""The README's "Consuming o2c events" programs, run unchanged in a subprocess.
+"""The event-consuming programs of docs/events-and-webhooks.md, run unchanged in a subprocess.
 
-Each is cut out of README.md by its ``<!-- snippet: NAME -->`` marker and configured only by
+Each is cut out of that page by its ``<!-- snippet: NAME -->`` marker and configured only by
 environment variables, as a downstream developer would run it: the Kafka consumer against a real
 tansu broker after a small book was relayed (twice in part: at least once), the webhook receiver
 on a free port, subscribed through the API, with o2c delivering to it.
@@ -46,7 +46,7 @@ from tests.kafka.test_outside_client import (
 from tests.support.broker import TansuBroker
 from tests.webhooks.conftest import FAST, sqlite_settings
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[2] / "docs" / "events-and-webhooks.md"
 MAX_LINES = 20
 
 
@@ -54,7 +54,7 @@ def snippet(name: str) -> str:
     """The Python block right after ``<!-- snippet: name -->`` in the README."""
     text = README.read_text(encoding="utf-8")
     marker = f"<!-- snippet: {name} -->\n```python\n"
-    assert text.count(marker) == 1, f"snippet {name!r} not found once in README.md"
+    assert text.count(marker) == 1, f"snippet {name!r} not found once in {README.name}"
     start = text.index(marker) + len(marker)
     return text[start : text.index("\n```\n", start) + 1]
 
