@@ -106,7 +106,8 @@ class Settings(BaseSettings):
     )
     public_url: str = Field(
         DEFAULT_PUBLIC_URL,
-        description="base of absolute URLs handed to others (CloudEvents dataschema, $id)",
+        description="base of absolute URLs handed to others (CloudEvents dataschema, $id); "
+        "unset, `o2c serve` uses its own --host and --port",
     )
 
     @field_validator("api_tokens", mode="before")
@@ -162,6 +163,17 @@ class Settings(BaseSettings):
         if self.oidc_issuer and not self.oidc_audience:
             raise ValueError("O2C_OIDC_ISSUER needs O2C_OIDC_AUDIENCE (this API's client id)")
         return self
+
+    def serving_at(self, host: str, port: int) -> Settings:
+        """These settings for a server listening on ``host``:``port``: unless ``O2C_PUBLIC_URL``
+        was set, the public URL is that address (loopback for a wildcard bind, whose public name
+        only the operator knows), so the schema links in events resolve on a laptop."""
+        if "public_url" in self.model_fields_set:
+            return self
+        if host in ("", "0.0.0.0", "::"):
+            host = "127.0.0.1"
+        shown = f"[{host}]" if ":" in host else host
+        return self.model_copy(update={"public_url": f"http://{shown}:{port}"})
 
     @property
     def embedded(self) -> bool:
