@@ -15,8 +15,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# `make run PORT=8123 HOST=0.0.0.0`. Set with := so only the command line changes them, not a
+# PORT or HOST that happens to be in the environment (tcsh exports HOST as the machine's name).
+HOST := 127.0.0.1
+PORT := 8000
 run: $(STAMP)
-	$(BIN)/o2c serve --demo --host 127.0.0.1 --port 8000
+	$(BIN)/o2c serve --demo --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

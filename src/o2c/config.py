@@ -16,10 +16,14 @@ from o2c.domain.dunning import DEFAULT_LEVELS, DunningPolicy
 from o2c.events.envelope import DEFAULT_PUBLIC_URL
 from o2c.identity.api_keys import ROLES, ApiKey, parse_keys
 from o2c.projections.postings import DEFAULT_CHART, Role, parse_chart
+from o2c.webhooks.rules import parse_allow
 
 __all__ = ["ROLES", "Settings"]
 
 _PREFIX = "O2C_"
+# Loopback on the ports local web servers use (a receiver such as the README's, on 8080), not on
+# those of the databases and brokers that often run beside them (5432, 6379, 9092).
+DEFAULT_WEBHOOK_ALLOW = ("127.0.0.1:8000-8999", "localhost:8000-8999")
 
 
 def _comma_list(value: Any) -> Any:
@@ -90,8 +94,9 @@ class Settings(BaseSettings):
         "(a lone command is written at once, as without it)",
     )
     webhook_allow: Annotated[tuple[str, ...], NoDecode] = Field(
-        ("127.0.0.1", "localhost"),
-        description="host patterns (fnmatch, e.g. *.example.com) a webhook URL may point to",
+        DEFAULT_WEBHOOK_ALLOW,
+        description="where a webhook URL may point: host[:port|:low-high|:*],… (host an fnmatch "
+        "pattern such as *.example.com; without a port only 80 for http and 443 for https)",
     )
     gl_accounts: Annotated[dict[Role, tuple[str, str]], NoDecode] = Field(
         default_factory=lambda: dict(DEFAULT_CHART),
@@ -101,7 +106,8 @@ class Settings(BaseSettings):
     )
     public_url: str = Field(
         DEFAULT_PUBLIC_URL,
-        description="base of absolute URLs handed to others (CloudEvents dataschema, $id)",
+        description="base of absolute URLs handed to others (CloudEvents dataschema, $id); "
+        "unset, `o2c serve` uses its own --host and --port",
     )
 
     @field_validator("api_tokens", mode="before")
@@ -123,7 +129,10 @@ class Settings(BaseSettings):
     @classmethod
     def _hosts(cls, value: Any) -> Any:
         listed = _comma_list(value)
-        return tuple(p.lower() for p in listed) if isinstance(listed, tuple) else listed
+        if isinstance(listed, tuple | list):
+            parse_allow(listed)  # a malformed entry stops start-up, naming the entry
+            return tuple(p.strip().lower() for p in listed)
+        return listed
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -154,6 +163,17 @@ class Settings(BaseSettings):
         if self.oidc_issuer and not self.oidc_audience:
             raise ValueError("O2C_OIDC_ISSUER needs O2C_OIDC_AUDIENCE (this API's client id)")
         return self
+
+    def serving_at(self, host: str, port: int) -> Settings:
+        """These settings for a server listening on ``host``:``port``: unless ``O2C_PUBLIC_URL``
+        was set, the public URL is that address (loopback for a wildcard bind, whose public name
+        only the operator knows), so the schema links in events resolve on a laptop."""
+        if "public_url" in self.model_fields_set:
+            return self
+        if host in ("", "0.0.0.0", "::"):
+            host = "127.0.0.1"
+        shown = f"[{host}]" if ":" in host else host
+        return self.model_copy(update={"public_url": f"http://{shown}:{port}"})
 
     @property
     def embedded(self) -> bool:

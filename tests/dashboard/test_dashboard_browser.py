@@ -364,6 +364,7 @@ def test_the_bank_exception_queue_or_its_absence(served: Served, browser: Any) -
     for status, body, expected in (
         (404, {"type": "about:blank", "status": 404}, "No bank statements imported."),
         (200, {"items": [line], "next": None}, "Unknown Payer Ltd"),
+        (200, {"items": [line], "next": "WyIxIl0="}, "More lines are waiting"),
     ):
         context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-GB")
         page = context.new_page()
@@ -375,6 +376,12 @@ def test_the_bank_exception_queue_or_its_absence(served: Served, browser: Any) -
             page.wait_for_selector("body[data-loaded]")
             text = page.locator("#bank").inner_text()
             assert expected in text
+            # Nothing but elements under the section: no stray "null" for a missing part.
+            stray = page.evaluate(
+                "[...document.querySelector('#bank').childNodes]"
+                ".filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent)"
+            )
+            assert stray == [] and "null" not in text, (stray, text)
             if status == 200:
                 assert "€1,234.50" in text and "invoice 4711" in text
                 served.shot(page, "dashboard-bank-queue-1366x768.png")

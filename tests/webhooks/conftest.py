@@ -110,13 +110,17 @@ class Hooks:
                 return items[::-1]
 
 
+# Receivers listen on free (ephemeral) loopback ports, outside the default allow-list.
+LOOPBACK_ANY_PORT = ("127.0.0.1:*", "localhost:*")
+
+
 def sqlite_settings(tmp_path: Path, **extra: Any) -> Settings:
-    """Embedded mode on SQLite files under ``tmp_path``."""
+    """Embedded mode on SQLite files under ``tmp_path``, webhooks to any loopback port."""
     return Settings(
         event_store_url=f"sqlite:///{tmp_path / 'e.db'}",
         read_store_url=f"sqlite:///{tmp_path / 'r.db'}",
         api_tokens=dict(TOKENS),
-        **extra,
+        **{"webhook_allow": LOOPBACK_ANY_PORT, **extra},
     )
 
 
@@ -151,4 +155,9 @@ def any_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Set
         yield sqlite_settings(tmp_path)
     else:
         with temporary_database() as url:
-            yield Settings(event_store_url=url, read_store_url=url, api_tokens=dict(TOKENS))
+            yield Settings(
+                event_store_url=url,
+                read_store_url=url,
+                api_tokens=dict(TOKENS),
+                webhook_allow=LOOPBACK_ANY_PORT,
+            )

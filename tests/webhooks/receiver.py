@@ -2,8 +2,8 @@
 
 Each subscription gets its own path; the receiver knows the path's secret and records what
 arrived there. Tests steer a path's answer (a status code, holding the request until released,
-dropping the connection unanswered) and can stop the whole server and start it again on the same
-port, like a receiver going down and coming back.
+dropping the connection unanswered, trickling the answer a byte at a time) and can stop the whole
+server and start it again on the same port, like a receiver going down and coming back.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ class Path:
     hold: threading.Event | None = None  # set = answer; unset = keep the request waiting
     hold_from: int | None = None  # hold only from the n-th verified request on (0-based)
     drop: bool = False  # close the connection of a held request without answering it
+    trickle: float | None = None  # seconds between the bytes of a 204 answer
+    cut_short: int = 0  # trickled answers the sender hung up on before their last byte
     received: list[dict[str, Any]] = field(default_factory=list)  # verified, in arrival order
     ids: list[str] = field(default_factory=list)  # webhook-id header of each
     acknowledged: list[str] = field(default_factory=list)  # ids answered 2xx
@@ -51,6 +53,7 @@ class Receiver:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._connections: set[socket.socket] = set()
+        self._closing = threading.Event()
 
     # ---- server life ----------------------------------------------------------------------
 
@@ -75,6 +78,7 @@ class Receiver:
             def log_message(self, format: str, *args: Any) -> None:
                 return None
 
+        self._closing.clear()
         server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         server.daemon_threads = True
         self.port = server.server_address[1]
@@ -86,6 +90,7 @@ class Receiver:
         """Stop listening and cut every open connection (the receiver is down)."""
         if self._server is None:
             return
+        self._closing.set()
         self._server.shutdown()
         self._server.server_close()
         for conn in list(self._connections):
@@ -137,7 +142,11 @@ class Receiver:
             with self.changed:
                 path.waiting -= 1
         with self.changed:
-            drop, status = path.drop and hold is not None, path.status
+            drop, status, trickle = path.drop and hold is not None, path.status, path.trickle
+        if trickle is not None:
+            self._trickle(h, path, headers["webhook-id"], trickle)
+            return
+        with self.changed:
             if not drop and 200 <= status < 300:
                 path.acknowledged.append(headers["webhook-id"])
             self.changed.notify_all()
@@ -146,6 +155,26 @@ class Receiver:
             h.connection.shutdown(socket.SHUT_RDWR)
             return
         self._answer(h, status)
+
+    def _trickle(
+        self, h: BaseHTTPRequestHandler, path: Path, webhook_id: str, interval: float
+    ) -> None:
+        """Answer 204, one byte every ``interval`` seconds, like a receiver stuck on a slow link."""
+        answer = b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n"
+        h.close_connection = True
+        try:
+            for byte in answer:
+                h.wfile.write(bytes([byte]))
+                if self._closing.wait(interval):
+                    return
+        except OSError:
+            with self.changed:
+                path.cut_short += 1
+                self.changed.notify_all()
+            return
+        with self.changed:
+            path.acknowledged.append(webhook_id)
+            self.changed.notify_all()
 
     @staticmethod
     def _answer(h: BaseHTTPRequestHandler, status: int) -> None:

@@ -4,6 +4,7 @@ settings it reads, and the ``o2c webhooks`` command line."""
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +14,8 @@ from o2c.config import Settings
 from o2c.events.catalog import CATALOG
 from o2c.webhooks.rules import url_refusal
 from tests.api.conftest import auth
-from tests.webhooks.conftest import Hooks
+from tests.webhooks.conftest import Hooks, sqlite_settings
+from tests.webhooks.receiver import Receiver
 
 MISSING = "00000000-0000-4000-8000-000000000000"
 
@@ -69,12 +71,83 @@ def test_a_url_outside_the_allow_list_is_refused(hooks: Hooks, url: str) -> None
 
 
 def test_host_patterns() -> None:
-    allow = ("127.0.0.1", "localhost", "*.example.com")
+    allow = ("127.0.0.1:*", "localhost:*", "*.example.com")
     assert url_refusal("https://hooks.example.com/x", allow) is None
     assert url_refusal("http://LOCALHOST:8080/x", allow) is None
     assert url_refusal("https://example.com.evil.org/x", allow) is not None
     assert url_refusal("https://example.com/x", allow) is not None
     assert url_refusal("http://127.0.0.1/x", ()) is not None
+
+
+def test_an_entry_admits_its_ports_only() -> None:
+    allow = ("*.example.com", "localhost:9000", "127.0.0.1:8000-8099", "[::1]:*")
+    assert url_refusal("https://hooks.example.com/x", allow) is None
+    assert url_refusal("http://hooks.example.com/x", allow) is None
+    assert url_refusal("https://hooks.example.com:443/x", allow) is None
+    refusal = url_refusal("https://hooks.example.com:8443/x", allow)
+    assert refusal is not None and refusal.startswith("port 8443 of host 'hooks.example.com'")
+    assert url_refusal("http://hooks.example.com:443/x", allow) is not None
+    assert url_refusal("http://localhost:9000/x", allow) is None
+    assert url_refusal("http://localhost:9001/x", allow) is not None
+    assert url_refusal("http://localhost/x", allow) is not None
+    assert url_refusal("http://127.0.0.1:8000/x", allow) is None
+    assert url_refusal("http://127.0.0.1:8099/x", allow) is None
+    assert url_refusal("http://127.0.0.1:8100/x", allow) is not None
+    assert url_refusal("http://[::1]:5432/x", allow) is None
+    assert url_refusal("http://[::2]:80/x", allow) is not None
+
+
+def test_the_default_allow_list_keeps_loopback_services_out() -> None:
+    allow = Settings.from_env({}).webhook_allow
+    for url in ("http://localhost:5432/x", "http://127.0.0.1:6379/x", "http://127.0.0.1/x"):
+        refusal = url_refusal(url, allow)
+        assert refusal is not None and refusal.startswith("port "), url
+    for url in ("http://localhost:8080/x", "http://127.0.0.1:8999/hook"):
+        assert url_refusal(url, allow) is None, url
+    assert url_refusal("http://10.0.0.1:8080/x", allow) is not None
+
+
+@pytest.mark.parametrize(
+    "entry", ["localhost:abc", "localhost:9-3", "localhost:0", "localhost:70000", "[::1", ":80"]
+)
+def test_a_malformed_allow_list_entry_stops_start_up(entry: str) -> None:
+    with pytest.raises(ValueError, match="webhook_allow"):
+        Settings.from_env({"O2C_WEBHOOK_ALLOW": f"127.0.0.1:8080,{entry}"})
+
+
+def test_a_port_outside_the_allow_list_is_refused_by_the_api(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    hooks = Hooks(sqlite_settings(tmp_path, webhook_allow=("localhost:8000-8999",)), receiver)
+    try:
+        status, problem = _create(hooks, {"url": "http://localhost:5432/x", "types": ["o2c.*"]})
+        assert (status, problem["code"]) == (422, "webhook-url-not-allowed")
+        assert "port 5432" in problem["detail"]
+        assert _create(hooks, {"url": "http://localhost:8080/x", "types": ["o2c.*"]})[0] == 201
+    finally:
+        hooks.close()
+
+
+def test_only_the_admin_sees_credentials_and_query_values(hooks: Hooks) -> None:
+    url = "http://hook:pa55word@127.0.0.1:9/in?token=s3cret&tenant=acme&bare#frag"
+    status, created = _create(hooks, {"url": url, "types": ["o2c.*"]})
+    assert status == 201 and created["url"] == url
+    one = f"/v1/webhooks/{created['webhook_id']}"
+    shown = "http://***@127.0.0.1:9/in?token=***&tenant=***&***#***"
+    for role in ("clerk", "credit", "auditor"):
+        single = hooks.client.get(one, headers=auth(role))
+        listed = hooks.client.get("/v1/webhooks", headers=auth(role))
+        assert single.json()["url"] == shown, role
+        assert [w["url"] for w in listed.json()["items"]] == [shown], role
+        for text in (single.text, listed.text):
+            assert "pa55word" not in text and "s3cret" not in text and "acme" not in text
+    assert hooks.client.get(one, headers=auth("admin")).json()["url"] == url
+    listed = hooks.client.get("/v1/webhooks", headers=auth("admin")).json()
+    assert [w["url"] for w in listed["items"]] == [url]
+    plain = "http://127.0.0.1:9/plain"
+    _, other = _create(hooks, {"url": plain, "types": ["o2c.*"]})
+    other_view = hooks.client.get(f"/v1/webhooks/{other['webhook_id']}", headers=auth("clerk"))
+    assert other_view.json()["url"] == plain
 
 
 def test_unknown_or_internal_types_and_bad_bodies_are_refused(hooks: Hooks) -> None:
@@ -133,7 +206,7 @@ def test_unknown_ids_and_bad_paging(hooks: Hooks) -> None:
 
 def test_settings_read_the_allow_list_and_the_public_url() -> None:
     default = Settings.from_env({})
-    assert default.webhook_allow == ("127.0.0.1", "localhost")
+    assert default.webhook_allow == ("127.0.0.1:8000-8999", "localhost:8000-8999")
     assert default.public_url == "http://127.0.0.1:8000"
     custom = Settings.from_env(
         {"O2C_WEBHOOK_ALLOW": " 127.0.0.1, *.Example.com ,", "O2C_PUBLIC_URL": "https://ar.x/"}

@@ -194,3 +194,26 @@ def test_the_delivery_log_keeps_the_newest_attempts_only(
         assert all(a["status_code"] == 500 and not a["ok"] for a in items)
     finally:
         hooks.close()
+
+
+def test_an_attempt_ends_at_its_timeout_however_slowly_the_answer_trickles(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    # Each byte of the answer comes well inside the timeout, the whole answer well after it.
+    hooks = Hooks(sqlite_settings(tmp_path), receiver, replace(FAST, timeout=1.0))
+    try:
+        sub = hooks.subscribe("/slow", ["o2c.*"])
+        slow = receiver.paths["/slow"]
+        with receiver.changed:
+            slow.trickle = 0.1
+        hooks.world.account()
+        receiver.wait(lambda: slow.cut_short >= 1, "an attempt ended while the answer trickled")
+        with receiver.changed:
+            slow.trickle = None
+        receiver.wait(lambda: len(slow.acknowledged) >= 1, "delivered once the answer is prompt")
+        first = hooks.all_deliveries(sub["webhook_id"])[0]
+        assert (first["ok"], first["status_code"]) == (False, None)
+        assert first["error"] == "no answer within 1 s"
+        assert receiver.rejected == []
+    finally:
+        hooks.close()

@@ -179,6 +179,7 @@ def test_a_killed_worker_process_is_resumed_by_the_next(tmp_path: Path, receiver
         "O2C_EVENT_STORE_URL": settings.event_store_url,
         "O2C_READ_STORE_URL": settings.read_store_url,
         "O2C_LOG_FORMAT": "text",
+        "O2C_WEBHOOK_ALLOW": ",".join(settings.webhook_allow),
     }
     command = [
         sys.executable,

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import sys
+from typing import TYPE_CHECKING, Any
 
 from o2c.config import Settings
+
+if TYPE_CHECKING:
+    from o2c.projections.engine import ProjectionEngine
 
 
 def register(sub: Any) -> None:
@@ -20,24 +24,71 @@ def register(sub: Any) -> None:
 
 
 def load_demo(settings: Settings, customers: int = 200, seed: int = 7) -> dict[str, int]:
-    """Load the book through the application service, with progress on stderr."""
-    from o2c.bootstrap import build_container
+    """Load the book through the application service, with progress on stderr.
+
+    Only in embedded mode with in-process projections does this process write the read models
+    itself. Otherwise (Kafka mode, or ``O2C_PROJECTIONS=own-process``) other processes do —
+    ``o2c relay`` and ``o2c project`` — and the demo must not wait for them: each dunning run
+    would wait for read models that may never move. Its dunning runs list the customers from
+    the event log instead (the same customers, each account picking its own overdue invoices),
+    and at the end it says how far the read models got and what fills them.
+    """
+    from o2c.bootstrap import LogScanDunningCustomers, build_container
     from o2c.demo.book import DemoBook
     from o2c.progress import Progress
 
     container = build_container(settings, start_runner=False)
     try:
+        runner = container.read.runner if container.read is not None else None
+        if runner is None:
+            container.service.dunning_customers = LogScanDunningCustomers(container.store)
         bar = Progress("demo book (days)")
         stats = DemoBook(container.service, customers=customers, seed=seed).load(bar.update)
         bar.finish()
-        if container.read is not None and container.read.runner is not None:
+        head = container.store.last_position()
+        if runner is not None:
             projected = Progress("projecting events")
-            container.read.runner.catch_up()
-            projected.update(container.store.last_position(), container.store.last_position())
+            runner.catch_up()
+            projected.update(head, head)
             projected.finish()
-        return {**stats.__dict__, "events": container.store.last_position()}
+        elif container.read is not None:
+            print(_elsewhere(settings, container.read.engine, head), file=sys.stderr, flush=True)
+        return {**stats.__dict__, "events": head}
     finally:
         container.close()
+
+
+def _elsewhere(settings: Settings, engine: ProjectionEngine, head: int) -> str:
+    """Where the read models stand when other processes write them, and what to run."""
+    if settings.embedded:
+        applied = engine.position()
+        if applied >= head:
+            return f"read models at position {applied} of {head}: up to date"
+        return (
+            f"read models at position {applied} of {head} (O2C_PROJECTIONS=own-process): "
+            "`o2c project` fills them (start it if it is not running); the dashboard shows the "
+            "demo once it has caught up"
+        )
+    from o2c.kafka.health import KafkaMonitor
+
+    assert settings.kafka_bootstrap is not None
+    monitor = KafkaMonitor(settings.kafka_bootstrap, settings.kafka_group, settings.event_store_url)
+    try:
+        relayed = monitor.relay_position()
+    finally:
+        monitor.close()
+    applied = engine.position(f"kafka:{settings.kafka_group}")
+    needed = [
+        f"`o2c relay` (published {relayed} of {head} events)" if relayed < head else None,
+        f"`o2c project` (read models at position {applied})" if applied < head else None,
+    ]
+    waiting = " and ".join(n for n in needed if n)
+    if not waiting:
+        return f"read models at position {applied} of {head}: up to date"
+    return (
+        f"Kafka mode: the read models fill as {waiting} follow the log (start what is not "
+        "running); the dashboard shows the demo once they have caught up"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     from o2c.cli.demo import load_demo
     from o2c.logging_setup import configure
 
-    settings = Settings.from_env()
+    settings = Settings.from_env().serving_at(args.host, args.port)
     configure(settings.log_format, settings.log_level)
     if args.demo:
         from o2c.bootstrap import build_event_store

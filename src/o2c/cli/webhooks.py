@@ -43,7 +43,7 @@ def register(sub: Any) -> None:
         type=float,
         default=10.0,
         metavar="SECONDS",
-        help="per-attempt network timeout (10)",
+        help="longest one attempt may take: connecting, sending and the answer (10)",
     )
     p.add_argument(
         "--lease",

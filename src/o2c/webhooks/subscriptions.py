@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, func, insert, select, update
 
 from o2c.projections.queries.paging import clamp, decode_cursor, encode_cursor
-from o2c.webhooks.rules import new_secret
+from o2c.webhooks.rules import masked, new_secret
 from o2c.webhooks.schema import attempts, subscriptions
 
 DEFAULT_KEEP_ATTEMPTS = 1000
@@ -47,11 +47,12 @@ class Subscription:
     epoch: int
     created_at: str
 
-    def view(self) -> dict[str, Any]:
-        """What the API shows (never the secret, which only the creation answer carries)."""
+    def view(self, *, full_url: bool = False) -> dict[str, Any]:
+        """What the API shows (never the secret, which only the creation answer carries). The
+        URL's credentials and query values are masked unless ``full_url`` (the admin's view)."""
         return {
             "webhook_id": self.webhook_id,
-            "url": self.url,
+            "url": self.url if full_url else masked(self.url),
             "types": list(self.types),
             "customer_id": self.customer_id,
             "position": self.position,
@@ -148,8 +149,8 @@ class SubscriptionStore:
             ).first()
         return None if row is None else _subscription(row)
 
-    def page(self, after: str | None, limit: int) -> dict[str, Any]:
-        """Subscriptions by id, keyset-paged like every list."""
+    def page(self, after: str | None, limit: int, *, full_urls: bool = False) -> dict[str, Any]:
+        """Subscriptions by id, keyset-paged like every list (URLs masked unless ``full_urls``)."""
         limit = clamp(limit)
         cursor = decode_cursor(after, (str,))
         query = select(subscriptions).order_by(subscriptions.c.webhook_id).limit(limit + 1)
@@ -157,7 +158,7 @@ class SubscriptionStore:
             query = query.where(subscriptions.c.webhook_id > cursor[0])
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
-        items = [_subscription(r).view() for r in rows[:limit]]
+        items = [_subscription(r).view(full_url=full_urls) for r in rows[:limit]]
         more = len(rows) > limit
         return {"items": items, "next": encode_cursor([items[-1]["webhook_id"]]) if more else None}
 

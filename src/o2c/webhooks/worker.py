@@ -52,7 +52,7 @@ class DeliveryPolicy:
 
     ``retry_base``/``retry_cap``: the n-th consecutive failure of an event waits a random time
     in [c/2, c] with c = min(cap, base·2^(n-1)) — jittered, so endpoints coming back are not hit
-    by every subscription at once. ``timeout``: per socket operation of one attempt. ``lease``:
+    by every subscription at once. ``timeout``: the longest one attempt may take, in all. ``lease``:
     how long a worker may go without renewing its claim (well above ``timeout``, so a claim
     never lapses during an attempt). ``keep_attempts``: delivery-log entries kept per subscription.
     """

@@ -1,6 +1,8 @@
 """Webhooks: subscribe a URL to public events, inspect its deliveries, replay, unsubscribe.
 
-Creating, replaying and ending a subscription is the admin's; every reader role may look.
+Creating, replaying and ending a subscription is the admin's; every reader role may look, but
+only the admin sees a URL whole: others see its credentials and query values masked, since
+receivers often take a token there.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from o2c.api.deps import container
 from o2c.api.problems import Problem
 from o2c.api.reads import After, Limit
 from o2c.commands.base import SingleLine
+from o2c.identity.principal import Principal
 from o2c.webhooks.rules import public_types, unknown_patterns, url_refusal
 from o2c.webhooks.subscriptions import ReplayWouldSkip, SubscriptionStore
 
@@ -61,6 +64,10 @@ def _changed(request: Request) -> None:
         dispatcher.sync()
 
 
+def _full_urls(who: Principal) -> bool:
+    return "admin" in who.roles
+
+
 def _not_found(webhook_id: UUID) -> Problem:
     return Problem(404, "webhook-not-found", f"webhook {webhook_id} not found")
 
@@ -91,27 +98,28 @@ def create(body: WebhookIn, request: Request, _: Admin) -> dict[str, Any]:
         c.store.last_position(),
     )
     _changed(request)
-    return {**sub.view(), "secret": sub.secret}
+    return {**sub.view(full_url=True), "secret": sub.secret}
 
 
 @router.get("", summary="Webhook subscriptions")
 def find(
-    _: Reader,
+    who: Reader,
     request: Request,
     after: str | None = After,
     limit: int = Limit,
 ) -> dict[str, Any]:
-    """Every subscription by id (without secrets), paged."""
-    return _subscriptions(request).page(after, limit)
+    """Every subscription by id (without secrets), paged; the URL whole for the admin only."""
+    return _subscriptions(request).page(after, limit, full_urls=_full_urls(who))
 
 
 @router.get("/{webhook_id}", summary="A webhook subscription")
-def get(webhook_id: UUID, request: Request, _: Reader) -> dict[str, Any]:
-    """The subscription and its acknowledged `position` (without the secret)."""
+def get(webhook_id: UUID, request: Request, who: Reader) -> dict[str, Any]:
+    """The subscription and its acknowledged `position` (without the secret; the URL whole for
+    the admin only)."""
     sub = _subscriptions(request).get(str(webhook_id))
     if sub is None:
         raise _not_found(webhook_id)
-    return sub.view()
+    return sub.view(full_url=_full_urls(who))
 
 
 @router.get("/{webhook_id}/deliveries", summary="Delivery attempts")
@@ -151,7 +159,7 @@ def replay(webhook_id: UUID, body: ReplayIn, request: Request, _: Admin) -> dict
     if sub is None:
         raise _not_found(webhook_id)
     _changed(request)
-    return sub.view()
+    return sub.view(full_url=True)
 
 
 @router.delete("/{webhook_id}", status_code=204, summary="End a subscription")

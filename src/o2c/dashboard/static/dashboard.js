@@ -156,8 +156,9 @@
     const holder = el("div", { class: "loading", text: "Loading…" });
     container.append(holder);
     try {
-      const content = await load();
-      holder.replaceWith(...[content].flat(Infinity));
+      // A loader may leave a part out (null), as el() children may; replaceWith would print it.
+      const content = [await load()].flat(Infinity).filter((n) => n !== null && n !== undefined && n !== false);
+      holder.replaceWith(...content);
     } catch (err) {
       holder.replaceWith(failure(err));
     }
