@@ -13,10 +13,12 @@ rest of the text); untagged text is all remittance. The customer reference field
 payer's end-to-end reference.
 
 Mapping: one ``BankStatement`` per account of each group; ``statement_id`` is
-``<file id>/<group number, 5 digits>`` (file ids are only unique per sender and day, so
-re-import checks also compare ``created_on``); lines are booked on the group's as-of date;
+``<file id>/<group number, 5 digits>`` (file ids are only unique per sender and day: a file of
+another day reusing one is refused on import, its as-of date and lines differing from the
+statement recorded under it); lines are booked on the group's as-of date;
 amounts are in the currency's minor units; a type code that is neither credit nor debit is
-refused, since dropping it could hide money.
+refused, since dropping it could hide money. So are control characters (the text would reach
+the immutable log), naming their line.
 """
 
 from __future__ import annotations
