@@ -102,6 +102,21 @@ class Server:
         data: dict[str, Any] = answer.json()
         return data
 
+    def refused(self, path: str, body: dict[str, Any]) -> tuple[int, str]:
+        """A command that must be refused: its status and problem type."""
+        answer = self.http.post(path, json=body)
+        assert answer.status_code >= 400, f"POST {path} was accepted: {answer.text}"
+        return answer.status_code, str(answer.json().get("type"))
+
+    def post_file(self, path: str, data: bytes) -> dict[str, Any]:
+        """A file upload that must succeed; its answer."""
+        answer = self.http.post(
+            path, content=data, headers={"Content-Type": "application/octet-stream"}
+        )
+        assert answer.status_code in (200, 201), f"POST {path}: {answer.text}"
+        body: dict[str, Any] = answer.json()
+        return body
+
     def get(self, path: str, **params: Any) -> Any:
         """A read that must succeed; its JSON."""
         answer = self.http.get(path, params=params)
