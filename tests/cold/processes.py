@@ -136,6 +136,21 @@ class Server:
 
 
 @contextmanager
+def projecting(env: dict[str, str], cwd: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """``o2c project`` following the event log (``O2C_PROJECTIONS=own-process``), stopped on
+    exit."""
+    with (cwd / "project.log").open("ab") as out:
+        process = subprocess.Popen(
+            [CLI, "project"], env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@contextmanager
 def serving(env: dict[str, str], cwd: Path) -> Iterator[Server]:
     """A ready ``o2c serve`` process, stopped on exit."""
     server = Server(env, cwd)
