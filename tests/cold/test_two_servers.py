@@ -2,8 +2,10 @@
 
 Each keeps its own cache of aggregates (accounts, the invoice numbering stream), snapshots and
 account locks: every command goes to the other server than the one before, so each finds the
-state it cached overtaken by the other's writes. Without Kafka, the documented layout is API
-instances in ``O2C_PROJECTIONS=own-process`` and one ``o2c project``.
+state it cached overtaken by the other's writes. The second starts only once the first has
+snapshotted the busy accounts, so it loads them from snapshots it did not write. Without Kafka,
+the documented layout is API instances in ``O2C_PROJECTIONS=own-process`` and one
+``o2c project``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from tests.cold.differential import differences
 from tests.cold.processes import Server, cold_env, projecting, serving
 from tests.cold.scenario import Book, uid
 
+# Commands the first server runs alone, long enough for the busy accounts to be snapshotted.
+ALONE = 30
+
 
 @pytest.mark.postgres
 @pytest.mark.slow
@@ -26,20 +31,21 @@ def test_two_servers_taking_turns_show_the_figures_of_one_process(
 ) -> None:
     env = cold_env(pg_url, pg_url, O2C_SNAPSHOT_INTERVAL="7", O2C_PROJECTIONS="own-process")
     book = Book()
-    with (
-        serving(env, tmp_path) as first,
-        serving(env, tmp_path) as second,
-        projecting(env, tmp_path),
-    ):
-        servers = (first, second)
-        for n, step in enumerate(book.steps()):
-            step(servers[n % 2])
-        differing = differences(uninterrupted_figures, book.figures(second))
-        assert not differing, "\n".join(differing)
-        assert differences(book.figures(first), book.figures(second)) == []
-        paid = at_once_on_both(servers, book)
-        numbers = sorted(i["number"] for i in invoices(first, paid))
-        assert numbers == [f"INV-{n:06d}" for n in range(1, len(numbers) + 1)]
+    steps = book.steps()
+    with serving(env, tmp_path) as first, projecting(env, tmp_path):
+        for step in steps[:ALONE]:
+            step(first)
+        # The second starts cold: the accounts it is handed were snapshotted by the first.
+        with serving(env, tmp_path) as second:
+            servers = (first, second)
+            for n, step in enumerate(steps[ALONE:], start=1):
+                step(servers[n % 2])
+            differing = differences(uninterrupted_figures, book.figures(second))
+            assert not differing, "\n".join(differing)
+            assert differences(book.figures(first), book.figures(second)) == []
+            paid = at_once_on_both(servers, book)
+            numbers = sorted(i["number"] for i in invoices(first, paid))
+            assert numbers == [f"INV-{n:06d}" for n in range(1, len(numbers) + 1)]
 
 
 def at_once_on_both(servers: tuple[Server, Server], book: Book) -> int:
