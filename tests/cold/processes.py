@@ -45,7 +45,8 @@ def run_cli(env: dict[str, str], *args: str, cwd: Path | None = None) -> str:
     done = subprocess.run(
         [CLI, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=300
     )
-    assert done.returncode == 0, f"o2c {' '.join(args)} exited {done.returncode}:\n{done.stderr}"
+    said = f"{done.stdout}\n{done.stderr}"
+    assert done.returncode == 0, f"o2c {' '.join(args)} exited {done.returncode}:\n{said}"
     return done.stdout
 
 

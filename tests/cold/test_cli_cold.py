@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from uuid import UUID
 
+from o2c.aggregates.numbering import NUMBERING_ID
 from o2c.eventstore.migrate import migrate_event_store
 from o2c.eventstore.store import EventStore
 from o2c.projections.engine import ProjectionEngine
@@ -50,6 +51,18 @@ def last_position(url: str) -> int:
         store.close()
 
 
+def invoice_numbers(url: str) -> list[int]:
+    """The number of every issued invoice, in log order."""
+    store = EventStore(url)
+    try:
+        issued = [e for e in store.read_all() if e.event_type == "InvoiceIssued"]
+        assert store.app.snapshots is not None
+        assert list(store.app.snapshots.recorder.select_events(NUMBERING_ID))
+    finally:
+        store.close()
+    return sorted(int(e.data["number"].removeprefix("INV-")) for e in issued)
+
+
 def projected_position(read_url: str) -> int:
     read = ReadStore(read_url)
     try:
@@ -63,14 +76,17 @@ def test_cli_commands_started_cold_read_the_snapshots_others_wrote(tmp_path: Pat
     busy = write_book(event_url)
     env = cold_env(event_url, read_url, O2C_SNAPSHOT_INTERVAL=str(SNAPSHOT_EVERY))
 
-    # Two files for the same customer, each imported by a new process (the second loads the
-    # account from the snapshot the first wrote).
-    for n in (1, 2):
-        rows = "\n".join(f"{busy},2026-02-2{n},{10 * n + k}.00,,OB-{n}-{k}" for k in range(4))
+    # Two files for the same customer, each imported by a new process: the second loads the
+    # account, and the invoice numbering stream (snapshotted every 200 numbers), from the
+    # snapshots the first wrote.
+    for n, count in ((1, 200), (2, 4)):
+        rows = "\n".join(f"{busy},2026-02-2{n},{10 + k}.{n:02d},,OB-{n}-{k}" for k in range(count))
         csv = tmp_path / f"opening-{n}.csv"
         csv.write_text(f"customer_id,issued_on,open_amount,due_on,reference\n{rows}\n")
         run_cli(env, "import", "invoices", str(csv), cwd=tmp_path)
     last = last_position(event_url)
+    numbers = invoice_numbers(event_url)
+    assert len(numbers) > 200 and numbers == list(range(1, len(numbers) + 1))  # no gap
 
     run_cli(env, "audit", "verify", cwd=tmp_path)
 
