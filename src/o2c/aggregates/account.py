@@ -32,6 +32,7 @@ from eventsourcing.domain import Aggregate, event
 from eventsourcing.domain import Snapshot as LibrarySnapshot
 
 from o2c.aggregates.copying import CopiesOneLevelDeep
+from o2c.aggregates.explicit_topics import register_nested_topics
 from o2c.domain.credit import Exposure
 from o2c.domain.errors import InvalidInput, NotFound, RuleViolation
 from o2c.domain.money import check_amount, validate_currency, zero
@@ -694,3 +695,8 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
         cash = self.open_payments.pop(payment_id, None)
         if cash is not None:
             self.unapplied_cash -= cash.unapplied
+
+
+# The snapshot's topic must resolve in a process that never wrote one (a restart, a second
+# instance, the CLI): the library registers nested event classes only.
+register_nested_topics(CustomerAccount)

@@ -10,6 +10,9 @@ from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Mapper, Recording, Transcoder
 
+# Whatever opens the store reads events and snapshots of every aggregate type, whichever of
+# them the process itself has used: every stored topic must resolve.
+import o2c.aggregates.registry  # noqa: F401
 from o2c.aggregates.account import CustomerAccount
 from o2c.aggregates.numbering import InvoiceNumbering
 from o2c.eventstore.mapper import AuditMapper
