@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from o2c.bank import BankStatement, MalformedStatement, read_statement, read_statements
-from o2c.bank.generator import generate_statements
-from o2c.bank.synthetic_truth import OpenInvoice
-from o2c.bank.writers import write_bai2, write_camt053, write_mt940
+from o2c_devtools.synthetic_bank.generator import generate_statements
+from o2c_devtools.synthetic_bank.truth import OpenInvoice
+from o2c_devtools.synthetic_bank.writers import write_bai2, write_camt053, write_mt940
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from o2c.bank.writers import write_mt940
 from o2c.bootstrap import build_container
 from o2c.cli.main import main
+from o2c_devtools.synthetic_bank.writers import write_mt940
 from tests.bank_import.conftest import open_bank, sqlite_settings
 
 

@@ -7,10 +7,9 @@ corrupted files. It does not say where it failed, so its record iterator is repl
 also knows each record's line; the parser only uses ``current_record`` and ``advance()``.
 
 BAI2 carries no structured payer fields. Detail text is read with the tags US banks use for
-wires, as the writer in ``o2c.bank.writers.bai2`` lays them out: ``ORG:<payer name>``,
-``ORG-AC:<payer account>`` and ``OBI:<remittance>`` (originator-to-beneficiary information, the
-rest of the text); untagged text is all remittance. The customer reference field is the
-payer's end-to-end reference.
+wires: ``ORG:<payer name>``, ``ORG-AC:<payer account>`` and ``OBI:<remittance>``
+(originator-to-beneficiary information, the rest of the text); untagged text is all
+remittance. The customer reference field is the payer's end-to-end reference.
 
 Mapping: one ``BankStatement`` per account of each group; ``statement_id`` is
 ``<file id>/<group number, 5 digits>`` (file ids are only unique per sender and day: a file of

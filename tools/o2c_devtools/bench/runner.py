@@ -10,10 +10,10 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from o2c.bench.database import temporary_database
-from o2c.bench.report import Figure, Report
-from o2c.bench.scales import SCALES, Scale
 from o2c.process import tune_garbage_collector
+from o2c_devtools.bench.database import temporary_database
+from o2c_devtools.bench.report import Figure, Report
+from o2c_devtools.bench.scales import SCALES, Scale
 
 Scenario = Callable[[str, Scale, Callable[[str], None]], list[Figure]]
 
@@ -25,7 +25,7 @@ def stderr_progress(message: str) -> None:
 
 def scenarios() -> dict[str, Scenario]:
     """Every scenario by name, in the order they run."""
-    from o2c.bench import (
+    from o2c_devtools.bench import (
         aging,
         bank,
         big_customer,

@@ -26,22 +26,22 @@ from uuid import UUID
 
 import httpx
 
-from o2c.bench.broker import Broker, free_port
-from o2c.bench.database import temporary_database, url_for
-from o2c.bench.processes import CLI, spawn, stop_all, wait_applied
-from o2c.bench.report import Figure
-from o2c.bench.scales import Scale
 from o2c.kafka.topics import ensure_topics
 from o2c.projections.engine import ProjectionEngine, kafka_position_key
 from o2c.projections.queries import ReadQueries
 from o2c.projections.readstore import ReadStore
+from o2c_devtools.bench.database import temporary_database, url_for
+from o2c_devtools.bench.processes import CLI, spawn, stop_all, wait_applied
+from o2c_devtools.bench.report import Figure
+from o2c_devtools.bench.scales import Scale
+from o2c_devtools.ports import free_port
+from o2c_devtools.tansu import TansuBroker
 
 Progress = Callable[[str], None]
 GROUP = "o2c-bench-scale-out"
 KEY = kafka_position_key(GROUP)
 TOKEN = "t-bench-scale-out"
 CLIENTS = 8
-LAYOUTS = ((1, 1), (2, 2))  # (API instances, projectors)
 
 
 def _env(url: str, bootstrap: str) -> dict[str, str]:
@@ -113,9 +113,11 @@ class _Load:
         def client_loop(k: int) -> None:
             with httpx.Client(headers=headers, timeout=30) as client:
                 n = k
-                while time.monotonic() < end:
+                while True:  # at least one command each, however short the window
                     self.open_account(client, self.bases[n % len(self.bases)], n)
                     n += CLIENTS
+                    if time.monotonic() >= end:
+                        break
 
         started = time.monotonic()
         threads = [threading.Thread(target=client_loop, args=(k,)) for k in range(CLIENTS)]
@@ -128,7 +130,7 @@ class _Load:
 
 def _measure(dbname: str, apis: int, projectors: int, seconds: float) -> list[Figure]:
     url = url_for(dbname)
-    with Broker() as broker:
+    with TansuBroker() as broker:
         ensure_topics(broker.bootstrap, 6)
         bases, procs = _start(_env(url, broker.bootstrap), apis, projectors)
         read_store = ReadStore(url)
@@ -174,7 +176,7 @@ def _missing(read_store: ReadStore, customers: list[str]) -> int:
 def run(dbname: str, scale: Scale, progress: Progress) -> list[Figure]:
     """Both layouts, each on its own fresh database and broker."""
     figures: list[Figure] = []
-    for apis, projectors in LAYOUTS:
+    for apis, projectors in scale.scale_out_layouts:
         progress(f"scale-out: {apis} API + {projectors} projector(s), {scale.e2e_seconds:.0f}s")
         with temporary_database(f"o2c_bench_scale_out_{apis}") as db:
             figures.extend(_measure(db, apis, projectors, scale.e2e_seconds))

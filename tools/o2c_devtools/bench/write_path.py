@@ -17,13 +17,13 @@ from statistics import quantiles
 
 from o2c import commands as c
 from o2c.application.service import O2CService
-from o2c.bench.database import connect, temporary_database, url_for
-from o2c.bench.report import Figure
-from o2c.bench.scales import Scale
-from o2c.bench.workload import open_account, order_to_cash
 from o2c.eventstore.migrate import migrate_event_store
 from o2c.eventstore.postgres_recorder import LargeSaveSafeRecorder
 from o2c.eventstore.store import EventStore
+from o2c_devtools.bench.database import connect, temporary_database, url_for
+from o2c_devtools.bench.report import Figure
+from o2c_devtools.bench.scales import Scale
+from o2c_devtools.bench.workload import open_account, order_to_cash
 
 Progress = Callable[[str], None]
 COLUMNS = "originator_id, originator_version, topic, state"

@@ -23,15 +23,15 @@ import httpx
 from sqlalchemy import text
 
 from o2c.api.app import create_app
-from o2c.bench.aging import Server
-from o2c.bench.database import connect, url_for
-from o2c.bench.rebuild import RssSampler
-from o2c.bench.report import Figure
-from o2c.bench.scales import Scale
 from o2c.bootstrap import build_container
 from o2c.cli.gl import export as cli_export
 from o2c.config import Settings
 from o2c.projections.readstore import ReadStore
+from o2c_devtools.bench.aging import Server
+from o2c_devtools.bench.database import connect, url_for
+from o2c_devtools.bench.rebuild import RssSampler
+from o2c_devtools.bench.report import Figure
+from o2c_devtools.bench.scales import Scale
 
 Progress = Callable[[str], None]
 TOKEN = "bench-token"

@@ -10,8 +10,8 @@ customer's account, matches nothing, or is a duplicate. Optionally the same file
 second time, as banks and operators do.
 
 The same seed gives the same statement and truth (IBANs come from schwifty's bank registry, so a
-schwifty upgrade may change them). The writers in ``o2c.bank.writers`` put the statement into
-camt.053, MT940 or BAI2 files.
+schwifty upgrade may change them). The writers in ``writers/`` put the statement into camt.053,
+MT940 or BAI2 files.
 """
 
 from __future__ import annotations
@@ -22,10 +22,14 @@ from random import Random
 
 from o2c.bank.free_text import collapse_whitespace
 from o2c.bank.identity import UnidentifiedLine, identify_lines
-from o2c.bank.payment_planner import PaymentPlanner, PlannedPayment, in_minor_units
 from o2c.bank.statement import BankStatement
-from o2c.bank.synthetic_parties import random_iban
-from o2c.bank.synthetic_truth import (
+from o2c_devtools.synthetic_bank.parties import random_iban
+from o2c_devtools.synthetic_bank.payment_planner import (
+    PaymentPlanner,
+    PlannedPayment,
+    in_minor_units,
+)
+from o2c_devtools.synthetic_bank.truth import (
     ExpectedMatch,
     ExpectedOutcome,
     OpenInvoice,

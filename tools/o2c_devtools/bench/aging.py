@@ -22,15 +22,15 @@ import uvicorn
 from o2c import commands as c
 from o2c.api.app import create_app
 from o2c.audit.replay_aging import replay_aging
-from o2c.bench.broker import free_port
-from o2c.bench.database import url_for
-from o2c.bench.report import Figure
-from o2c.bench.scales import Scale
-from o2c.bench.workload import customer_id, open_account
 from o2c.bootstrap import build_container
 from o2c.config import Settings
 from o2c.events.envelope import EventEnvelope
 from o2c.eventstore.store import EventStore
+from o2c_devtools.bench.database import url_for
+from o2c_devtools.bench.report import Figure
+from o2c_devtools.bench.scales import Scale
+from o2c_devtools.bench.workload import customer_id, open_account
+from o2c_devtools.ports import free_port
 
 Progress = Callable[[str], None]
 AS_OF = date(2026, 6, 30)

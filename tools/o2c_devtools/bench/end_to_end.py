@@ -21,18 +21,18 @@ import time
 from collections.abc import Callable, Iterator
 from statistics import quantiles
 
-from o2c.bench.broker import Broker
-from o2c.bench.database import url_for
-from o2c.bench.processes import spawn, stop_all, wait_applied
-from o2c.bench.report import Figure
-from o2c.bench.scales import Scale
-from o2c.bench.workload import open_account, order_to_cash
 from o2c.bootstrap import Container, build_container
 from o2c.commands.base import Command
 from o2c.config import Settings
 from o2c.kafka.topics import ensure_topics
 from o2c.projections.engine import ProjectionEngine, kafka_position_key
 from o2c.projections.readstore import ReadStore
+from o2c_devtools.bench.database import url_for
+from o2c_devtools.bench.processes import spawn, stop_all, wait_applied
+from o2c_devtools.bench.report import Figure
+from o2c_devtools.bench.scales import Scale
+from o2c_devtools.bench.workload import open_account, order_to_cash
+from o2c_devtools.tansu import TansuBroker
 
 Progress = Callable[[str], None]
 Visible = Callable[[], int]  # the highest position visible in the read model now
@@ -139,7 +139,7 @@ def kafka(url: str, scale: Scale, progress: Progress) -> list[Figure]:
     read_store.migrate()
     engine = ProjectionEngine(read_store)
     key = kafka_position_key(GROUP)
-    with Broker() as broker:
+    with TansuBroker() as broker:
         ensure_topics(broker.bootstrap, 6)
         procs = _start_workers(url, broker.bootstrap)
         try:

@@ -18,16 +18,16 @@ from random import Random
 
 from o2c.bank.free_text import collapse_whitespace
 from o2c.bank.iban import valid_iban
-from o2c.bank.reference_noise import (
+from o2c.domain.money import MINOR_UNITS
+from o2c_devtools.synthetic_bank.parties import random_company_name, random_iban
+from o2c_devtools.synthetic_bank.reference_noise import (
     decorated,
     generic_remittance,
     noisy_reference,
     several_references,
     unrelated_remittance,
 )
-from o2c.bank.synthetic_parties import random_company_name, random_iban
-from o2c.bank.synthetic_truth import ExpectedOutcome, OpenInvoice, Scenario
-from o2c.domain.money import MINOR_UNITS
+from o2c_devtools.synthetic_bank.truth import ExpectedOutcome, OpenInvoice, Scenario
 
 # MT940 carries 54 characters of payer name (?32 and ?33); banks cut longer names there.
 _MAX_PAYER_NAME = 54

@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 
 from o2c.bank.statement import BankLine, BankStatement
-from o2c.bank.writers.layout import amount_text, fixed_chunks
+from o2c_devtools.synthetic_bank.writers.layout import amount_text, fixed_chunks
 
 _STATEMENT_ID = re.compile(r"(?P<reference>[^/].{0,15}?)/(?P<number>\d{1,5}(?:/\d{1,5})?)")
 _LINE_WIDTH = 65

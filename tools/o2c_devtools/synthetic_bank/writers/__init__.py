@@ -6,8 +6,8 @@ long a reference, a character the format reserves) raises ``ValueError`` rather 
 written in a form that would read back differently.
 """
 
-from o2c.bank.writers.bai2 import write_bai2
-from o2c.bank.writers.camt053 import write_camt053
-from o2c.bank.writers.mt940 import write_mt940
+from o2c_devtools.synthetic_bank.writers.bai2 import write_bai2
+from o2c_devtools.synthetic_bank.writers.camt053 import write_camt053
+from o2c_devtools.synthetic_bank.writers.mt940 import write_mt940
 
 __all__ = ["write_bai2", "write_camt053", "write_mt940"]

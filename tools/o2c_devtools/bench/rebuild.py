@@ -21,11 +21,6 @@ from eventsourcing.popo import POPOTrackingRecorder
 from eventsourcing.projection import Projection, ProjectionRunner
 
 from o2c import commands as c
-from o2c.bench.aging import _opening_invoices
-from o2c.bench.database import url_for
-from o2c.bench.report import Figure
-from o2c.bench.scales import Scale
-from o2c.bench.workload import open_account
 from o2c.bootstrap import build_container
 from o2c.config import Settings
 from o2c.events.envelope import EventEnvelope
@@ -36,29 +31,34 @@ from o2c.projections.checkpoints import PositionCheckpoint
 from o2c.projections.engine import ProjectionEngine
 from o2c.projections.readstore import ReadStore
 from o2c.projections.rebuild import rebuild
+from o2c_devtools.bench.aging import _opening_invoices
+from o2c_devtools.bench.database import url_for
+from o2c_devtools.bench.report import Figure
+from o2c_devtools.bench.scales import Scale
+from o2c_devtools.bench.workload import open_account
 
 Progress = Callable[[str], None]
-CUSTOMERS_PER_ROUND = 200
 ITEMS_PER_CUSTOMER = 25
 
 
-def fill(url: str, events: int, progress: Progress) -> int:
-    """Import customers and opening invoices until the log holds ``events``; returns the count."""
+def fill(url: str, events: int, per_round: int, progress: Progress) -> int:
+    """Import customers and opening invoices, ``per_round`` customers at a time, until the log
+    holds ``events``; returns the count."""
     container = build_container(
         Settings(event_store_url=url, read_store_url=url), with_read_side=False
     )
     service, store = container.service, container.store
     first = 0
     while store.last_position() < events:
-        scale = Scale("fill", 0, 0, CUSTOMERS_PER_ROUND, ITEMS_PER_CUSTOMER, 0, 0, 0, 0, 0)
-        rows = [open_account(first + i) for i in range(CUSTOMERS_PER_ROUND)]
+        scale = Scale("fill", 0, 0, per_round, ITEMS_PER_CUSTOMER, 0, 0, 0, 0, 0)
+        rows = [open_account(first + i) for i in range(per_round)]
         service.handle(c.ImportCustomers(rows=rows))
         invoices = [
             inv.model_copy(update={"customer_id": rows[k // ITEMS_PER_CUSTOMER].customer_id})
             for k, inv in enumerate(_opening_invoices(scale))
         ]
         service.handle(c.ImportOpeningInvoices(rows=invoices))
-        first += CUSTOMERS_PER_ROUND
+        first += per_round
         progress(f"rebuild: log holds {store.last_position()}/{events} events")
     count = store.last_position()
     container.close()
@@ -153,7 +153,7 @@ def rss_mib() -> float:
 def run(dbname: str, scale: Scale, progress: Progress) -> list[Figure]:
     """Fill, time the library runner on a sample, time our rebuild of everything."""
     url = url_for(dbname)
-    events = fill(url, scale.rebuild_events, progress)
+    events = fill(url, scale.rebuild_events, scale.rebuild_round, progress)
     store = EventStore(url)
     progress(f"rebuild: library ProjectionRunner on {scale.library_sample} events")
     lib_s, lib_n = library_runner(store, url, scale.library_sample)

@@ -26,11 +26,11 @@ from uuid import UUID, uuid5
 
 from o2c import commands as c
 from o2c.application.service import O2CService
-from o2c.bench.database import url_for
-from o2c.bench.report import Figure
-from o2c.bench.scales import Scale
 from o2c.bootstrap import build_container
 from o2c.config import Settings
+from o2c_devtools.bench.database import url_for
+from o2c_devtools.bench.report import Figure
+from o2c_devtools.bench.scales import Scale
 
 Progress = Callable[[str], None]
 

@@ -6,9 +6,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from random import Random
 
-from o2c.bank.synthetic_parties import random_company_name, random_iban
-from o2c.bank.synthetic_truth import OpenInvoice
 from o2c.domain.money import MINOR_UNITS
+from o2c_devtools.synthetic_bank.parties import random_company_name, random_iban
+from o2c_devtools.synthetic_bank.truth import OpenInvoice
 
 
 def synthetic_open_invoices(

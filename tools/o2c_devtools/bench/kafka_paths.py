@@ -15,11 +15,6 @@ from collections.abc import Callable
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from o2c.bench import write_path
-from o2c.bench.broker import Broker
-from o2c.bench.database import url_for
-from o2c.bench.report import Figure
-from o2c.bench.scales import Scale
 from o2c.events.catalog import JOURNAL_TOPIC
 from o2c.eventstore.store import EventStore
 from o2c.kafka.projector import Projector
@@ -29,6 +24,11 @@ from o2c.kafka.settings import CONSUMER_DEFAULTS, PRODUCER_DEFAULTS
 from o2c.kafka.topics import ensure_topics
 from o2c.projections.engine import ProjectionEngine
 from o2c.projections.readstore import ReadStore
+from o2c_devtools.bench import write_path
+from o2c_devtools.bench.database import url_for
+from o2c_devtools.bench.report import Figure
+from o2c_devtools.bench.scales import Scale
+from o2c_devtools.tansu import TansuBroker
 
 Progress = Callable[[str], None]
 # The projector's fetch settings without its group (the raw consumer assigns partitions itself).
@@ -114,7 +114,7 @@ def run(dbname: str, scale: Scale, progress: Progress) -> list[Figure]:
     store = EventStore(url)
     events = store.last_position()
     figures: list[Figure] = []
-    with Broker() as broker:
+    with TansuBroker() as broker:
         partitions = 6
         messages = payloads(store)
         progress(f"relay: raw producer, {len(messages)} messages")

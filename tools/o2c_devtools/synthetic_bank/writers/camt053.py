@@ -12,7 +12,7 @@ from decimal import Decimal
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
 from o2c.bank.statement import BankLine, BankStatement
-from o2c.bank.writers.layout import amount_text, word_chunks
+from o2c_devtools.synthetic_bank.writers.layout import amount_text, word_chunks
 
 SUPPORTED_VERSIONS = ("001.02", "001.08")
 # ISO 20022 Max35Text and Max140Text.

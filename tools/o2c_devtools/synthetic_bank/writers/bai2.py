@@ -12,7 +12,7 @@ single date (a BAI2 group has one as-of date) must cover all its lines.
 from __future__ import annotations
 
 from o2c.bank.statement import BankLine, BankStatement
-from o2c.bank.writers.layout import minor_units, word_chunks
+from o2c_devtools.synthetic_bank.writers.layout import minor_units, word_chunks
 
 _RECORD_WIDTH = 80
 _CREDIT_TYPE = "195"  # Incoming Money Transfer
