@@ -19,12 +19,12 @@ import uvicorn
 
 import o2c.api.routes.bank as bank_routes
 from o2c.api.app import create_app
-from o2c.bank.generator import generate_statements
-from o2c.bank.synthetic_invoices import synthetic_open_invoices
-from o2c.bank.writers import write_camt053
-from o2c.bench.broker import free_port
 from o2c.bootstrap import build_container
 from o2c.config import Settings
+from o2c_devtools.ports import free_port
+from o2c_devtools.synthetic_bank.generator import generate_statements
+from o2c_devtools.synthetic_bank.invoices import synthetic_open_invoices
+from o2c_devtools.synthetic_bank.writers import write_camt053
 from tests.api.conftest import TOKENS, auth
 
 # Bounds on waiting for something that should happen at once; reached only when the test fails.

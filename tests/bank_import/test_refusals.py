@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 from decimal import Decimal
 
-from o2c.bank.writers import write_bai2, write_camt053, write_mt940
+from o2c_devtools.synthetic_bank.writers import write_bai2, write_camt053, write_mt940
 from tests.bank_import.conftest import Bank
 from tests.bank_import.test_import import imported, post_file
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from o2c.bench.broker import free_port
+from o2c_devtools.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 CLI = str(Path(sys.executable).with_name("o2c"))

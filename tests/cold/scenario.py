@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from o2c.bank.statement import BankLine, BankStatement
-from o2c.bank.writers import write_mt940
+from o2c_devtools.synthetic_bank.writers import write_mt940
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 C_IBAN = "DE89370400440532013000"
