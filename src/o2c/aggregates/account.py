@@ -242,6 +242,7 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
         self.due_order: list[tuple[date, str, UUID]] = []
         self.open_payments: dict[UUID, OpenPayment] = {}
         self.ibans: tuple[str, ...] = ()
+        self.held_orders: list[UUID] = []
 
     # ---- snapshots --------------------------------------------------------------------------
 
@@ -265,6 +266,7 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
                 [k, v.unapplied, v.received_on] for k, v in self.open_payments.items()
             ],
             "ibans": list(self.ibans),
+            "held_orders": list(self.held_orders),
         }
 
     @classmethod
@@ -301,6 +303,8 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
                 },
                 # Snapshots taken before bank accounts were recorded have none.
                 "ibans": tuple(state.get("ibans", ())),
+                # Snapshots taken before held orders were tracked have none.
+                "held_orders": list(state.get("held_orders", ())),
             },
         )
         return acc
@@ -391,6 +395,17 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
     def _hold_released(self, reason: str) -> None:
         self.on_hold = False
         self.hold_reason = None
+        # The command that releases the hold re-checks these orders in the same save.
+        self.held_orders = []
+
+    def note_order_held_by_hold(self, order_id: UUID, amount: Decimal) -> None:
+        """An order was held only because the account is on hold: releasing the hold re-runs
+        its credit check (in the order the orders were placed)."""
+        self._order_held_by_hold(order_id, amount)
+
+    @event("OrderHeldByAccountHold", topic=topic("OrderHeldByAccountHold"))
+    def _order_held_by_hold(self, order_id: UUID, amount: Decimal) -> None:
+        self.held_orders.append(order_id)
 
     def change_terms(self, terms: PaymentTerms) -> None:
         """New terms apply to invoices issued from now on."""
@@ -442,6 +457,8 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
     @event("OrderCommitted", topic=topic("OrderCommitted"))
     def _order_committed(self, order_id: UUID, amount: Decimal) -> None:
         self.open_orders[order_id] = self.open_orders.get(order_id, zero(self.currency)) + amount
+        if order_id in self.held_orders:  # approved by a credit manager while on hold
+            self.held_orders.remove(order_id)
 
     def release_order(self, order_id: UUID, amount: Decimal, reason: str) -> None:
         """Release open-order exposure (cancelled or invoiced); never below zero."""

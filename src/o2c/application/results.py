@@ -46,9 +46,11 @@ class AccountResult(Result):
 
 
 class CreditDecisionResult(Result):
-    """A credit decision and the figures it was taken on."""
+    """A credit decision and the figures it was taken on; ``override`` when a credit manager
+    approved an order the check would hold."""
 
     approved: bool
+    override: bool = False
     reason: str
     credit_limit: Decimal
     ar_balance: Decimal
@@ -57,6 +59,20 @@ class CreditDecisionResult(Result):
     exposure: Decimal
     order_total: Decimal
     on_hold: bool
+
+
+class RecheckedOrderResult(Result):
+    """An order held only by the account hold, re-checked when the hold was released."""
+
+    order_id: UUID
+    status: str
+    credit_decision: CreditDecisionResult
+
+
+class HoldReleasedResult(AccountResult):
+    """An account after its credit hold was released, with the held orders re-checked."""
+
+    rechecked_orders: list[RecheckedOrderResult]
 
 
 class OrderPlacedResult(Result):

@@ -127,6 +127,14 @@ CATALOG: tuple[EventSpec, ...] = (
         "Open-order exposure released (cancelled or invoiced).",
     ),
     _spec(
+        "OrderHeldByAccountHold",
+        _ACC,
+        "account.order_held_by_account_hold",
+        ACCOUNTS_TOPIC,
+        "An order was held only because the account is on credit hold: releasing the hold "
+        "re-runs its credit check.",
+    ),
+    _spec(
         "InvoiceBooked",
         _ACC,
         "account.invoice_booked",

@@ -147,6 +147,8 @@ def orders_tables(md: MetaData, prefix: str) -> dict[str, Table]:
         Column("version", Integer, nullable=False),
     )
     Index(f"{prefix}orders_customer", orders.c.customer_id)
+    # Held orders (or any status) in order-date order, over the whole book or one customer.
+    Index(f"{prefix}orders_status", orders.c.status, orders.c.ordered_day, orders.c.order_id)
     return {"orders": orders, "applied": _applied(md, prefix)}
 
 
