@@ -176,6 +176,20 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
             """A reversed payment has nothing left to apply."""
             state["unapplied"] = Decimal(0)
 
+    class BankAccountRecorded(Event):
+        """A bank account the customer pays from (v2: with its holder's name, if given)."""
+
+        TOPIC = topic("BankAccountRecorded")
+        class_version = 2
+
+        iban: str
+        holder: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """v1 recorded no holder."""
+            state["holder"] = None
+
     class Snapshot(LibrarySnapshot):
         """The account's state in a JSON-friendly form (its maps are keyed by UUID)."""
 
@@ -416,20 +430,20 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
     def _terms_changed(self, terms: dict[str, Any]) -> None:
         self.terms = PaymentTerms(**terms)
 
-    def record_bank_account(self, iban: str) -> bool:
+    def record_bank_account(self, iban: str, holder: str | None = None) -> bool:
         """Remember a bank account the customer pays from (a compact, validated IBAN, which the
-        caller checked: the domain keeps no IBAN registry). Recording a known one again records
-        nothing and returns False."""
+        caller checked: the domain keeps no IBAN registry), with its holder's name if given.
+        Recording a known one again records nothing and returns False."""
         self.ensure_open()
         if not iban or not iban.isalnum() or iban != iban.upper():
             raise InvalidInput("the IBAN must be given in compact form", code="invalid-iban")
         if iban in self.ibans:
             return False
-        self._bank_account_recorded(iban)
+        self._bank_account_recorded(iban, holder)
         return True
 
-    @event("BankAccountRecorded", topic=topic("BankAccountRecorded"))
-    def _bank_account_recorded(self, iban: str) -> None:
+    @event(BankAccountRecorded)
+    def _bank_account_recorded(self, iban: str, holder: str | None) -> None:
         self.ibans = (*self.ibans, iban)
 
     def close(self, reason: str) -> None:

@@ -163,10 +163,20 @@ class InvoiceResult(Result):
     dunning_level: int
 
 
-class CreditNoteResult(InvoiceResult):
-    """An invoice after a credit note."""
+class CreditNoteView(Result):
+    """A credit note: its gap-free number and amount."""
 
     credit_note_id: UUID
+    number: str
+    total: Decimal
+
+
+class CreditNoteResult(InvoiceResult):
+    """An invoice after a credit note, and the credit note (answers recorded before credit
+    notes were numbered have none)."""
+
+    credit_note_id: UUID
+    credit_note: CreditNoteView | None = None
 
 
 class WriteOffResult(InvoiceResult):
@@ -229,6 +239,7 @@ class BankAccountResult(Result):
 
     customer_id: UUID
     iban: str
+    holder: str | None = None
     recorded: bool
     ibans: list[str]
 
