@@ -156,6 +156,18 @@ class Order(Aggregate):
             raise RuleViolation("only an order on credit hold can be approved", code="not-on-hold")
         self._approved(decision.components(), True, reason)
 
+    def recheck(self, decision: CreditDecision) -> None:
+        """Record the credit check re-run when the account hold that held this order is
+        released: approved, or held again with the reason it now fails on."""
+        if self.status != STATUS_CREDIT_HOLD:
+            raise RuleViolation(
+                "only an order on credit hold can be re-checked", code="not-on-hold"
+            )
+        if decision.approved:
+            self._approved(decision.components(), False, decision.reason)
+        else:
+            self._held(decision.components(), decision.reason)
+
     @event("OrderApproved", topic=topic("OrderApproved"))
     def _approved(self, exposure: dict[str, Any], override: bool, reason: str) -> None:
         self.status = STATUS_APPROVED
