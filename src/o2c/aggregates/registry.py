@@ -15,7 +15,7 @@ from o2c.aggregates.bank_statement import BankStatement
 from o2c.aggregates.command_record import CommandRecord
 from o2c.aggregates.explicit_topics import register_nested_topics
 from o2c.aggregates.invoice import Invoice
-from o2c.aggregates.numbering import InvoiceNumbering
+from o2c.aggregates.numbering import CreditNoteNumbering, InvoiceNumbering
 from o2c.aggregates.order import Order
 from o2c.aggregates.payment_link import PaymentLink
 from o2c.aggregates.period_lock import PeriodLock
@@ -25,6 +25,7 @@ ALL_AGGREGATES: tuple[type[Aggregate], ...] = (
     Order,
     Invoice,
     InvoiceNumbering,
+    CreditNoteNumbering,
     PaymentLink,
     BankStatement,
     PeriodLock,
