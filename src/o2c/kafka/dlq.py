@@ -7,15 +7,12 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
 from o2c.events.catalog import DLQ_TOPIC
 from o2c.events.envelope import EventEnvelope
-from o2c.kafka.projector import unpark
 from o2c.kafka.topics import read_topic
 from o2c.projections.checkpoints import KafkaCheckpoint
 from o2c.projections.engine import ProjectionEngine
-from o2c.projections.schema import parked_customers
+from o2c.projections.parking import parked, unpark
 
 log = logging.getLogger(__name__)
 
@@ -67,13 +64,7 @@ def read_dlq(bootstrap: str) -> list[Parked]:
 
 def parked_in_db(engine: ProjectionEngine, group: str) -> dict[str, str]:
     """Customers parked for a group, with the first error."""
-    with engine.read_store.engine.connect() as conn:
-        rows = conn.execute(
-            select(parked_customers.c.customer_id, parked_customers.c.reason).where(
-                parked_customers.c.group_id == group
-            )
-        )
-        return {str(c): str(r) for c, r in rows}
+    return {customer: park.reason for customer, park in parked(engine, group).items()}
 
 
 def replay(engine: ProjectionEngine, bootstrap: str, group: str) -> dict[str, int]:
