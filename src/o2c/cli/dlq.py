@@ -63,12 +63,7 @@ def run_replay(args: argparse.Namespace) -> int:
     """Replay parked messages."""
     settings, engine, group = _parts(args)
     try:
-        if settings.kafka_bootstrap:
-            from o2c.kafka.dlq import replay
-
-            result = replay(engine, settings.kafka_bootstrap, group)
-        else:
-            result = _replay_from_log(settings, engine, group)
+        result = _replay(settings, engine, group)
     finally:
         engine.read_store.close()
     for customer, applied in result.items():
@@ -83,13 +78,19 @@ def run_replay(args: argparse.Namespace) -> int:
     return 0 if all(v >= 0 for v in result.values()) else 1
 
 
-def _replay_from_log(settings: Settings, engine: Any, group: str) -> dict[str, int]:
-    """Without Kafka the parked events are in the event log: re-apply them from there."""
+def _replay(settings: Settings, engine: Any, group: str) -> dict[str, int]:
+    """With Kafka, the DLQ's messages and the event log's (a rebuild parks without the DLQ);
+    without it the parked events are in the event log only."""
     from o2c.bootstrap import build_event_store
-    from o2c.projections.parking import replay
 
     store = build_event_store(settings)
     try:
-        return replay(engine, store, group)
+        if settings.kafka_bootstrap:
+            from o2c.kafka.dlq import replay
+
+            return replay(engine, settings.kafka_bootstrap, group, store)
+        from o2c.projections.parking import replay as replay_from_log
+
+        return replay_from_log(engine, store, group)
     finally:
         store.close()

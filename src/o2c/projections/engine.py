@@ -105,15 +105,19 @@ class ProjectionEngine:
         (``lock_positions``) is seen whole or not at all.
         """
         active = self.generations(conn)
+        done: dict[str, int] = {}
         if isinstance(checkpoint, PositionCheckpoint):
-            self.lock_positions(conn, active)
+            done = self.lock_positions(conn, active)
             parks = load_parked(conn, checkpoint.name)
             if parks:
                 ready = [e for e in ready if not held_back(e, parks)]
             store_parked(conn, checkpoint.name, checkpoint.parked)
         applied = 0
         for projection in self.projections:
-            applied += self.apply_to(conn, projection, active[projection.name], ready, checkpoint)
+            generation = active[projection.name]
+            applied += self.apply_to(
+                conn, projection, generation, ready, checkpoint, done.get(projection.name)
+            )
         if isinstance(checkpoint, KafkaCheckpoint):
             store_offsets(conn, checkpoint)
             if ready:
@@ -128,12 +132,19 @@ class ProjectionEngine:
             return dict(self.fixed_generations)
         return self.read_store.active_generations(conn)
 
-    def lock_positions(self, conn: Connection, active: dict[str, int] | None = None) -> None:
+    def lock_positions(
+        self, conn: Connection, active: dict[str, int] | None = None
+    ) -> dict[str, int]:
         """Hold every projection's checkpoint row until the transaction ends (in one order, so
-        two holders never deadlock): a batch of the event log transport waits meanwhile."""
+        two holders never deadlock): a batch of the event log transport waits meanwhile.
+        Returns each projection's position."""
         active = active if active is not None else self.generations(conn)
-        for projection in sorted(self.projections, key=lambda p: p.name):
-            load_position(conn, projection.name, active[projection.name], lock=True)
+        return {
+            projection.name: load_position(
+                conn, projection.name, active[projection.name], lock=True
+            )
+            for projection in sorted(self.projections, key=lambda p: p.name)
+        }
 
     def _count_for_statistics(self, applied: int) -> None:
         """Fresh planner statistics once enough events went in since the last ones: tables
@@ -151,12 +162,14 @@ class ProjectionEngine:
         generation: int,
         envelopes: Sequence[EventEnvelope],
         checkpoint: Checkpoint | None,
+        done: int | None = None,
     ) -> int:
         """Apply a batch (as ``projectable`` returns it) to one projection generation inside
-        the caller's transaction."""
+        the caller's transaction; ``done``: its position, if the caller locked it already."""
         relevant = [e for e in envelopes if projection.handles(e)]
         if isinstance(checkpoint, PositionCheckpoint):
-            done = load_position(conn, projection.name, generation, lock=True)
+            if done is None:
+                done = load_position(conn, projection.name, generation, lock=True)
             relevant = [e for e in relevant if e.position > done]
         applied = 0
         if relevant:
