@@ -23,7 +23,7 @@ from o2c.aggregates.copying import CopiesOneLevelDeep
 from o2c.domain.cash_application import OpenItem
 from o2c.domain.dunning import DunningPolicy
 from o2c.domain.errors import InvalidInput, RuleViolation
-from o2c.domain.money import check_amount, round_money, zero
+from o2c.domain.money import check_amount, check_total, round_money, zero
 from o2c.events.catalog import topic
 
 STATUS_OPEN = "open"
@@ -155,7 +155,7 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
     ) -> Invoice:
         """Issue an invoice; the total is the sum of its lines. ``external_reference`` is an
         imported opening invoice's number in the system it came from."""
-        total = sum((Decimal(ln["amount"]) for ln in lines), zero(currency))
+        total = check_total(sum((Decimal(ln["amount"]) for ln in lines), zero(currency)), currency)
         if total <= 0:
             raise InvalidInput("an invoice total must be positive", code="invalid-total")
         return cls._create(

@@ -12,7 +12,7 @@ from eventsourcing.domain import Aggregate, event
 
 from o2c.domain.credit import CreditDecision
 from o2c.domain.errors import InvalidInput, RuleViolation
-from o2c.domain.money import check_amount, zero
+from o2c.domain.money import check_amount, check_total, zero
 from o2c.events.catalog import topic
 
 
@@ -100,7 +100,7 @@ class Order(Aggregate):
             if line.quantity <= 0:
                 raise InvalidInput("quantity must be positive", code="invalid-quantity")
             check_amount(line.unit_price, currency, field="unit_price", allow_zero=True)
-        total = sum((line.amount for line in lines), zero(currency))
+        total = check_total(sum((line.amount for line in lines), zero(currency)), currency)
         if total <= 0:
             raise InvalidInput("an order total must be positive", code="invalid-lines")
         return cls._create(
