@@ -194,10 +194,9 @@ def documents(draw: st.DrawFn) -> EInvoiceDocument:
     items = draw(
         st.lists(
             st.tuples(
-                st.decimals(min_value=Decimal("0.001"), max_value=Decimal(500), places=3).map(
-                    lambda q: q.normalize()
-                ),
-                st.decimals(min_value=Decimal(0), max_value=Decimal(20000), places=exponent + 2),
+                # As orders take them: whole quantities, unit prices in the currency's minor unit.
+                st.integers(min_value=1, max_value=1000).map(Decimal),
+                st.decimals(min_value=Decimal(0), max_value=Decimal(20000), places=exponent),
                 _line_tax(categories),
             ),
             min_size=1,

@@ -101,14 +101,16 @@ class EInvoiceValidator:
             for errors, findings in payload
         ]
 
-    def transform(self, source: bytes, stylesheet: str) -> bytes:
-        """Run an XSLT stylesheet on ``source`` (e.g. compile schematron with SchXslt2)."""
-        self._conn.send(("transform", source, stylesheet))
+    def transform(self, source: str, stylesheet: str, output: str) -> None:
+        """Run the XSLT ``stylesheet`` on the file ``source`` into the file ``output``.
+
+        For compiling schematron to XSLT with SchXslt2's ``transpile.xsl``: the source is read
+        from its path so that its relative ``include``s resolve.
+        """
+        self._conn.send(("transform", source, stylesheet, output))
         status, payload = self._conn.recv()
         if status != "ok":
             raise RuntimeError(f"validator child failed:\n{payload}")
-        assert isinstance(payload, bytes)
-        return payload
 
     def close(self) -> None:
         """Stop the child process."""
@@ -147,8 +149,9 @@ def _serve(conn: Connection) -> None:
                 _, documents, rules, schema = request
                 conn.send(("ok", [worker.validate(doc, rules, schema) for doc in documents]))
             else:
-                _, source, stylesheet = request
-                conn.send(("ok", worker.transform(source, stylesheet)))
+                _, source, stylesheet, output = request
+                worker.transform(source, stylesheet, output)
+                conn.send(("ok", None))
         except Exception:
             conn.send(("error", traceback.format_exc()))
 
@@ -205,7 +208,5 @@ class _Worker:
         ]
         return errors, findings
 
-    def transform(self, source: bytes, stylesheet: str) -> bytes:
-        node = self._saxon.parse_xml(xml_text=source.decode("utf-8"))
-        result = self._executable(stylesheet).transform_to_string(xdm_node=node)
-        return str(result).encode("utf-8")
+    def transform(self, source: str, stylesheet: str, output: str) -> None:
+        self._executable(stylesheet).transform_to_file(source_file=source, output_file=output)

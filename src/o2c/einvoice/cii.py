@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 from o2c.domain.tax import TaxCategory, TaxGroup
-from o2c.einvoice.document import DocumentLine, EInvoiceDocument, Party
+from o2c.einvoice.document import Address, DocumentLine, EInvoiceDocument, Party
 from o2c.einvoice.formatting import amount, cii_date, payment_terms_text, percent, price, quantity
 from o2c.einvoice.profiles import Profile, check
 from o2c.einvoice.xmlwriter import Element, serialise
@@ -111,15 +111,7 @@ def _party(tag: str, party: Party, outside_scope: bool) -> Element:
             )
         if contact.email:
             block.add("ram:EmailURIUniversalCommunication").add("ram:URIID", contact.email)
-    address = element.add("ram:PostalTradeAddress")
-    address.add_if("ram:PostcodeCode", party.address.postal_code)
-    lines = party.address.lines
-    for tag_name, text in zip(("ram:LineOne", "ram:LineTwo"), lines[:2], strict=False):
-        address.add(tag_name, text)
-    if len(lines) > 2:
-        address.add("ram:LineThree", ", ".join(lines[2:]))
-    address.add_if("ram:CityName", party.address.city)
-    address.add("ram:CountryID", party.address.country)
+    element.children.append(_address(party.address))
     if party.electronic_address is not None:
         element.add("ram:URIUniversalCommunication").add(
             "ram:URIID",
@@ -136,12 +128,26 @@ def _party(tag: str, party: Party, outside_scope: bool) -> Element:
     return element
 
 
+def _address(address: Address) -> Element:
+    element = Element("ram:PostalTradeAddress")
+    element.add_if("ram:PostcodeCode", address.postal_code)
+    lines = address.lines
+    for tag, text in zip(("ram:LineOne", "ram:LineTwo"), lines[:2], strict=False):
+        element.add(tag, text)
+    if len(lines) > 2:
+        element.add("ram:LineThree", ", ".join(lines[2:]))
+    element.add_if("ram:CityName", address.city)
+    element.add("ram:CountryID", address.country)
+    return element
+
+
 def _delivery(document: EInvoiceDocument) -> Element:
     delivery = Element("ram:ApplicableHeaderTradeDelivery")
     if TaxCategory.INTRA_EU in document.categories:
-        # EN 16931 BR-IC-12: an intra-EU supply names the country the goods went to, the buyer's.
+        # EN 16931 BR-IC-12: an intra-EU supply names where the goods went: the buyer's address
+        # (complete, as XRechnung's BR-DE-10/11 want a deliver-to address).
         ship_to = delivery.add("ram:ShipToTradeParty")
-        ship_to.add("ram:PostalTradeAddress").add("ram:CountryID", document.buyer.address.country)
+        ship_to.children.append(_address(document.buyer.address))
     if document.delivery_date is not None:
         event = delivery.add("ram:ActualDeliverySupplyChainEvent")
         _date(event.add("ram:OccurrenceDateTime"), document.delivery_date)

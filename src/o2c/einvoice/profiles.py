@@ -55,9 +55,10 @@ def check(document: EInvoiceDocument, profile: Profile) -> None:
 
     Codes: ``no-tax-data`` (recorded before taxes: no VAT breakdown), ``peppol-id-required``
     (Peppol and XRechnung address both parties electronically, BT-34/BT-49),
-    ``buyer-reference-required`` (XRechnung needs BT-10; Peppol BT-10 or the order number
-    BT-13), ``einvoice-incomplete`` (other facts EN 16931 or the profile needs) and
-    ``einvoice-unsupported`` (a combination EN 16931 cannot express).
+    ``buyer-reference-required`` (XRechnung, and Peppol between German parties, need BT-10;
+    Peppol otherwise BT-10 or the order number BT-13), ``einvoice-incomplete`` (other facts
+    EN 16931 or the profile needs) and ``einvoice-unsupported`` (a combination EN 16931 cannot
+    express).
     """
     if not document.has_tax_data:
         raise RuleViolation(
@@ -76,9 +77,10 @@ def check(document: EInvoiceDocument, profile: Profile) -> None:
                 + " and the ".join(missing),
                 code="peppol-id-required",
             )
-    if profile is Profile.XRECHNUNG and not document.buyer_reference:
+    german_rules = _german_rules_apply(document, profile)
+    if german_rules and not document.buyer_reference:
         raise RuleViolation(
-            "XRechnung needs the buyer reference (e.g. the Leitweg-ID)",
+            f"{_german_rules_name(profile)} needs the buyer reference (e.g. the Leitweg-ID)",
             code="buyer-reference-required",
         )
     if profile is Profile.PEPPOL and not (document.buyer_reference or document.purchase_order):
@@ -129,9 +131,24 @@ def _missing_terms(document: EInvoiceDocument, profile: Profile) -> list[str]:
         missing.append("preceding invoice reference (BG-3)")
     if document.totals.payable > 0 and document.due_date is None and not _has_terms(document):
         missing.append("payment due date (BT-9) or payment terms (BT-20)")
-    if profile is Profile.XRECHNUNG:
+    if _german_rules_apply(document, profile):
         missing.extend(_xrechnung_missing(document))
     return missing
+
+
+def _german_rules_apply(document: EInvoiceDocument, profile: Profile) -> bool:
+    # Peppol BIS applies XRechnung's rules (its DE-R-* set) between a German seller and buyer.
+    if profile is Profile.XRECHNUNG:
+        return True
+    return (
+        profile is Profile.PEPPOL
+        and document.seller.address.country == "DE"
+        and document.buyer.address.country == "DE"
+    )
+
+
+def _german_rules_name(profile: Profile) -> str:
+    return "XRechnung" if profile is Profile.XRECHNUNG else "Peppol BIS between German parties"
 
 
 def _has_terms(document: EInvoiceDocument) -> bool:

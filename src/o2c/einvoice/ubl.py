@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from o2c.domain.tax import TaxCategory, TaxGroup
 from o2c.einvoice.document import (
+    Address,
     DocumentKind,
     DocumentLine,
     EInvoiceDocument,
@@ -74,17 +75,7 @@ def _party(party: Party, outside_scope: bool) -> Element:
             party.electronic_address.identifier,
             schemeID=party.electronic_address.scheme,
         )
-    address = element.add("cac:PostalAddress")
-    lines = party.address.lines
-    if lines:
-        address.add("cbc:StreetName", lines[0])
-    if len(lines) > 1:
-        address.add("cbc:AdditionalStreetName", lines[1])
-    address.add_if("cbc:CityName", party.address.city)
-    address.add_if("cbc:PostalZone", party.address.postal_code)
-    if len(lines) > 2:
-        address.add("cac:AddressLine").add("cbc:Line", ", ".join(lines[2:]))
-    address.add("cac:Country").add("cbc:IdentificationCode", party.address.country)
+    element.children.append(_address("cac:PostalAddress", party.address))
     # EN 16931 BR-O-02: a document outside the scope of VAT names no VAT IDs.
     if party.vat_id and not outside_scope:
         _tax_scheme(element, party.vat_id, "VAT")
@@ -102,6 +93,21 @@ def _party(party: Party, outside_scope: bool) -> Element:
     return element
 
 
+def _address(tag: str, address: Address) -> Element:
+    element = Element(tag)
+    lines = address.lines
+    if lines:
+        element.add("cbc:StreetName", lines[0])
+    if len(lines) > 1:
+        element.add("cbc:AdditionalStreetName", lines[1])
+    element.add_if("cbc:CityName", address.city)
+    element.add_if("cbc:PostalZone", address.postal_code)
+    if len(lines) > 2:
+        element.add("cac:AddressLine").add("cbc:Line", ", ".join(lines[2:]))
+    element.add("cac:Country").add("cbc:IdentificationCode", address.country)
+    return element
+
+
 def _tax_scheme(party: Element, company_id: str, scheme: str) -> None:
     tax_scheme = party.add("cac:PartyTaxScheme")
     tax_scheme.add("cbc:CompanyID", company_id)
@@ -116,9 +122,10 @@ def _delivery(root: Element, document: EInvoiceDocument) -> None:
     if document.delivery_date is not None:
         delivery.add("cbc:ActualDeliveryDate", iso_date(document.delivery_date))
     if intra_eu:
-        # EN 16931 BR-IC-12: an intra-EU supply names the country the goods went to, the buyer's.
-        address = delivery.add("cac:DeliveryLocation").add("cac:Address")
-        address.add("cac:Country").add("cbc:IdentificationCode", document.buyer.address.country)
+        # EN 16931 BR-IC-12: an intra-EU supply names where the goods went: the buyer's address
+        # (complete, as XRechnung's BR-DE-10/11 want a deliver-to address).
+        location = delivery.add("cac:DeliveryLocation")
+        location.children.append(_address("cac:Address", document.buyer.address))
 
 
 def _payment(root: Element, document: EInvoiceDocument, profile: Profile) -> None:
