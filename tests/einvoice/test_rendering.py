@@ -85,13 +85,20 @@ def test_xrechnung_needs_the_buyer_reference() -> None:
     with pytest.raises(RuleViolation) as refused:
         render(document, Syntax.CII, Profile.XRECHNUNG)
     assert refused.value.code == "buyer-reference-required"
-    render(document, Syntax.CII, Profile.PEPPOL)  # the purchase order number suffices there
+    # Peppol BIS applies the same rule between German parties (DE-R-015)…
+    with pytest.raises(RuleViolation) as refused:
+        render(document, Syntax.CII, Profile.PEPPOL)
+    assert refused.value.code == "buyer-reference-required"
+    # …and otherwise takes the purchase order number instead.
+    render(replace(document, buyer=EU_BUYER), Syntax.CII, Profile.PEPPOL)
 
 
 def test_peppol_needs_a_buyer_reference_or_an_order_number() -> None:
     with pytest.raises(RuleViolation) as refused:
         render(
-            sample_document(buyer_reference=None, purchase_order=None), Syntax.UBL, Profile.PEPPOL
+            replace(sample_document(buyer_reference=None, purchase_order=None), buyer=EU_BUYER),
+            Syntax.UBL,
+            Profile.PEPPOL,
         )
     assert refused.value.code == "buyer-reference-required"
 

@@ -43,7 +43,7 @@ def test_the_sample_document_is_valid(
 
 
 # Documents are validated in batches: one round trip to the child per example.
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(batch=st.lists(documents(), min_size=1, max_size=8))
 def test_every_drawn_document_passes_schema_and_cen_rules(
     validator: EInvoiceValidator, batch: list[EInvoiceDocument]
