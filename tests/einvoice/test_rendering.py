@@ -52,6 +52,12 @@ def test_the_same_document_renders_to_the_same_bytes(document: EInvoiceDocument)
         assert hashlib.sha256(first).digest() == hashlib.sha256(again).digest()
 
 
+def test_text_is_escaped_and_control_characters_dropped() -> None:
+    document = sample_document(buyer_reference='A&B <"x">\x07\x00')
+    root = ElementTree.fromstring(render(document))
+    assert root.findtext("cbc:BuyerReference", namespaces=UBL) == 'A&B <"x">'
+
+
 def test_output_is_utf8_with_a_declaration_and_no_timestamp() -> None:
     body = render(sample_document())
     assert body.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n')

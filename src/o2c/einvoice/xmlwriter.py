@@ -10,16 +10,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+# XML 1.0 cannot carry C0 control characters other than tab, line feed and carriage return, not
+# even escaped: they are dropped rather than making the whole document unreadable.
+_FORBIDDEN: dict[int, str | None] = {
+    code: None for code in range(0x20) if chr(code) not in "\t\n\r"
+}
+_TEXT_ESCAPES = str.maketrans(
+    {**_FORBIDDEN, ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord("\r"): "&#13;"}
+)
 _ATTR_ESCAPES = str.maketrans(
     {
-        "&": "&amp;",
-        "<": "&lt;",
-        ">": "&gt;",
-        '"': "&quot;",
-        "\n": "&#10;",
-        "\r": "&#13;",
-        "\t": "&#9;",
+        **_FORBIDDEN,
+        ord("&"): "&amp;",
+        ord("<"): "&lt;",
+        ord(">"): "&gt;",
+        ord('"'): "&quot;",
+        ord("\n"): "&#10;",
+        ord("\r"): "&#13;",
+        ord("\t"): "&#9;",
     }
 )
 
@@ -71,11 +79,16 @@ def serialise(root: Element, namespaces: Mapping[str, str]) -> bytes:
 
     ``namespaces`` maps prefix to URI; the empty prefix is the default namespace.
     """
-    declarations = {
-        ("xmlns" if not prefix else f"xmlns:{prefix}"): uri for prefix, uri in namespaces.items()
+    declared = Element(root.tag, root.text)
+    declared.attributes = {
+        **{
+            ("xmlns" if not prefix else f"xmlns:{prefix}"): uri
+            for prefix, uri in namespaces.items()
+        },
+        **root.attributes,
     }
-    root.attributes = {**declarations, **root.attributes}
+    declared.children = root.children
     out = ['<?xml version="1.0" encoding="UTF-8"?>\n']
-    root.write(out)
+    declared.write(out)
     out.append("\n")
     return "".join(out).encode("utf-8")
