@@ -16,11 +16,14 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
 
+from o2c.application.context import NO_CONDITIONS, SaveConditions
 from o2c.eventstore.group_commit import GroupCommit
+from o2c.eventstore.save_conditions import StaleSave
 
 
 class Transactions:
-    """Records each transaction's events, numbers them, and refuses a duplicate version."""
+    """Records each transaction's events, numbers them, and refuses a duplicate version or a
+    transaction whose conditions do not hold before it (as the recorders do)."""
 
     def __init__(self) -> None:
         self.written: list[list[StoredEvent]] = []
@@ -31,13 +34,20 @@ class Transactions:
         self.hold_first = False
         self.fail_with: BaseException | None = None
 
-    def insert(self, events: Sequence[StoredEvent]) -> list[int]:
+    def insert(
+        self, events: Sequence[StoredEvent], conditions: SaveConditions = NO_CONDITIONS
+    ) -> list[int]:
         if self.hold_first:
             self.hold_first = False
             self.holding.set()
             assert self.hold.wait(10)
         if self.fail_with is not None:
             raise self.fail_with
+        for stream, version in conditions.unchanged:
+            if max((v for s, v in self.keys if s == stream), default=0) != version:
+                raise StaleSave
+        if conditions.log_position not in (None, self.next_id - 1):
+            raise StaleSave
         keys = [(e.originator_id, e.originator_version) for e in events]
         if self.keys & set(keys) or len(set(keys)) < len(keys):
             raise IntegrityError("duplicate key value violates unique constraint")
@@ -54,17 +64,21 @@ def events(stream: UUID | None = None, versions: Sequence[int] = (1,)) -> list[S
 
 
 def queued_behind_a_held_write(
-    group: GroupCommit, tx: Transactions, saves: list[list[StoredEvent]]
+    group: GroupCommit,
+    tx: Transactions,
+    saves: list[list[StoredEvent]],
+    conditions: dict[int, SaveConditions] | None = None,
 ) -> tuple[object, dict[int, object]]:
     """Start a first save whose write is held open, queue ``saves`` behind it, release it.
 
     Returns the first save's outcome and each queued save's (ids or the exception)."""
     tx.hold_first = True
     outcomes: dict[int, object] = {}
+    conditions = conditions or {}
 
     def save(n: int, evs: list[StoredEvent]) -> None:
         try:
-            outcomes[n] = group.write(evs)
+            outcomes[n] = group.write(evs, conditions.get(n, NO_CONDITIONS))
         except Exception as exc:
             outcomes[n] = exc
 
@@ -152,3 +166,80 @@ def test_a_batch_is_bounded(saves: int) -> None:
     _, outcomes = queued_behind_a_held_write(group, tx, [events() for _ in range(saves)])
     assert [o for o in outcomes.values() if not isinstance(o, list)] == []
     assert max(len(batch) for batch in tx.written) <= 64
+
+
+def queued_in_order(
+    group: GroupCommit, tx: Transactions, saves: list[tuple[list[StoredEvent], SaveConditions]]
+) -> dict[int, object]:
+    """Like ``queued_behind_a_held_write``, each save queued only once the one before it is."""
+    tx.hold_first = True
+    outcomes: dict[int, object] = {}
+
+    def save(n: int, evs: list[StoredEvent], conditions: SaveConditions) -> None:
+        try:
+            outcomes[n] = group.write(evs, conditions)
+        except Exception as exc:
+            outcomes[n] = exc
+
+    threads = [threading.Thread(target=save, args=(-1, events(), NO_CONDITIONS))]
+    threads[0].start()
+    assert tx.holding.wait(10)
+    for n, (evs, conditions) in enumerate(saves):
+        threads.append(threading.Thread(target=save, args=(n, evs, conditions)))
+        threads[-1].start()
+        deadline = time.monotonic() + 10
+        while group.waiting < n + 1 and time.monotonic() < deadline:
+            time.sleep(0.002)
+    tx.hold.set()
+    for t in threads:
+        t.join(10)
+    return outcomes
+
+
+LOCK_V1 = SaveConditions(unchanged=((UUID(int=7), 1),))
+
+
+def test_a_save_relying_on_a_stream_an_earlier_save_of_its_batch_writes_is_refused() -> None:
+    tx = Transactions()
+    group = GroupCommit(tx.insert)
+    tx.keys.add((UUID(int=7), 1))
+    closing = (events(UUID(int=7), (2,)), NO_CONDITIONS)  # moves the lock to version 2
+    dated = (events(), LOCK_V1)  # checked the lock at version 1
+    outcomes = queued_in_order(group, tx, [closing, dated, (events(), NO_CONDITIONS)])
+    assert isinstance(outcomes[0], list) and isinstance(outcomes[2], list)
+    assert isinstance(outcomes[1], StaleSave)
+    assert [len(batch) for batch in tx.written] == [1, 2]  # held, then the two others
+
+
+def test_a_save_relying_on_a_stream_a_later_save_of_its_batch_writes_goes_first() -> None:
+    tx = Transactions()
+    group = GroupCommit(tx.insert)
+    tx.keys.add((UUID(int=7), 1))
+    dated = (events(), LOCK_V1)
+    closing = (events(UUID(int=7), (2,)), NO_CONDITIONS)
+    outcomes = queued_in_order(group, tx, [dated, closing])
+    assert all(isinstance(o, list) for o in outcomes.values())
+    assert [len(batch) for batch in tx.written] == [1, 2]
+
+
+def test_a_batch_whose_conditions_fail_outside_refuses_only_the_save_that_relied_on_them() -> None:
+    tx = Transactions()
+    group = GroupCommit(tx.insert)
+    tx.keys |= {(UUID(int=7), 1), (UUID(int=7), 2)}  # another process moved the lock
+    saves = [(events(), NO_CONDITIONS), (events(), LOCK_V1), (events(), NO_CONDITIONS)]
+    outcomes = queued_in_order(group, tx, saves)
+    assert isinstance(outcomes[1], StaleSave)
+    assert isinstance(outcomes[0], list) and isinstance(outcomes[2], list)
+    assert [len(batch) for batch in tx.written] == [1, 1, 1]  # held, then each alone
+
+
+def test_a_save_that_needs_the_log_where_it_read_it_starts_a_batch_of_its_own() -> None:
+    tx = Transactions()
+    group = GroupCommit(tx.insert)
+    # Held save: position 1; the save before the close: 2; the close read the log up to 2.
+    close = (events(), SaveConditions(log_position=2))
+    outcomes = queued_in_order(
+        group, tx, [(events(), NO_CONDITIONS), close, (events(), NO_CONDITIONS)]
+    )
+    assert outcomes == {-1: [1], 0: [2], 1: [3], 2: [4]}
+    assert [len(batch) for batch in tx.written] == [1, 1, 2]  # the close leads its batch

@@ -16,7 +16,7 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from o2c import commands as c
-from o2c.application.context import CommandContext
+from o2c.application.context import CommandContext, SaveConditions
 from o2c.application.service import O2CService
 from o2c.eventstore.group_commit import GroupCommit
 from o2c.eventstore.migrate import migrate_event_store
@@ -40,13 +40,13 @@ def _hold_first_write(group: GroupCommit, queued: int) -> None:
     insert = group.insert
     first = threading.Event()
 
-    def held(events: Sequence[StoredEvent]) -> Sequence[int] | None:
+    def held(events: Sequence[StoredEvent], conditions: SaveConditions) -> Sequence[int] | None:
         if not first.is_set():
             first.set()
             deadline = time.monotonic() + 10
             while group.waiting < queued and time.monotonic() < deadline:
                 time.sleep(0.005)
-        return insert(events)
+        return insert(events, conditions)
 
     group.insert = held
 

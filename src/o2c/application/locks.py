@@ -6,10 +6,11 @@ per account turns that into a short wait. Across processes the optimistic versio
 decides; this only removes the pointless races inside one.
 
 A period close takes the books' lock for writing, every other command for reading: a payment
-dated inside the period cannot be stored after the close computed its trial balance and before
-it moved the lock date. Across processes nothing orders the two (the check is a read, not part
-of the save's transaction); ``o2c audit verify`` then finds such an event, because the trial
-balance it replays for the close no longer equals the one the close recorded.
+dated inside the period waits while a close computes its trial balance and moves the lock date.
+Across processes the event store orders the two instead: a dated command's save carries the
+lock version it checked, a close's save the log position its trial balance covers, and the save
+is refused (and the command retried) if either moved (``SaveConditions``). This lock only makes
+the commands of one process wait for a close instead of losing that check and retrying.
 """
 
 from __future__ import annotations

@@ -10,9 +10,11 @@ A dunning run is the one command that is not a single transaction: it becomes on
 ``SendReminders`` command per customer with overdue invoices.
 
 The lock date is checked here, once for every command, before its handler runs: a command whose
-business date (``Command.business_dates``) is on or before it is refused and stores nothing. A
-period close runs alone (``ReadersWriterLock``), so no command of this process can slip a fact
-into the period between the close's trial balance and its new lock date.
+business date (``Command.business_dates``) is on or before it is refused and stores nothing. The
+check is a read, so the save carries the lock's version it read and the event store refuses it
+(a version conflict, retried) if a close of any process moved the lock in between; a close's
+save likewise carries the log position its trial balance covers (``SaveConditions``). Within one
+process a close also runs alone (``ReadersWriterLock``), so its commands wait instead of retrying.
 """
 
 from __future__ import annotations
@@ -163,13 +165,17 @@ class O2CService:
             self._period_lock = cached = loaded
         return cached
 
-    def _refuse_closed_period(self, cmd: Command, today: date) -> None:
-        """Refuse a command dated on or before the lock date (before its handler runs)."""
+    def _refuse_closed_period(self, cmd: Command, today: date) -> int | None:
+        """Refuse a command dated on or before the lock date (before its handler runs); the
+        lock's version checked (0: no close yet), ``None`` for a command with no date."""
         dates = cmd.business_dates(today)
-        if dates:
-            lock = self._current_period_lock()
-            if lock is not None:
-                lock.ensure_open(min(dates))
+        if not dates:
+            return None
+        lock = self._current_period_lock()
+        if lock is None:
+            return 0
+        lock.ensure_open(min(dates))
+        return lock.version
 
     def _attempt(
         self,
@@ -182,7 +188,9 @@ class O2CService:
     ) -> CommandResult | None:
         """One try of a command; ``None`` when it lost a race and should be retried."""
         try:
-            self._refuse_closed_period(cmd, uow.today)
+            checked = self._refuse_closed_period(cmd, uow.today)
+            if checked is not None:
+                uow.rely_on(PERIOD_LOCK_ID, checked)
             result = handler(cmd, uow)
         except DomainError:
             if attempt < MAX_ATTEMPTS and uow.is_stale():
@@ -216,7 +224,7 @@ class O2CService:
         for agg_id, customer in customer_of.items():
             if customer is None and agg_id not in uow.about_no_customer:
                 customer_of[agg_id] = primary
-        return EventMetadata.for_command(ctx, customer_of)
+        return EventMetadata.for_command(ctx, customer_of, uow.save_conditions())
 
     def _run_dunning(self, cmd: RunDunning, ctx: CommandContext) -> CommandResult:
         """A dunning run: one ``SendReminders`` per customer with overdue invoices.

@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate
 
 from o2c.aggregates.account import CustomerAccount
+from o2c.application.context import SaveConditions
 from o2c.application.locks import KeyedLocks
 from o2c.application.ports import EventStorePort, LedgerSnapshot, LedgerSnapshotPort
 from o2c.domain.dunning import DunningPolicy
@@ -54,6 +55,10 @@ class UnitOfWork:
         # Loaded ahead by ``prefetch``, not yet asked for: tracked only once ``find`` hands
         # them out, so a prefetch changes neither what is saved nor the command's customer.
         self.prefetched: dict[UUID, Aggregate] = {}
+        # Streams this command relies on without loading them (the period lock it checked),
+        # and the log position a close's trial balance covers: see ``save_conditions``.
+        self.relied_on: dict[UUID, int] = {}
+        self.ledger_position: int | None = None
 
     def prefetch(self, aggregate_ids: Iterable[UUID]) -> None:
         """Load the aggregates a command is about to ask for with a couple of queries."""
@@ -136,7 +141,24 @@ class UnitOfWork:
                 "this service has no ledger replay configured: periods cannot be closed",
                 code="close-unavailable",
             )
-        return self.ledger(through)
+        snapshot = self.ledger(through)
+        # The trial balance covers the log up to here: an event stored after it must not be.
+        self.ledger_position = snapshot.position
+        return snapshot
+
+    def rely_on(self, aggregate_id: UUID, version: int | None) -> None:
+        """The command was decided on ``aggregate_id`` at ``version`` (``None``: no events)."""
+        self.relied_on[aggregate_id] = version or 0
+
+    def save_conditions(self) -> SaveConditions:
+        """What must still hold when this command's events are stored."""
+        unchanged = tuple(
+            (agg_id, version)
+            for agg_id, version in self.relied_on.items()
+            # A stream the command writes is checked by its own version already.
+            if agg_id not in self.seen or not self.seen[agg_id].pending_events
+        )
+        return SaveConditions(unchanged, self.ledger_position)
 
     def history(self, aggregate_id: UUID) -> Iterable[object]:
         """Every event of one stream, oldest first (for the rare rule that needs old facts)."""

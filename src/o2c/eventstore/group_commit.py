@@ -14,6 +14,12 @@ same stream are a race inside the batch: the later one is refused alone, as the 
 would have refused it, and the others go on. If the batch fails on the index anyway (another
 process got there first), every save of it is written again alone, so only the one that lost
 the race is refused and retried by its command.
+
+A save's conditions (``SaveConditions``) are checked once for the whole batch, in its transaction
+and before its insert, so they see the store as it was before the batch: a save relying on a
+stream an earlier save of the same batch writes (a payment behind the close that moves the
+period lock) is refused at once, and a save that needs the log to end where its trial balance
+ended (a close) starts a batch of its own.
 """
 
 from __future__ import annotations
@@ -24,7 +30,10 @@ from dataclasses import dataclass, field
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
-Insert = Callable[[Sequence[StoredEvent]], Sequence[int] | None]
+from o2c.application.context import NO_CONDITIONS, SaveConditions
+from o2c.eventstore.save_conditions import StaleSave, all_of
+
+Insert = Callable[[Sequence[StoredEvent], SaveConditions], Sequence[int] | None]
 
 # A batch stays a short transaction: at most this many saves, or this much state.
 MAX_SAVES = 64
@@ -36,6 +45,7 @@ class _Save:
     """One command's events waiting to be written, and what became of them."""
 
     events: Sequence[StoredEvent]
+    conditions: SaveConditions = NO_CONDITIONS
     ids: Sequence[int] | None = None
     error: BaseException | None = None
     done: bool = False
@@ -61,9 +71,12 @@ class GroupCommit:
         self.batches = 0  # transactions written, and saves in them: for tests and metrics
         self.saves = 0
 
-    def write(self, events: Sequence[StoredEvent]) -> Sequence[int] | None:
-        """Write one save's events (with whatever else is queued); their notification ids."""
-        save = _Save(events)
+    def write(
+        self, events: Sequence[StoredEvent], conditions: SaveConditions = NO_CONDITIONS
+    ) -> Sequence[int] | None:
+        """Write one save's events (with whatever else is queued), once ``conditions`` are
+        checked; their notification ids."""
+        save = _Save(events, conditions)
         with self._changed:
             self._queue.append(save)
         while True:
@@ -94,6 +107,8 @@ class GroupCommit:
         while self._queue and len(batch) < MAX_SAVES:
             if batch and size + self._queue[0].size > MAX_BYTES:
                 break
+            if batch and self._queue[0].conditions.log_position is not None:
+                break  # it needs the log as it is before the batch: first of the next one
             save = self._queue.pop(0)
             batch.append(save)
             size += save.size
@@ -116,7 +131,10 @@ class GroupCommit:
 
     def _write_together(self, batch: list[_Save]) -> None:
         try:
-            ids = self.insert([e for save in batch for e in save.events])
+            ids = self.insert(
+                [e for save in batch for e in save.events],
+                all_of([save.conditions for save in batch]),
+            )
         except IntegrityError:
             # Some save lost a race to another process: find which, each in its own transaction.
             for save in batch:
@@ -131,7 +149,7 @@ class GroupCommit:
 
     def _write_alone(self, save: _Save) -> None:
         try:
-            save.ids = self.insert(save.events)
+            save.ids = self.insert(save.events, save.conditions)
         except IntegrityError as error:
             save.error = error
         save.done = True
@@ -139,8 +157,10 @@ class GroupCommit:
 
 def _refuse_races_within(batch: list[_Save]) -> list[_Save]:
     """The saves that can go into one transaction; a save writing a stream version an earlier
-    save of the batch writes is refused now, as the unique index would refuse it."""
+    save of the batch writes is refused now, as the unique index would refuse it, and so is a
+    save relying on a stream an earlier save of the batch writes, as its conditions would."""
     taken: set[tuple[object, int]] = set()
+    written: set[object] = set()
     writable: list[_Save] = []
     for save in batch:
         keys = {(e.originator_id, e.originator_version) for e in save.events}
@@ -148,6 +168,10 @@ def _refuse_races_within(batch: list[_Save]) -> list[_Save]:
             save.error = IntegrityError("another save of the same batch wrote this version first")
             save.done = True
             continue
+        if any(stream in written for stream, _ in save.conditions.unchanged):
+            save.error, save.done = StaleSave(), True
+            continue
         taken |= keys
+        written |= {stream for stream, _ in keys}
         writable.append(save)
     return writable

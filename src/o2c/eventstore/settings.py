@@ -37,6 +37,9 @@ def _persistence_env(url: str, create_tables: bool) -> dict[str, str]:
             dbname = str(Path(path).expanduser())
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "APPLICATION_RECORDER_TOPIC": (
+                "o2c.eventstore.sqlite_recorder:ConditionalSQLiteRecorder"
+            ),
             "SQLITE_DBNAME": dbname,
             "CREATE_TABLE": create,
         }

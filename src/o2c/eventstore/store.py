@@ -1,7 +1,9 @@
 """``EventStore``: the application service's port onto the library, plus log reading.
 
-Saves run with the command's metadata in scope; a version clash becomes ``ConcurrencyConflict``
-(nothing of that save is stored) and a dead database ``BackendUnavailable``.
+Saves run with the command's metadata in scope; a version clash, or a save whose conditions no
+longer hold (``SaveConditions``: the period lock or the log moved since the command read them),
+becomes ``ConcurrencyConflict`` (nothing of that save is stored) and a dead database
+``BackendUnavailable``.
 """
 
 from __future__ import annotations
@@ -169,7 +171,8 @@ class EventStore:
         save = SaveInProgress(meta)
         token = CURRENT_SAVE.set(save)
         try:
-            recordings = self.app.save(*aggregates)
+            # The recorder checks the conditions inside the save's transaction.
+            recordings = self.app.save(*aggregates, conditions=meta.conditions)
         except IntegrityError as exc:
             raise ConcurrencyConflict(
                 "another command changed the same record first; nothing was stored"
