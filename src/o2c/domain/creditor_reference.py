@@ -60,7 +60,7 @@ def split_creditor_references(text: str) -> tuple[list[str], str]:
     rest = text
     position = 0
     while (match := _CANDIDATE.search(text, position)) is not None:
-        end = _valid_end(match.group())
+        end = _valid_end(match.group(), text[match.end() : match.end() + 1])
         if end is None:
             position = match.start() + 1
             continue
@@ -72,17 +72,22 @@ def split_creditor_references(text: str) -> tuple[list[str], str]:
     return keys, rest
 
 
-def _valid_end(candidate: str) -> int | None:
+def _valid_end(candidate: str, after: str) -> int | None:
     """Where the longest valid reference at the start of ``candidate`` ends.
 
-    It ends at a word's end, and if written in groups, every group but the last has four
-    characters as ISO 11649 prints them: ``RF29 7 danke`` is not read as ``RF297DANKE``.
+    It ends at a word's end (``after`` is the text's character after ``candidate``), and if
+    written in groups, they are as ISO 11649 prints them: four characters each, the last one to
+    four. So ``RF29 7 danke`` is not read as ``RF297DANKE``. A short word after a reference
+    printed in full groups (``… C9A8 vom``) could still be read into it, once in 97 cases.
     """
     for end in range(len(candidate), 4, -1):
-        if end < len(candidate) and candidate[end] not in " -":
-            continue
+        following = candidate[end] if end < len(candidate) else after
+        if following.isalnum():
+            continue  # in the middle of a word
         groups = _SEPARATOR.split(candidate[:end])
-        if len(groups) > 1 and any(len(group) != 4 for group in groups[:-1]):
+        if len(groups) > 1 and (
+            any(len(group) != 4 for group in groups[:-1]) or len(groups[-1]) > 4
+        ):
             continue
         if invoice_number_from_rf(candidate[:end]) is not None:
             return end
