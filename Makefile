@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PGHOST ?= 127.0.0.1
 
-.PHONY: run test test-fast install lint typecheck importlint clean bench chromium
+.PHONY: run test test-fast install lint typecheck importlint clean bench chromium poppler
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -47,7 +47,14 @@ chromium:
 		echo "installing Debian's chromium for the dashboard tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: $(STAMP) $(ASYNCAPI_NODE)/node_modules/.installed chromium importlint lint typecheck
+# Debian's poppler-utils for tests/documents/: pdftoppm renders PDF pages to PNG (the QR code is
+# decoded from them), pdftotext reads the text back. Installed like chromium when missing.
+poppler:
+	@command -v pdftoppm >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1 || { \
+		echo "installing Debian's poppler-utils for the document tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; }
+
+test: $(STAMP) $(ASYNCAPI_NODE)/node_modules/.installed chromium poppler importlint lint typecheck
 	$(BIN)/pytest -q -p no:cacheprovider
 
 # The domain rules in memory: no database, no broker, a few seconds.

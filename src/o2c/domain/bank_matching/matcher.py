@@ -2,7 +2,9 @@
 
 The rules, in the order they are tried (the product's cash-application spec):
 
-1. ``reference`` / ``reference-discount``: the remittance names invoices, and the amount is what
+1. ``reference`` / ``reference-discount``: the remittance names invoices (by number, or by the
+   ISO 11649 ``RF`` creditor reference printed on the invoice, which names it exactly), and the
+   amount is what
    they (or some of them) still owe, less the early-payment discount when the line was booked on
    or before the discount deadline, within the tolerance. The money is for those invoices even
    when somebody else pays them (a third-party payer).
@@ -46,6 +48,7 @@ from o2c.domain.bank_matching.references import (
     not_a_payment,
     padded_digits,
 )
+from o2c.domain.creditor_reference import reference_key, split_creditor_references
 
 # Bounds of the search without reference: a payer settles a few of its oldest invoices at once.
 COMBINATION_SIZE = 4
@@ -113,6 +116,7 @@ class Matcher:
         self._invoices: dict[UUID, OpenInvoiceRef] = {}
         self._padded: dict[UUID, str | None] = {}
         self._by_key: dict[int, list[UUID]] = defaultdict(list)
+        self._by_rf_key: dict[str, list[UUID]] = defaultdict(list)
         self._by_due: dict[UUID, DueIndex] = defaultdict(DueIndex)
         self._gross: dict[UUID, AmountIndex] = defaultdict(AmountIndex)
         self._net: dict[UUID, AmountIndex] = defaultdict(AmountIndex)
@@ -198,15 +202,20 @@ class Matcher:
         """
         if not_a_payment(receipt.remittance):
             return False
-        return all(
-            customer_id in self._owners.get(ref.value, ())
-            for ref in find_references(receipt.remittance)
+        rf_keys, text = split_creditor_references(receipt.remittance)
+        return not rf_keys and all(
+            customer_id in self._owners.get(ref.value, ()) for ref in find_references(text)
         )
 
     def _referenced(self, receipt: Receipt) -> dict[UUID, bool]:
         """Open invoices in the receipt's currency the remittance names → named strongly?"""
         found: dict[UUID, bool] = {}
-        for ref in find_references(receipt.remittance):
+        rf_keys, text = split_creditor_references(receipt.remittance)
+        for key in rf_keys:
+            for invoice_id in self._by_rf_key.get(key, ()):
+                if self._invoices[invoice_id].currency == receipt.currency:
+                    found[invoice_id] = True  # the check digits make it exact
+        for ref in find_references(text):
             for invoice_id in self._by_key.get(ref.value, ()):
                 invoice = self._invoices[invoice_id]
                 if invoice.currency != receipt.currency:
@@ -411,6 +420,7 @@ class Matcher:
         self._tables.pop((invoice.customer_id, invoice.currency), None)
         self._invoices[invoice_id] = invoice
         self._padded[invoice_id] = padded_digits(invoice.number)
+        self._by_rf_key[reference_key(invoice.number)].append(invoice_id)
         key = invoice_key(invoice.number)
         if key is not None:
             self._by_key[key].append(invoice_id)
@@ -427,6 +437,10 @@ class Matcher:
         invoice_id = invoice.invoice_id
         self._tables.pop((invoice.customer_id, invoice.currency), None)
         del self._invoices[invoice_id]
+        rf_key = reference_key(invoice.number)
+        self._by_rf_key[rf_key].remove(invoice_id)
+        if not self._by_rf_key[rf_key]:
+            del self._by_rf_key[rf_key]
         key = invoice_key(invoice.number)
         if key is not None:
             self._by_key[key].remove(invoice_id)

@@ -1,0 +1,1 @@
+"""The documents' texts per language: one dictionary module each, the same keys in all."""
