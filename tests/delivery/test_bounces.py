@@ -13,7 +13,7 @@ from o2c.api.app import create_app
 from o2c.bootstrap import Container, build_container
 from o2c.delivery.bounces import read_bounce
 from tests.api.conftest import TOKENS, auth
-from tests.delivery.conftest import FAST, Desk, Mailbox, sqlite_settings
+from tests.delivery.conftest import FAST, Desk, sqlite_settings
 
 
 def dsn(message_id: str, recipient: str = "gone@customer.example") -> bytes:
