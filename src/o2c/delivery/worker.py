@@ -123,13 +123,16 @@ class DeliveryWorker:
     def drain(self, timeout: float) -> bool:
         """Send until nothing is queued any more (``False`` if ``timeout`` came first)."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._safe_pass() == 0:
-                self.queue.catch_up(self.store)
-                if self.queue.pending() == 0:
-                    return True
-                time.sleep(min(self.policy.poll_interval, 0.2))
-        return False
+        try:
+            while time.monotonic() < deadline:
+                if self._safe_pass() == 0:
+                    self.queue.catch_up(self.store)
+                    if self.queue.pending() == 0:
+                        return True
+                    time.sleep(min(self.policy.poll_interval, 0.2))
+            return False
+        finally:
+            self.close()
 
     def _loop(self) -> None:
         while not self._stop.is_set():
