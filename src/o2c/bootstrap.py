@@ -9,11 +9,16 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from uuid import UUID
 
+from o2c.application.deliveries import DeliveryService
 from o2c.application.service import O2CService
 from o2c.audit.ledger_replay import LogLedger
 from o2c.config import Settings
+from o2c.delivery.channels import Channel, EmailChannel, FileChannel, PeppolChannel, SmtpTarget
+from o2c.delivery.queue import DeliveryQueue
+from o2c.delivery.worker import DeliveryWorker, SendPolicy
 from o2c.events.catalog import topic
 from o2c.eventstore.migrate import migrate_event_store
 from o2c.eventstore.store import EventStore
@@ -84,9 +89,12 @@ class Container:
     read: ReadSideParts | None = None
     closers: list[Callable[[], None]] = field(default_factory=list)
     webhooks: WebhookDispatcher | None = None
+    delivery: DeliveryParts | None = None
 
     def close(self) -> None:
         """Release everything in reverse order of construction."""
+        if self.delivery is not None and self.delivery.worker is not None:
+            self.delivery.worker.stop()
         if self.webhooks is not None:
             self.webhooks.stop()
         if self.read is not None:
@@ -113,6 +121,56 @@ def build_webhooks(
     )
 
 
+# ---- delivery of documents (e-mail, outbox files, Peppol hand-off) ----------------------------
+
+
+@dataclass
+class DeliveryParts:
+    """Queueing letters (``service.queue_delivery``), the queue table and the worker (running
+    only where this process sends)."""
+
+    service: DeliveryService
+    queue: DeliveryQueue
+    worker: DeliveryWorker | None = None
+
+
+def delivery_channels(settings: Settings) -> dict[str, Callable[[], Channel]]:
+    """Channel factories (one instance per worker): SMTP only where ``O2C_SMTP_URL`` is set."""
+    outbox = Path(settings.outbox_dir)
+    channels: dict[str, Callable[[], Channel]] = {
+        "file": lambda: FileChannel(outbox, settings.mail_from),
+        "peppol": PeppolChannel,
+    }
+    if settings.smtp_url is not None:
+        target = SmtpTarget.parse(settings.smtp_url.get_secret_value())
+        channels["email"] = lambda: EmailChannel(target, settings.mail_from)
+    return channels
+
+
+def build_delivery(
+    settings: Settings, store: EventStore, service: O2CService, read_store: ReadStore
+) -> DeliveryParts:
+    """The delivery service over the read store's queue, and a (not started) worker."""
+    queue = DeliveryQueue(read_store.engine)
+    email = "email" if settings.smtp_url is not None else "file"
+    deliveries = DeliveryService(store, queue, service.listeners, email_channel=email)
+    public_url = settings.public_url
+    worker = DeliveryWorker(
+        store,
+        deliveries,
+        queue,
+        delivery_channels(settings),
+        document_url=lambda delivery_id: f"{public_url}/v1/deliveries/{delivery_id}/document",
+        policy=SendPolicy(
+            max_attempts=settings.delivery_max_attempts,
+            retry_base=settings.delivery_retry_base,
+            retry_cap=settings.delivery_retry_cap,
+            lease=settings.delivery_lease,
+        ),
+    )
+    return DeliveryParts(deliveries, queue, worker)
+
+
 def build_container(
     settings: Settings | None = None,
     *,
@@ -120,12 +178,15 @@ def build_container(
     start_runner: bool = True,
     start_webhooks: bool | None = None,
     webhook_policy: DeliveryPolicy | None = None,
+    start_delivery: bool | None = None,
 ) -> Container:
     """Build the store, the service and (optionally) the read side for ``settings``.
 
     With the read side, a long-running process (``start_runner``, unless ``start_webhooks``
     says otherwise) also delivers webhooks, in embedded and in Kafka mode alike: delivery reads
     the event log itself. One-shot commands pass ``start_runner=False`` and deliver nothing.
+    In embedded mode a long-running process also sends letters (``start_delivery``); with
+    Kafka, ``o2c deliver`` does.
     """
     settings = settings or Settings.from_env()
     store = build_event_store(settings)
@@ -138,4 +199,9 @@ def build_container(
             service.listeners.append(dispatcher.notify)
             dispatcher.start()
             container.webhooks = dispatcher
+        container.delivery = build_delivery(settings, store, service, container.read.read_store)
+        sending = start_runner and settings.embedded if start_delivery is None else start_delivery
+        if sending and container.delivery.worker is not None:
+            service.listeners.append(container.delivery.worker.notify)
+            container.delivery.worker.start()
     return container

@@ -114,6 +114,28 @@ class Settings(BaseSettings):
         ge=1,
         description="largest bank statement file `POST /v1/bank-statements` takes, in bytes",
     )
+    smtp_url: SecretStr | None = Field(
+        None,
+        description="SMTP server letters are sent through: smtp://user:pass@host:587?starttls=true "
+        "(smtps:// for TLS from the start); unset = letters are written to the outbox directory",
+    )
+    mail_from: str = Field("o2c@localhost", description="From address of the letters o2c sends")
+    outbox_dir: str = Field(
+        "./o2c-data/outbox", description="where letters go as .eml files when no SMTP is set"
+    )
+    delivery_max_attempts: int = Field(
+        5, ge=1, description="attempts at sending a letter before it is failed for good"
+    )
+    delivery_retry_base: float = Field(
+        30.0, gt=0, description="seconds before the 2nd attempt; doubled for each next one"
+    )
+    delivery_retry_cap: float = Field(3600.0, gt=0, description="longest wait between attempts")
+    delivery_lease: float = Field(
+        120.0,
+        gt=0,
+        description="seconds a worker holds a letter it is sending; one whose worker died is "
+        "sent again after it (with the same Message-ID)",
+    )
     public_url: str = Field(
         DEFAULT_PUBLIC_URL,
         description="base of absolute URLs handed to others (CloudEvents dataschema, $id); "
@@ -160,6 +182,7 @@ class Settings(BaseSettings):
         "oidc_audience",
         "oidc_client_id",
         "oidc_client_secret",
+        "smtp_url",
         mode="before",
     )
     @classmethod

@@ -10,6 +10,7 @@ from datetime import date
 from uuid import UUID
 
 from o2c import commands as c
+from o2c.application.deliveries import DeliveryService
 from tests.support.world import D, World
 
 
@@ -76,6 +77,7 @@ def every_event_type(world: World) -> None:
     world.do(c.CloseAccount(customer_id=other, reason="duplicate account"))
     world.order(world.account(limit="0"), ("A", 1, "1.00"))
     _bank_statement(world, world.account(limit="0"), jan)
+    _deliveries(world, cid, first["invoice_id"])
     world.clock.today = date(2026, 3, 2)
     world.do(c.ClosePeriod(through=date(2026, 1, 31), reason="January closed"))
 
@@ -113,3 +115,42 @@ def _bank_statement(world: World, cid: UUID, on: date) -> None:
             statement_id=UUID(statement["statement_id"]), applied=[applied], queued=[queued]
         )
     )
+
+
+class _Documents:
+    """Attachment bytes in memory (the scenario has no read store)."""
+
+    def __init__(self) -> None:
+        self.stored: dict[str, bytes] = {}
+
+    def put(self, digest: str, content: bytes, content_type: str) -> None:
+        self.stored[digest] = content
+
+    def get(self, digest: str) -> bytes | None:
+        return self.stored.get(digest)
+
+
+def _deliveries(world: World, cid: UUID, invoice_id: str) -> None:
+    """An invoice e-mailed and bounced, a letter failed for good, one held, one to Peppol."""
+    desk = DeliveryService(world.store, _Documents())
+    letter = {
+        "customer_id": cid,
+        "document": f"invoice:{invoice_id}",
+        "content": b"%PDF-1.7 invoice",
+        "filename": "INV-000001.pdf",
+        "channel": "email",
+        "to": "billing@acme.example",
+        "subject": "Invoice INV-000001",
+        "body": "Please find our invoice attached.",
+    }
+    sent = desk.queue_delivery(**letter).delivery_id  # type: ignore[arg-type]
+    desk.record_sent(sent, "")
+    desk.record_bounced(sent, "smtp; 550 5.1.1 user unknown")
+    failed = desk.queue_delivery(**letter).delivery_id  # type: ignore[arg-type]
+    desk.record_failed(failed, "SMTP 554: rejected", 5, permanent=True)
+    held = desk.queue_delivery(**letter).delivery_id  # type: ignore[arg-type]
+    desk.record_held(held, "billing@acme.example bounced")
+    peppol = desk.queue_delivery(  # type: ignore[arg-type]
+        **{**letter, "channel": "peppol", "to": "0088:4000001123452", "filename": "INV.xml"}
+    ).delivery_id
+    desk.record_sent(peppol, f"https://ar.example/v1/deliveries/{peppol}/document")

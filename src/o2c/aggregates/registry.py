@@ -13,6 +13,7 @@ from eventsourcing.domain import Aggregate
 from o2c.aggregates.account import CustomerAccount
 from o2c.aggregates.bank_statement import BankStatement
 from o2c.aggregates.command_record import CommandRecord
+from o2c.aggregates.delivery import Delivery
 from o2c.aggregates.explicit_topics import register_nested_topics
 from o2c.aggregates.invoice import Invoice
 from o2c.aggregates.numbering import CreditNoteNumbering, InvoiceNumbering
@@ -30,6 +31,7 @@ ALL_AGGREGATES: tuple[type[Aggregate], ...] = (
     BankStatement,
     PeriodLock,
     CommandRecord,
+    Delivery,
 )
 
 for _aggregate in ALL_AGGREGATES:

@@ -20,6 +20,9 @@ ACCOUNTS_TOPIC = "o2c.accounts.v1"
 LEDGER_TOPIC = "o2c.ledger.v1"
 # Bank statements imported and what cash application decided for each line (keyed by statement).
 BANK_TOPIC = "o2c.bank.v1"
+# Documents sent to customers (invoices, statements, reminders) and what became of each send,
+# keyed by customer; a Peppol access point takes its documents from here (document.ready).
+DELIVERIES_TOPIC = "o2c.deliveries.v1"
 PUBLIC_TOPICS = (
     INVOICES_TOPIC,
     PAYMENTS_TOPIC,
@@ -27,6 +30,7 @@ PUBLIC_TOPICS = (
     ACCOUNTS_TOPIC,
     LEDGER_TOPIC,
     BANK_TOPIC,
+    DELIVERIES_TOPIC,
 )
 
 
@@ -64,6 +68,7 @@ def _spec(
 
 
 _ACC, _ORD, _INV, _BANK = "CustomerAccount", "Order", "Invoice", "BankStatement"
+_DLV = "Delivery"
 
 
 def _invoice(name: str, cloud: str, description: str, *, version: int = 2) -> EventSpec:
@@ -264,6 +269,52 @@ CATALOG: tuple[EventSpec, ...] = (
         "bank.line_queued",
         BANK_TOPIC,
         "A statement line left for a person, with the matcher's ranked suggestions.",
+    ),
+    _spec(
+        "DeliveryQueued",
+        _DLV,
+        "delivery.queued",
+        DELIVERIES_TOPIC,
+        "A document queued for sending: which document (kind:id), the SHA-256 digest of the "
+        "attachment, the channel (email, file, peppol), the recipient, subject and file name.",
+    ),
+    _spec(
+        "DeliverySent",
+        _DLV,
+        "delivery.sent",
+        DELIVERIES_TOPIC,
+        "The document was handed over (SMTP server, outbox file or access point), with the "
+        "Message-ID every attempt of this delivery carries.",
+    ),
+    _spec(
+        "DeliveryFailed",
+        _DLV,
+        "delivery.failed",
+        DELIVERIES_TOPIC,
+        "An attempt failed, with its number and the error; `final` when no retry follows.",
+    ),
+    _spec(
+        "DeliveryHeld",
+        _DLV,
+        "delivery.held",
+        DELIVERIES_TOPIC,
+        "Not sent: the address bounced before (a person corrects the contact).",
+    ),
+    _spec(
+        "DeliveryBounced",
+        _DLV,
+        "delivery.bounced",
+        DELIVERIES_TOPIC,
+        "A sent e-mail came back (a delivery-status notification): its address is flagged and "
+        "further letters to it are held.",
+    ),
+    _spec(
+        "DocumentReady",
+        _DLV,
+        "document.ready",
+        DELIVERIES_TOPIC,
+        "A document for a Peppol access point: the recipient participant id and a URL to fetch "
+        "the document (whose SHA-256 is `digest`) from.",
     ),
     _spec(
         "NumberingStarted",
