@@ -76,6 +76,7 @@ def every_event_type(world: World) -> None:
     world.do(c.CloseAccount(customer_id=other, reason="duplicate account"))
     world.order(world.account(limit="0"), ("A", 1, "1.00"))
     _bank_statement(world, world.account(limit="0"), jan)
+    _parties(world, cid)
     world.clock.today = date(2026, 3, 2)
     world.do(c.ClosePeriod(through=date(2026, 1, 31), reason="January closed"))
 
@@ -111,5 +112,31 @@ def _bank_statement(world: World, cid: UUID, on: date) -> None:
     world.do(
         c.DecideBankLines(
             statement_id=UUID(statement["statement_id"]), applied=[applied], queued=[queued]
+        )
+    )
+
+
+def _parties(world: World, cid: UUID) -> None:
+    """The seller's profile and logo set, a customer's details and number recorded."""
+    berlin = c.AddressIn(
+        lines=["Unter den Linden 1"], city="Berlin", postal_code="10117", country="DE"
+    )
+    world.do(
+        c.ReplaceCompanyProfile(
+            legal_name="Seller GmbH",
+            address=berlin,
+            vat_id="DE136695976",
+            iban="DE89370400440532013000",
+        )
+    )
+    world.do(c.ChangeCompanyLogo(media_type="image/svg+xml", content_base64="PHN2Zy8+"))
+    world.do(
+        c.ChangeCustomerDetails(
+            customer_id=cid,
+            customer_number="C-1",
+            legal_name="Acme SA",
+            address=c.AddressIn(lines=["1 rue de Rivoli"], city="Paris", country="FR"),
+            vat_id="FR40303265045",
+            contacts=[c.ContactIn(role="billing", email="ap@acme.example")],
         )
     )

@@ -10,6 +10,7 @@ from pydantic import Field
 from o2c.commands import AllocationIn, PaymentTermsIn, ShipmentLineIn
 from o2c.commands.bank import Iban
 from o2c.commands.base import Amount, BusinessDate, Command, Reason
+from o2c.commands.parties import CustomerFields
 
 
 class CreditLimitBody(Command):
@@ -23,6 +24,10 @@ class BankAccountBody(Command):
     """A bank account (IBAN, spaces allowed) the customer pays from."""
 
     iban: Iban
+
+
+class CustomerDetailsBody(CustomerFields, Command):
+    """Party fields to change: each left out is unchanged, each null is cleared."""
 
 
 class ReasonBody(Command):

@@ -10,6 +10,10 @@ from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Mapper, Recording, Transcoder
 
+# The parties' aggregates are imported wherever the store is opened: a process that never wrote
+# one (a restart, the CLI) must still resolve their stored topics when it reads them.
+import o2c.aggregates.company
+import o2c.aggregates.customer_number  # noqa: F401
 from o2c.aggregates.account import CustomerAccount
 from o2c.aggregates.numbering import InvoiceNumbering
 from o2c.eventstore.mapper import AuditMapper
