@@ -223,3 +223,13 @@ def test_logo_is_png_or_svg_within_200_kb() -> None:
     )
     assert company.replace_logo("image/svg+xml", b'<svg xmlns="http://www.w3.org/2000/svg"/>')
     assert company.remove_logo() and company.logo is None and not company.remove_logo()
+
+
+def test_details_survive_a_snapshot_and_older_snapshots_have_none() -> None:
+    acc = _account()
+    acc.change_details({"legal_name": "Acme SA", "address": PARIS}, seller_country="DE")
+    state = acc.snapshot_state()
+    again = CustomerAccount.from_snapshot_state(acc.id, acc.version, state)
+    assert again.details == acc.details
+    del state["details"]
+    assert CustomerAccount.from_snapshot_state(acc.id, acc.version, state).details == {}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 
 from o2c import commands as c
 from o2c.aggregates.company import COMPANY_ID, Company
@@ -46,7 +45,7 @@ def change_company_logo(cmd: c.ChangeCompanyLogo, uow: UnitOfWork) -> CompanyRes
         return company_view(company)
     try:
         content = base64.b64decode(cmd.content_base64 or "", validate=True)
-    except binascii.Error as exc:
+    except ValueError as exc:  # binascii.Error is one; so is text that is not ASCII
         raise InvalidInput("the logo is not valid base64", code="invalid-logo") from exc
     company.replace_logo(cmd.media_type, content)
     return company_view(company)
