@@ -104,6 +104,16 @@ class Settings(BaseSettings):
         "revenue=4000, bank=1000, unapplied=2100, discounts=4900, credit_notes=4100, "
         "bad_debt=6800",
     )
+    max_body_bytes: int = Field(
+        1024 * 1024,
+        ge=1,
+        description="largest request body in bytes (a JSON command); larger is refused with 413",
+    )
+    max_statement_bytes: int = Field(
+        50 * 1024 * 1024,
+        ge=1,
+        description="largest bank statement file `POST /v1/bank-statements` takes, in bytes",
+    )
     public_url: str = Field(
         DEFAULT_PUBLIC_URL,
         description="base of absolute URLs handed to others (CloudEvents dataschema, $id); "

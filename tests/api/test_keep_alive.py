@@ -19,9 +19,9 @@ from fastapi import FastAPI
 from sqlalchemy.exc import OperationalError
 
 from o2c.api.app import create_app
-from o2c.bench.broker import free_port
 from o2c.bootstrap import Container, build_container
 from o2c.config import Settings
+from o2c_devtools.ports import free_port
 from tests.api.conftest import TOKENS, auth
 
 

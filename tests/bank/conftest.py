@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from o2c.bank.synthetic_invoices import synthetic_open_invoices
-from o2c.bank.synthetic_truth import OpenInvoice
+from o2c_devtools.synthetic_bank.invoices import synthetic_open_invoices
+from o2c_devtools.synthetic_bank.truth import OpenInvoice
 
 SAMPLES = Path(__file__).parent.parent / "fixtures" / "bank"
 

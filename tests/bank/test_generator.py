@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from schwifty import IBAN
 
-from o2c.bank.generator import generate_statements
-from o2c.bank.reference_noise import invoice_digits
-from o2c.bank.synthetic_invoices import synthetic_open_invoices
-from o2c.bank.synthetic_truth import (
+from o2c_devtools.synthetic_bank.generator import generate_statements
+from o2c_devtools.synthetic_bank.invoices import synthetic_open_invoices
+from o2c_devtools.synthetic_bank.reference_noise import invoice_digits
+from o2c_devtools.synthetic_bank.truth import (
     ExpectedOutcome,
     OpenInvoice,
     Scenario,

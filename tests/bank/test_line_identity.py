@@ -10,7 +10,7 @@ import pytest
 from o2c.bank import read_statement, read_statements
 from o2c.bank.identity import UnidentifiedLine, identify_lines
 from o2c.bank.statement import BankStatement
-from o2c.bank.writers import write_bai2, write_camt053, write_mt940
+from o2c_devtools.synthetic_bank.writers import write_bai2, write_camt053, write_mt940
 from tests.bank.conftest import sample
 
 SAMPLES = [

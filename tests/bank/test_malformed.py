@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from o2c.bank import BankStatement, MalformedStatement, read_statement, read_statements
-from o2c.bank.generator import generate_statements
-from o2c.bank.synthetic_truth import OpenInvoice
-from o2c.bank.writers import write_bai2, write_camt053, write_mt940
+from o2c_devtools.synthetic_bank.generator import generate_statements
+from o2c_devtools.synthetic_bank.truth import OpenInvoice
+from o2c_devtools.synthetic_bank.writers import write_bai2, write_camt053, write_mt940
 
 
 @pytest.fixture(scope="module")
@@ -235,6 +235,22 @@ def test_bai2_unknown_type_code_names_its_record(statement: BankStatement) -> No
     lines[line - 1] = b"16,999," + lines[line - 1].split(b",", 2)[2]
 
     assert failure(b"".join(lines)).line == line
+
+
+@pytest.mark.parametrize("control", [b"\x01", b"\x0b", b"\x1c", b"\x7f"])
+def test_bai2_control_characters_in_a_text_field_name_their_line(
+    statement: BankStatement, control: bytes
+) -> None:
+    data = write_bai2(statement)
+    line = line_of(data, b"16,", 4)
+    lines = lines_of(data)
+    lines[line - 1] = lines[line - 1].replace(b"ORG:", b"ORG:Jun" + control + b"k ", 1)
+    assert control in lines[line - 1]
+
+    error = failure(b"".join(lines), "bai2")
+
+    assert error.line == line
+    assert "control character" in error.message
 
 
 def test_bai2_records_after_the_file_trailer(statement: BankStatement) -> None:

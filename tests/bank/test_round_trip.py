@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from o2c.bank import BankStatement, StatementFormat, read_statement
-from o2c.bank.generator import generate_statements
-from o2c.bank.synthetic_invoices import synthetic_open_invoices
-from o2c.bank.synthetic_truth import OpenInvoice
-from o2c.bank.writers import write_bai2, write_camt053, write_mt940
+from o2c_devtools.synthetic_bank.generator import generate_statements
+from o2c_devtools.synthetic_bank.invoices import synthetic_open_invoices
+from o2c_devtools.synthetic_bank.truth import OpenInvoice
+from o2c_devtools.synthetic_bank.writers import write_bai2, write_camt053, write_mt940
 
 Writer = Callable[[BankStatement], bytes]
 

@@ -12,10 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from o2c.api.app import create_app
-from o2c.bank.generator import SyntheticFile
-from o2c.bench.bank import Book, build_book, statement_file
 from o2c.bootstrap import Container, build_container
 from o2c.config import Settings
+from o2c_devtools.bench.bank import Book, build_book, statement_file
+from o2c_devtools.synthetic_bank.generator import SyntheticFile
 from tests.api.conftest import TOKENS
 
 

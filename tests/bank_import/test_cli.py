@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from o2c.bank.writers import write_mt940
 from o2c.bootstrap import build_container
 from o2c.cli.main import main
+from o2c_devtools.synthetic_bank.writers import write_mt940
 from tests.bank_import.conftest import open_bank, sqlite_settings
 
 
@@ -41,6 +42,12 @@ def test_import_from_the_command_line(
     again = json.loads(capsys.readouterr().out)
     assert again["statements"][0]["created"] is False
     assert again["position"] == out["position"]
+    # The same statement id with a line less: refused in one line, nothing recorded.
+    other = tmp_path / "other.sta"
+    other.write_bytes(write_mt940(replace(b.file.statement, lines=b.file.statement.lines[:-1])))
+    assert main(["bank", "import", str(other)]) == 1
+    err = capsys.readouterr().err
+    assert "imported before with other content" in err and "Traceback" not in err
     container = build_container(settings, start_runner=False)
     try:
         assert container.store.last_position() == out["position"]

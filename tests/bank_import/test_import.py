@@ -13,10 +13,10 @@ import pytest
 
 from o2c import commands as c
 from o2c.application.context import CommandContext
-from o2c.bank.generator import ExpectedOutcome, Scenario
-from o2c.bank.writers import write_bai2, write_camt053, write_mt940
-from o2c.bench.bank import score
 from o2c.config import Settings
+from o2c_devtools.bench.bank import score
+from o2c_devtools.synthetic_bank.generator import ExpectedOutcome, Scenario
+from o2c_devtools.synthetic_bank.writers import write_bai2, write_camt053, write_mt940
 from tests.api.conftest import TOKENS, auth
 from tests.bank_import.conftest import Bank, open_bank
 

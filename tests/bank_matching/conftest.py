@@ -11,8 +11,8 @@ from datetime import date, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from o2c.bank.statement import BankLine
-from o2c.bank.synthetic_truth import OpenInvoice
 from o2c.domain.bank_matching import KnownPayer, OpenInvoiceRef, Receipt
+from o2c_devtools.synthetic_bank.truth import OpenInvoice
 
 _NS = uuid5(NAMESPACE_URL, "https://o2c.example/tests/bank-matching")
 

@@ -11,10 +11,10 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from o2c.bank.generator import generate_statements
-from o2c.bank.synthetic_invoices import synthetic_open_invoices
-from o2c.bank.synthetic_truth import ExpectedOutcome
 from o2c.domain.bank_matching import Matcher
+from o2c_devtools.synthetic_bank.generator import generate_statements
+from o2c_devtools.synthetic_bank.invoices import synthetic_open_invoices
+from o2c_devtools.synthetic_bank.truth import ExpectedOutcome
 from tests.bank_matching.conftest import (
     as_invoice_ref,
     as_receipt,

@@ -11,10 +11,10 @@ from collections import Counter
 from dataclasses import replace
 from decimal import Decimal
 
-from o2c.bank.generator import generate_statements
-from o2c.bank.synthetic_invoices import synthetic_open_invoices
-from o2c.bank.synthetic_truth import ExpectedOutcome, Scenario
 from o2c.domain.bank_matching import Matcher, Receipt
+from o2c_devtools.synthetic_bank.generator import generate_statements
+from o2c_devtools.synthetic_bank.invoices import synthetic_open_invoices
+from o2c_devtools.synthetic_bank.truth import ExpectedOutcome, Scenario
 from tests.bank_matching.conftest import (
     as_invoice_ref,
     as_receipt,

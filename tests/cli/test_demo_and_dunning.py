@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from o2c.bench.broker import free_port
 from o2c.cli.main import main
+from o2c_devtools.ports import free_port
 
 
 @pytest.fixture

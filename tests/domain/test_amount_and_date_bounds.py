@@ -61,3 +61,34 @@ def test_a_due_date_past_9999_is_invalid_input() -> None:
     with pytest.raises(InvalidInput) as refused:
         terms.discount_until(date(9999, 12, 25))
     assert refused.value.code == "date-out-of-range"
+
+
+def test_an_order_total_out_of_range_is_invalid_input_though_each_field_is_in_range() -> None:
+    from uuid import uuid4
+
+    from o2c.aggregates.order import Order, OrderLine
+
+    largest = OrderLine("A", "a", 1_000_000, D("999999999999999.99"))
+    with pytest.raises(InvalidInput) as refused:
+        Order.place(uuid4(), uuid4(), "EUR", [largest], date(2026, 1, 1))
+    assert refused.value.code == "invalid-amount"
+    # Two lines each in range whose sum is not.
+    halves = [OrderLine(sku, sku, 1, D("600000000000000")) for sku in ("A", "B")]
+    with pytest.raises(InvalidInput):
+        Order.place(uuid4(), uuid4(), "EUR", halves, date(2026, 1, 1))
+    fits = [OrderLine("A", "a", 1, D("999999999999999.99"))]
+    assert Order.place(uuid4(), uuid4(), "EUR", fits, date(2026, 1, 1)).total == fits[0].amount
+
+
+def test_an_invoice_total_out_of_range_is_invalid_input() -> None:
+    from uuid import uuid4
+
+    from o2c.aggregates.invoice import Invoice
+
+    lines = [{"sku": s, "amount": D("600000000000000")} for s in ("A", "B")]
+    with pytest.raises(InvalidInput) as refused:
+        Invoice.issue(
+            uuid4(), uuid4(), None, "INV-1", "EUR", lines,
+            date(2026, 1, 1), date(2026, 1, 31), None, None, D("0.00"),
+        )  # fmt: skip
+    assert refused.value.code == "invalid-amount"

@@ -27,11 +27,11 @@ from fastapi.testclient import TestClient
 from standardwebhooks import Webhook
 
 from o2c.api.app import create_app
-from o2c.bench.broker import free_port
 from o2c.bootstrap import build_container
 from o2c.events.envelope import EXTENSION_ATTRIBUTES
 from o2c.kafka.relay import relay_until_caught_up
 from o2c.webhooks.rules import matches
+from o2c_devtools.ports import free_port
 from tests.api.conftest import auth
 from tests.kafka.conftest import wait_until
 from tests.kafka.test_outside_client import (

@@ -20,7 +20,8 @@ from tests.support.world import World, opened_store
 with opened_store(sys.argv[1]) as store:
     world = World(store)
     berlin = c.AddressIn(lines=["Unter den Linden 1"], city="Berlin", country="DE")
-    world.do(c.ReplaceCompanyProfile(legal_name="Seller GmbH", address=berlin, vat_id="DE136695976"))
+    profile = c.ReplaceCompanyProfile(legal_name="Seller", address=berlin, vat_id="DE136695976")
+    world.do(profile)
     world.do(c.ChangeCompanyLogo(media_type="image/svg+xml", content_base64="PHN2Zy8+"))
 """
 
@@ -54,6 +55,6 @@ def test_company_written_by_one_process_loads_in_another(tmp_path: Path) -> None
     url = f"sqlite:///{tmp_path / 'events.db'}"
     _python(WRITE, url)
     loaded = json.loads(_python(READ, url))
-    assert loaded["details"]["legal_name"] == "Seller GmbH"
+    assert loaded["details"]["legal_name"] == "Seller"
     assert loaded["details"]["address"]["country"] == "DE"
     assert loaded["logo"] == "image/svg+xml"

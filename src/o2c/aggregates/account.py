@@ -32,6 +32,7 @@ from eventsourcing.domain import Aggregate, event
 from eventsourcing.domain import Snapshot as LibrarySnapshot
 
 from o2c.aggregates.copying import CopiesOneLevelDeep
+from o2c.aggregates.explicit_topics import register_nested_topics
 from o2c.domain import parties
 from o2c.domain.credit import Exposure
 from o2c.domain.errors import InvalidInput, NotFound, RuleViolation
@@ -177,6 +178,20 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
             """A reversed payment has nothing left to apply."""
             state["unapplied"] = Decimal(0)
 
+    class BankAccountRecorded(Event):
+        """A bank account the customer pays from (v2: with its holder's name, if given)."""
+
+        TOPIC = topic("BankAccountRecorded")
+        class_version = 2
+
+        iban: str
+        holder: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """v1 recorded no holder."""
+            state["holder"] = None
+
     class Snapshot(LibrarySnapshot):
         """The account's state in a JSON-friendly form (its maps are keyed by UUID)."""
 
@@ -243,6 +258,7 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
         self.due_order: list[tuple[date, str, UUID]] = []
         self.open_payments: dict[UUID, OpenPayment] = {}
         self.ibans: tuple[str, ...] = ()
+        self.held_orders: list[UUID] = []
         # Party details (number, legal name, address, VAT ID, …): JSON-native values, each
         # replaced whole by a change, never mutated in place (see copying.py).
         self.details: dict[str, Any] = {}
@@ -269,6 +285,7 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
                 [k, v.unapplied, v.received_on] for k, v in self.open_payments.items()
             ],
             "ibans": list(self.ibans),
+            "held_orders": list(self.held_orders),
             "details": self.details,
         }
 
@@ -306,6 +323,8 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
                 },
                 # Snapshots taken before bank accounts were recorded have none.
                 "ibans": tuple(state.get("ibans", ())),
+                # Snapshots taken before held orders were tracked have none.
+                "held_orders": list(state.get("held_orders", ())),
                 # Snapshots taken before party details were recorded have none.
                 "details": dict(state.get("details", {})),
             },
@@ -398,6 +417,17 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
     def _hold_released(self, reason: str) -> None:
         self.on_hold = False
         self.hold_reason = None
+        # The command that releases the hold re-checks these orders in the same save.
+        self.held_orders = []
+
+    def note_order_held_by_hold(self, order_id: UUID, amount: Decimal) -> None:
+        """An order was held only because the account is on hold: releasing the hold re-runs
+        its credit check (in the order the orders were placed)."""
+        self._order_held_by_hold(order_id, amount)
+
+    @event("OrderHeldByAccountHold", topic=topic("OrderHeldByAccountHold"))
+    def _order_held_by_hold(self, order_id: UUID, amount: Decimal) -> None:
+        self.held_orders.append(order_id)
 
     def change_terms(self, terms: PaymentTerms) -> None:
         """New terms apply to invoices issued from now on."""
@@ -408,20 +438,20 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
     def _terms_changed(self, terms: dict[str, Any]) -> None:
         self.terms = PaymentTerms(**terms)
 
-    def record_bank_account(self, iban: str) -> bool:
+    def record_bank_account(self, iban: str, holder: str | None = None) -> bool:
         """Remember a bank account the customer pays from (a compact, validated IBAN, which the
-        caller checked: the domain keeps no IBAN registry). Recording a known one again records
-        nothing and returns False."""
+        caller checked: the domain keeps no IBAN registry), with its holder's name if given.
+        Recording a known one again records nothing and returns False."""
         self.ensure_open()
         if not iban or not iban.isalnum() or iban != iban.upper():
             raise InvalidInput("the IBAN must be given in compact form", code="invalid-iban")
         if iban in self.ibans:
             return False
-        self._bank_account_recorded(iban)
+        self._bank_account_recorded(iban, holder)
         return True
 
-    @event("BankAccountRecorded", topic=topic("BankAccountRecorded"))
-    def _bank_account_recorded(self, iban: str) -> None:
+    @event(BankAccountRecorded)
+    def _bank_account_recorded(self, iban: str, holder: str | None) -> None:
         self.ibans = (*self.ibans, iban)
 
     def change_details(self, updates: dict[str, Any], seller_country: str | None) -> dict[str, Any]:
@@ -463,6 +493,8 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
     @event("OrderCommitted", topic=topic("OrderCommitted"))
     def _order_committed(self, order_id: UUID, amount: Decimal) -> None:
         self.open_orders[order_id] = self.open_orders.get(order_id, zero(self.currency)) + amount
+        if order_id in self.held_orders:  # approved by a credit manager while on hold
+            self.held_orders.remove(order_id)
 
     def release_order(self, order_id: UUID, amount: Decimal, reason: str) -> None:
         """Release open-order exposure (cancelled or invoiced); never below zero."""
@@ -715,3 +747,8 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
         cash = self.open_payments.pop(payment_id, None)
         if cash is not None:
             self.unapplied_cash -= cash.unapplied
+
+
+# The snapshot's topic must resolve in a process that never wrote one (a restart, a second
+# instance, the CLI): the library registers nested event classes only.
+register_nested_topics(CustomerAccount)

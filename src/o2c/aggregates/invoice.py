@@ -23,7 +23,7 @@ from o2c.aggregates.copying import CopiesOneLevelDeep
 from o2c.domain.cash_application import OpenItem
 from o2c.domain.dunning import DunningPolicy
 from o2c.domain.errors import InvalidInput, RuleViolation
-from o2c.domain.money import check_amount, zero
+from o2c.domain.money import check_amount, check_total, round_money, zero
 from o2c.events.catalog import topic
 
 STATUS_OPEN = "open"
@@ -73,6 +73,33 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
     class Created(Event, Aggregate.Created):
         TOPIC = "o2c.Invoice.Created"
 
+    class InvoiceIssued(Created):
+        """An invoice issued (v3: with the number an imported opening invoice had in the
+        system it came from, ``external_reference``)."""
+
+        TOPIC = topic("InvoiceIssued")
+        class_version = 3
+
+        customer_id: UUID
+        order_id: UUID | None
+        number: str
+        currency: str
+        lines: list[dict[str, Any]]
+        total: Decimal
+        issued_on: date
+        due_on: date
+        discount_percent: Decimal | None
+        discount_until: date | None
+        discount_amount: Decimal
+        open_amount: Decimal | None
+        status: str | None
+        external_reference: str | None
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            """v2 invoices kept no legacy number."""
+            state["external_reference"] = None
+
     class InvoicePaymentDeallocated(Event):
         """An allocation undone: the payment's cash (and its discount) back off the invoice."""
 
@@ -86,6 +113,29 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
         deallocated_on: date
         open_amount: Decimal | None
         status: str | None
+
+    class CreditNoteApplied(Event):
+        """A credit note lowered the open amount (v3: with its gap-free number and the
+        early-payment discount the invoice offers after it, whose base is the total less the
+        credit notes)."""
+
+        TOPIC = topic("CreditNoteApplied")
+        class_version = 3
+
+        credit_note_id: UUID
+        amount: Decimal
+        reason: str
+        issued_on: date
+        open_amount: Decimal | None
+        status: str | None
+        number: str | None
+        discount_amount: Decimal | None
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            """v2 credit notes had no number and left the discount as it was issued (``None``:
+            unchanged), which is how they were decided and how the read models show them."""
+            state.update(number=None, discount_amount=None)
 
     @classmethod
     def issue(
@@ -101,13 +151,15 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
         discount_percent: Decimal | None,
         discount_until: date | None,
         discount_amount: Decimal,
+        external_reference: str | None = None,
     ) -> Invoice:
-        """Issue an invoice; the total is the sum of its lines."""
-        total = sum((Decimal(ln["amount"]) for ln in lines), zero(currency))
+        """Issue an invoice; the total is the sum of its lines. ``external_reference`` is an
+        imported opening invoice's number in the system it came from."""
+        total = check_total(sum((Decimal(ln["amount"]) for ln in lines), zero(currency)), currency)
         if total <= 0:
             raise InvalidInput("an invoice total must be positive", code="invalid-total")
         return cls._create(
-            cls.InvoiceIssued,  # type: ignore[attr-defined]  # defined by @event
+            cls.InvoiceIssued,
             id=invoice_id,
             customer_id=customer_id,
             order_id=order_id,
@@ -122,9 +174,10 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
             discount_amount=discount_amount,
             open_amount=total,
             status=STATUS_OPEN,
+            external_reference=external_reference,
         )
 
-    @event("InvoiceIssued", topic=topic("InvoiceIssued"))
+    @event(InvoiceIssued)
     def __init__(
         self,
         customer_id: UUID,
@@ -140,8 +193,10 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
         discount_amount: Decimal,
         open_amount: Decimal | None,
         status: str | None,
+        external_reference: str | None,
     ) -> None:
         self.customer_id = customer_id
+        self.external_reference = external_reference
         self.order_id = order_id
         self.number = number
         self.currency = currency
@@ -152,6 +207,7 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
         self.discount_percent = discount_percent
         self.discount_until = discount_until
         self.discount_amount = discount_amount
+        self.discount_offered = discount_amount  # at issue; credit notes lower discount_amount
         self.open_amount = total
         self.paid = zero(currency)
         self.discount_taken = zero(currency)
@@ -329,10 +385,8 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
 
     # ---- adjustments ------------------------------------------------------------------------
 
-    def apply_credit_note(
-        self, credit_note_id: UUID, amount: Decimal, reason: str, issued_on: date
-    ) -> None:
-        """Reduce the open amount by a credit note (never below zero)."""
+    def check_credit_note(self, credit_note_id: UUID, amount: Decimal) -> Decimal:
+        """The credit note's amount, once it is known to be allowed (before it takes a number)."""
         if credit_note_id in self.credit_note_ids:
             # A retry carrying the same caller-supplied id must not credit twice.
             raise RuleViolation(
@@ -341,11 +395,38 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
         self._require_open()
         amount = self._money(amount)
         self._require_within_open(amount)
-        after = self._after(-amount)
-        self._credit_note_applied(credit_note_id, amount, reason, issued_on, *after)
+        return amount
+
+    def apply_credit_note(
+        self,
+        credit_note_id: UUID,
+        amount: Decimal,
+        reason: str,
+        issued_on: date,
+        *,
+        number: str | None = None,
+    ) -> None:
+        """Reduce the open amount by a credit note (never below zero); ``number`` is its
+        gap-free number, taken by the caller from the credit-note sequence."""
+        amount = self.check_credit_note(credit_note_id, amount)
+        open_amount, status = self._after(-amount)
+        discount = self.discount_on(self.total - self.credited - amount)
+        self._credit_note_applied(
+            credit_note_id, amount, reason, issued_on, open_amount, status, number, discount
+        )
         self._settle_if_zero(issued_on, "credited")
 
-    @event("CreditNoteApplied", topic=topic("CreditNoteApplied"))
+    def discount_on(self, base: Decimal) -> Decimal:
+        """The early-payment discount the invoice offers on ``base`` (its total less its credit
+        notes): the terms' percentage of it, or, for an opening invoice imported with a fixed
+        discount, that discount in proportion."""
+        if self.discount_percent is not None:
+            return round_money(base * self.discount_percent / 100, self.currency)
+        if self.discount_offered <= 0:
+            return self.discount_offered
+        return round_money(self.discount_offered * base / self.total, self.currency)
+
+    @event(CreditNoteApplied)
     def _credit_note_applied(
         self,
         credit_note_id: UUID,
@@ -354,7 +435,11 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
         issued_on: date,
         open_amount: Decimal | None,
         status: str | None,
+        number: str | None,
+        discount_amount: Decimal | None,
     ) -> None:
+        if discount_amount is not None:  # credit notes recorded before v3 left it as issued
+            self.discount_amount = discount_amount
         self.open_amount -= amount
         self.credited += amount
         self.credit_note_ids.add(credit_note_id)

@@ -12,7 +12,7 @@ from eventsourcing.domain import Aggregate, event
 
 from o2c.domain.credit import CreditDecision
 from o2c.domain.errors import InvalidInput, RuleViolation
-from o2c.domain.money import check_amount, zero
+from o2c.domain.money import check_amount, check_total, zero
 from o2c.events.catalog import topic
 
 
@@ -100,7 +100,7 @@ class Order(Aggregate):
             if line.quantity <= 0:
                 raise InvalidInput("quantity must be positive", code="invalid-quantity")
             check_amount(line.unit_price, currency, field="unit_price", allow_zero=True)
-        total = sum((line.amount for line in lines), zero(currency))
+        total = check_total(sum((line.amount for line in lines), zero(currency)), currency)
         if total <= 0:
             raise InvalidInput("an order total must be positive", code="invalid-lines")
         return cls._create(
@@ -155,6 +155,18 @@ class Order(Aggregate):
         if self.status != STATUS_CREDIT_HOLD:
             raise RuleViolation("only an order on credit hold can be approved", code="not-on-hold")
         self._approved(decision.components(), True, reason)
+
+    def recheck(self, decision: CreditDecision) -> None:
+        """Record the credit check re-run when the account hold that held this order is
+        released: approved, or held again with the reason it now fails on."""
+        if self.status != STATUS_CREDIT_HOLD:
+            raise RuleViolation(
+                "only an order on credit hold can be re-checked", code="not-on-hold"
+            )
+        if decision.approved:
+            self._approved(decision.components(), False, decision.reason)
+        else:
+            self._held(decision.components(), decision.reason)
 
     @event("OrderApproved", topic=topic("OrderApproved"))
     def _approved(self, exposure: dict[str, Any], override: bool, reason: str) -> None:

@@ -13,9 +13,10 @@ from fastapi_offline import FastAPIOffline
 
 import o2c
 import o2c.api.routes
-from o2c.api import problems
+from o2c.api import body_limit, problems
 from o2c.api.auth import Authenticator, generate_admin_token
 from o2c.api.metrics import Metrics
+from o2c.api.routes.bank import STATEMENTS_PATH
 from o2c.bootstrap import Container
 from o2c.config import Settings
 from o2c.identity.api_keys import ApiKey, ApiKeyring, parse_keys
@@ -78,6 +79,12 @@ def create_app(container: Container, tokens: dict[str, str] | None = None) -> Fa
     app.state.authenticator = build_authenticator(settings, keys)
     app.state.oidc_login = build_login(settings, app.state.authenticator.oidc)
     app.state.metrics = Metrics(container.store.last_position, lambda: _lag(container))
+    # First, so it runs inside every other middleware.
+    body_limit.install(
+        app,
+        settings.max_body_bytes,
+        {("POST", STATEMENTS_PATH): settings.max_statement_bytes},
+    )
     problems.install(app)
     for info in sorted(pkgutil.iter_modules(o2c.api.routes.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"o2c.api.routes.{info.name}")

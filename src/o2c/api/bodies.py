@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from o2c.commands import AllocationIn, PaymentTermsIn, ShipmentLineIn
-from o2c.commands.bank import Iban
+from o2c.commands.bank import Holder, Iban
 from o2c.commands.base import Amount, BusinessDate, Command, Reason
 from o2c.commands.parties import CustomerFields
 
@@ -21,9 +21,10 @@ class CreditLimitBody(Command):
 
 
 class BankAccountBody(Command):
-    """A bank account (IBAN, spaces allowed) the customer pays from."""
+    """A bank account (IBAN, spaces allowed) the customer pays from, and its holder's name."""
 
     iban: Iban
+    holder: Holder | None = None
 
 
 class CustomerDetailsBody(CustomerFields, Command):
@@ -109,10 +110,23 @@ class DisputeBody(Command):
 
 
 class ResolveBody(Command):
-    """How the dispute was resolved."""
+    """How the dispute was resolved: ``reason``, as when disputing (``resolution``, its older
+    name, is still accepted; giving both with different texts is refused)."""
 
-    resolution: Reason = "resolved"
+    reason: Reason | None = None
+    resolution: Reason | None = None
     resolved_on: BusinessDate | None = None
+
+    @model_validator(mode="after")
+    def _said_once(self) -> ResolveBody:
+        if None not in (self.reason, self.resolution) and self.reason != self.resolution:
+            raise ValueError("reason and resolution name the same thing: give one of them")
+        return self
+
+    @property
+    def why(self) -> str:
+        """The resolution, whichever name it was given under."""
+        return self.reason or self.resolution or "resolved"
 
 
 class WriteOffBody(Command):

@@ -5,6 +5,10 @@ the event log's head minus that position. Kafka mode: the embedded checkpoint is
 progress is the relay's position against the log head and the projector group's stored offsets
 against the journal's ends (``o2c.kafka.health``), and the broker's reachability is reported.
 
+Customers parked because an event of theirs could not be projected (``o2c.projections.parking``)
+are shown with their group, in both modes; they do not make the API unready, since every other
+customer's read models keep up, but each one waits for an operator (``o2c dlq``).
+
 Ready means: both databases answer and the read models are at most ``MAX_READY_LAG`` events
 behind. An unreachable broker is reported but does not by itself make the API unready: commands
 only write the event store and queries only read the read models, so both still work; if the
@@ -21,6 +25,7 @@ from sqlalchemy import text
 
 from o2c.bootstrap import Container
 from o2c.kafka.health import KafkaMonitor, KafkaProgress
+from o2c.projections.parking import EMBEDDED_GROUP, parked
 
 MAX_READY_LAG = 10_000
 
@@ -34,6 +39,7 @@ class ReadSideHealth:
     ready: bool
     checks: dict[str, Any] = field(default_factory=dict)
     lag: int | None = None  # events not yet in the read models; None: could not be measured
+    parked: int | None = None  # customers parked by the transport; None: could not be measured
     kafka: KafkaProgress | None = None
 
 
@@ -94,6 +100,33 @@ def read_side_health(container: Container, state: Any) -> ReadSideHealth:
         health.ready = False
         checks["read_store"] = {"ok": False, "error": type(exc).__name__}
         return health
+    _parked(container, health)
     if behind > MAX_READY_LAG:
         health.ready = False
     return health
+
+
+# Customers named in /readyz at most; the count is always whole.
+PARKED_SHOWN = 20
+
+
+def _parked(container: Container, health: ReadSideHealth) -> None:
+    """Report the customers the read side's transport parked."""
+    read = container.read
+    assert read is not None
+    settings = container.settings
+    group = EMBEDDED_GROUP if settings.embedded else settings.kafka_group
+    try:
+        parks = parked(read.engine, group)
+    except Exception as exc:  # readiness reports, never raises
+        health.checks["parked_customers"] = {"ok": False, "error": type(exc).__name__}
+        return
+    health.parked = len(parks)
+    health.checks["parked_customers"] = {
+        "group": group,
+        "count": len(parks),
+        "customers": {
+            customer: {"from_position": park.first_position, "error": park.reason}
+            for customer, park in sorted(parks.items())[:PARKED_SHOWN]
+        },
+    }

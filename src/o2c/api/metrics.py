@@ -3,6 +3,7 @@
 ``o2c_projection_lag_events`` is what ``/readyz`` measures for the process's mode (see
 ``o2c.api.health``): in Kafka mode the relay's lag plus the projector group's unread journal
 messages, with per-hop gauges beside it; -1 when it could not be measured.
+``o2c_projection_parked_customers`` counts the customers the transport parked (``o2c dlq``).
 """
 
 from __future__ import annotations
@@ -48,6 +49,12 @@ class Metrics:
             registry=self.registry,
         )
         lag_gauge.set_function(self._projection_lag)
+        self._parked = Gauge(
+            "o2c_projection_parked_customers",
+            "Customers whose events wait because one could not be projected (-1: not measured)",
+            registry=self.registry,
+        )
+        self._parked.set(-1)
         self._kafka: dict[str, Gauge] = {}
 
     def _projection_lag(self) -> float:
@@ -83,6 +90,7 @@ class Metrics:
     def observe(self, health: ReadSideHealth) -> None:
         """Record a read-side measurement for the next render."""
         self._measured = -1.0 if health.lag is None else float(health.lag)
+        self._parked.set(-1 if health.parked is None else health.parked)
         progress = health.kafka
         if progress is None:
             return

@@ -7,7 +7,8 @@ its actor):
 1. ``ImportBankStatement`` records the statement with every line. A line the account's bank
    reported before (in an earlier statement, or twice in this one) is marked a duplicate. The
    statement's id comes from the account and the file's statement id: a file imported again
-   finds it recorded and records nothing more.
+   finds it recorded and records nothing more; one that reuses the id for other content is
+   refused, naming the difference (``statement_differences``).
 2. The matcher's inputs (open invoices, customers with names and IBANs) are read from the read
    models once they have applied everything stored before this step, then every undecided credit
    line is decided in file order. After each match the matcher is told (``applied``), so a later
@@ -29,6 +30,8 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from pydantic import ValidationError
+
 from o2c import commands as c
 from o2c.aggregates.bank_statement import BankStatement as StatementRecord
 from o2c.aggregates.bank_statement import statement_uuid
@@ -36,6 +39,8 @@ from o2c.application.context import CommandContext
 from o2c.application.errors import BackendUnavailable
 from o2c.application.results import LinesDecidedResult
 from o2c.application.service import O2CService
+from o2c.application.statement_differences import StatementDiffers, differences
+from o2c.bank.errors import MalformedStatement
 from o2c.bank.statement import BankLine, BankStatement
 from o2c.domain.bank_matching import Decision, Match, Matcher, Receipt, Suggestion
 from o2c.domain.errors import DomainError, RuleViolation
@@ -102,33 +107,70 @@ def duplicates_of(
     return found
 
 
-def import_command(
-    statement: BankStatement, file_format: str, duplicates: dict[str, str]
+def import_command(statement: BankStatement, file_format: str) -> c.ImportBankStatement:
+    """The command that records ``statement`` (no line marked a duplicate yet).
+
+    A reader passes on what the bank wrote; what the log cannot hold (a control character, a
+    reference longer than the command allows) is refused like a malformed file, naming the
+    line, before anything of the file is recorded."""
+    try:
+        return _command(statement, file_format)
+    except ValidationError as err:
+        raise _unrecordable(statement, err) from None
+
+
+def with_duplicates(
+    cmd: c.ImportBankStatement, duplicates: dict[str, str]
 ) -> c.ImportBankStatement:
-    """The command that records ``statement`` with its duplicates marked."""
-    return c.ImportBankStatement(
-        account_id=statement.account_id,
-        statement_id=statement.statement_id,
-        currency=statement.currency,
-        period_start=statement.period_start,
-        period_end=statement.period_end,
-        created_on=statement.created_on,
-        file_format=file_format,
-        lines=[
-            c.BankLineIn(
-                line_id=line.line_id,
-                booked_on=line.booked_on,
-                amount=line.amount,
-                credit=line.credit,
-                bank_reference=line.bank_reference,
-                remittance=line.remittance,
-                payer_name=line.payer_name,
-                payer_iban=line.payer_iban,
-                end_to_end_id=line.end_to_end_id,
-                duplicate_of=duplicates.get(line.line_id),
-            )
-            for line in statement.lines
-        ],
+    """``cmd`` with the lines in ``duplicates`` marked as repeating the line named there."""
+    if not duplicates:
+        return cmd
+    lines = [
+        line.model_copy(update={"duplicate_of": duplicates[line.line_id]})
+        if line.line_id in duplicates
+        else line
+        for line in cmd.lines
+    ]
+    return cmd.model_copy(update={"lines": lines})
+
+
+def _unrecordable(statement: BankStatement, err: ValidationError) -> MalformedStatement:
+    first = err.errors()[0]
+    where = first.get("loc", ())
+    line = None
+    if len(where) >= 2 and where[0] == "lines" and isinstance(where[1], int):
+        line = statement.lines[where[1]].source_line
+        where = where[2:]
+    field = ".".join(str(part) for part in where) or "statement"
+    return MalformedStatement(f"{field}: {first.get('msg', 'not valid')}", line)
+
+
+def _command(statement: BankStatement, file_format: str) -> c.ImportBankStatement:
+    # The lines go in as data, validated by the command: an error then names the line's index.
+    return c.ImportBankStatement.model_validate(
+        {
+            "account_id": statement.account_id,
+            "statement_id": statement.statement_id,
+            "currency": statement.currency,
+            "period_start": statement.period_start,
+            "period_end": statement.period_end,
+            "created_on": statement.created_on,
+            "file_format": file_format,
+            "lines": [
+                {
+                    "line_id": line.line_id,
+                    "booked_on": line.booked_on,
+                    "amount": line.amount,
+                    "credit": line.credit,
+                    "bank_reference": line.bank_reference,
+                    "remittance": line.remittance,
+                    "payer_name": line.payer_name,
+                    "payer_iban": line.payer_iban,
+                    "end_to_end_id": line.end_to_end_id,
+                }
+                for line in statement.lines
+            ],
+        }
     )
 
 
@@ -198,14 +240,38 @@ class BankStatementImporter:
             actor=ctx.actor, correlation_id=ctx.correlation, causation_id=ctx.command_id
         )
 
+    def import_statements(
+        self,
+        statements: Sequence[BankStatement],
+        file_format: str,
+        ctx: CommandContext | None = None,
+    ) -> list[ImportOutcome]:
+        """Import every statement of a file; one the log cannot hold (``MalformedStatement``)
+        or one sent before with other content (``StatementDiffers``) is found before any
+        statement of the file is recorded."""
+        commands = [import_command(statement, file_format) for statement in statements]
+        for cmd in commands:
+            self._refuse_other_content(cmd)
+        return [
+            self.import_statement(statement, file_format, ctx, cmd)
+            for statement, cmd in zip(statements, commands, strict=True)
+        ]
+
     def import_statement(
-        self, statement: BankStatement, file_format: str, ctx: CommandContext | None = None
+        self,
+        statement: BankStatement,
+        file_format: str,
+        ctx: CommandContext | None = None,
+        cmd: c.ImportBankStatement | None = None,
     ) -> ImportOutcome:
-        """Record ``statement`` (unless recorded before) and decide its undecided lines."""
+        """Record ``statement`` (unless recorded before, with the same content: other content
+        is refused with ``StatementDiffers``) and decide its undecided lines. ``cmd`` is
+        ``import_command``'s, when the caller built it already."""
         ctx = ctx or CommandContext()
         book = self.service.bank_book
         if book is None:
             raise BackendUnavailable("bank cash application needs the read models")
+        cmd = cmd or import_command(statement, file_format)
         store = self.service.store
         record_id = statement_uuid(statement.account_id, statement.statement_id)
         created = False
@@ -218,13 +284,14 @@ class BankStatementImporter:
             ids = [line.line_id for line in statement.lines]
             seen = book.seen_lines(statement.account_id, ids, start)
             found = duplicates_of(statement, record_id, seen)
-            cmd = import_command(statement, file_format, found)
             try:
-                self.service.handle(cmd, self._part(ctx))
+                self.service.handle(with_duplicates(cmd, found), self._part(ctx))
                 created = True
             except RuleViolation as err:
                 if err.code != "already-exists":  # else a concurrent import recorded it first
                     raise
+        if not created:
+            self._refuse_other_content(cmd)
         record = store.get(record_id)
         assert isinstance(record, StatementRecord)
         duplicates = sum(1 for line in record.lines.values() if line.status == "duplicate")
@@ -243,6 +310,16 @@ class BankStatementImporter:
             duplicates=duplicates,
             position=store.last_position(),
         )
+
+    def _refuse_other_content(self, cmd: c.ImportBankStatement) -> None:
+        """``StatementDiffers`` when a statement with this id was recorded otherwise."""
+        record_id = statement_uuid(cmd.account_id, cmd.statement_id)
+        recorded = next(iter(self.service.store.history(record_id)), None)
+        if recorded is None:
+            return
+        found = differences(recorded, cmd)
+        if found:
+            raise StatementDiffers(cmd, found)
 
     def _decide(
         self,

@@ -100,9 +100,11 @@ class CompanyResult(Result):
 
 
 class CreditDecisionResult(Result):
-    """A credit decision and the figures it was taken on."""
+    """A credit decision and the figures it was taken on; ``override`` when a credit manager
+    approved an order the check would hold."""
 
     approved: bool
+    override: bool = False
     reason: str
     credit_limit: Decimal
     ar_balance: Decimal
@@ -111,6 +113,20 @@ class CreditDecisionResult(Result):
     exposure: Decimal
     order_total: Decimal
     on_hold: bool
+
+
+class RecheckedOrderResult(Result):
+    """An order held only by the account hold, re-checked when the hold was released."""
+
+    order_id: UUID
+    status: str
+    credit_decision: CreditDecisionResult
+
+
+class HoldReleasedResult(AccountResult):
+    """An account after its credit hold was released, with the held orders re-checked."""
+
+    rechecked_orders: list[RecheckedOrderResult]
 
 
 class OrderPlacedResult(Result):
@@ -201,10 +217,20 @@ class InvoiceResult(Result):
     dunning_level: int
 
 
-class CreditNoteResult(InvoiceResult):
-    """An invoice after a credit note."""
+class CreditNoteView(Result):
+    """A credit note: its gap-free number and amount."""
 
     credit_note_id: UUID
+    number: str
+    total: Decimal
+
+
+class CreditNoteResult(InvoiceResult):
+    """An invoice after a credit note, and the credit note (answers recorded before credit
+    notes were numbered have none)."""
+
+    credit_note_id: UUID
+    credit_note: CreditNoteView | None = None
 
 
 class WriteOffResult(InvoiceResult):
@@ -267,6 +293,7 @@ class BankAccountResult(Result):
 
     customer_id: UUID
     iban: str
+    holder: str | None = None
     recorded: bool
     ibans: list[str]
 

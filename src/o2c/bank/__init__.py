@@ -1,9 +1,8 @@
 """Bank statements for cash application: camt.053, MT940 and BAI2 read into one neutral model.
 
 ``read_statement`` / ``read_statements`` turn a file's bytes into immutable ``BankStatement``
-values; ``o2c.bank.writers`` lays such a statement out again in each format, and
-``o2c.bank.generator`` makes realistic statements, with the expected match of every line kept
-aside, for tests and benchmarks.
+values. Statements to test and benchmark with (written in each format, with the expected match
+of every line) are made by ``o2c_devtools.synthetic_bank``, outside the product.
 """
 
 from o2c.bank.errors import MalformedStatement

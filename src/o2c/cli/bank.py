@@ -38,6 +38,7 @@ def run_import(args: argparse.Namespace) -> int:
     """Parse first (exit 1 naming the line), then import through the application service."""
     from o2c.application.bank_import import BankStatementImporter
     from o2c.application.context import CommandContext
+    from o2c.application.statement_differences import StatementDiffers
     from o2c.bank import MalformedStatement, read_statements
     from o2c.bank.reader import detect_format
     from o2c.bootstrap import build_container
@@ -58,7 +59,14 @@ def run_import(args: argparse.Namespace) -> int:
     try:
         importer = BankStatementImporter(container.service)
         ctx = CommandContext(actor="cli:bank-import")
-        outcomes = [importer.import_statement(s, file_format, ctx) for s in statements]
+        try:
+            outcomes = importer.import_statements(statements, file_format, ctx)
+        except MalformedStatement as err:
+            print(f"o2c bank import: {args.file}: malformed statement: {err}", file=sys.stderr)
+            return 1
+        except StatementDiffers as err:
+            print(f"o2c bank import: {args.file}: {err.detail}", file=sys.stderr)
+            return 1
         print(
             json.dumps(
                 {

@@ -32,11 +32,16 @@ LineId = Annotated[SingleLine, Field(min_length=1, max_length=200)]
 Score = Annotated[float, Field(ge=0, le=1)]
 
 
+# The account holder's name as the bank shows it (e.g. on a statement line's payer).
+Holder = Annotated[SingleLine, Field(min_length=1, max_length=140, examples=["Acme GmbH"])]
+
+
 class RecordBankAccount(Command):
     """Remember a bank account (IBAN) the customer pays from, for matching its receipts."""
 
     customer_id: UUID
     iban: Iban
+    holder: Holder | None = None
 
 
 class BankLineIn(BaseModel):

@@ -216,16 +216,7 @@ def _published_type(spec: EventSpec, name: str, annotation: Any) -> Any:
 
 
 def _event_class(spec: EventSpec) -> type:
-    import o2c.aggregates.account
-    import o2c.aggregates.bank_statement
-    import o2c.aggregates.command_record
-    import o2c.aggregates.company
-    import o2c.aggregates.customer_number
-    import o2c.aggregates.invoice
-    import o2c.aggregates.numbering
-    import o2c.aggregates.order
-    import o2c.aggregates.payment_link
-    import o2c.aggregates.period_lock  # noqa: F401  (registers every stored topic)
+    import o2c.aggregates.registry  # noqa: F401  (registers every stored topic)
 
     cls = resolve_topic(spec.stored_topic)
     assert isinstance(cls, type)

@@ -140,6 +140,23 @@ def check_amount(
     return amount.quantize(quantum(currency))
 
 
+def check_total(amount: Decimal, currency: str, *, field: str = "total") -> Decimal:
+    """Refuse a figure the domain derived (a total, a sum within one command) that is out of the
+    range every input amount keeps.
+
+    Each input being in range does not make their sum or product so (a million units at the
+    largest price), and a figure out of range is one that no read model can store: it would be
+    accepted here and then fail its projection forever. So it is bad input like its parts.
+    """
+    if not amount.is_zero() and amount.adjusted() >= MAX_DIGITS:
+        raise InvalidInput(
+            f"{field} {amount} {currency} is too large: every amount, derived ones included, "
+            f"must be less than 10^{MAX_DIGITS} in magnitude",
+            code="invalid-amount",
+        )
+    return amount
+
+
 def round_money(amount: Decimal, currency: str) -> Decimal:
     """Round a computed figure (never a caller's input) half-up to the currency's minor unit."""
     return amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)

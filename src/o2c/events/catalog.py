@@ -111,7 +111,8 @@ CATALOG: tuple[EventSpec, ...] = (
         _ACC,
         "account.bank_account_recorded",
         ACCOUNTS_TOPIC,
-        "A bank account (IBAN, compact form) the customer pays from.",
+        "A bank account (IBAN, compact form) the customer pays from (v2: with its holder).",
+        version=2,
     ),
     _spec(
         "CustomerDetailsChanged",
@@ -135,6 +136,14 @@ CATALOG: tuple[EventSpec, ...] = (
         "account.order_commitment_released",
         ACCOUNTS_TOPIC,
         "Open-order exposure released (cancelled or invoiced).",
+    ),
+    _spec(
+        "OrderHeldByAccountHold",
+        _ACC,
+        "account.order_held_by_account_hold",
+        ACCOUNTS_TOPIC,
+        "An order was held only because the account is on credit hold: releasing the hold "
+        "re-runs its credit check.",
     ),
     _spec(
         "InvoiceBooked",
@@ -209,14 +218,26 @@ CATALOG: tuple[EventSpec, ...] = (
         ORDERS_TOPIC,
         "Shipped, not yet invoiced quantities invoiced.",
     ),
-    _invoice("InvoiceIssued", "issued", "Invoice issued."),
+    _invoice(
+        "InvoiceIssued",
+        "issued",
+        "Invoice issued (v3: with an imported opening invoice's legacy number, "
+        "external_reference).",
+        version=3,
+    ),
     _invoice(
         "PaymentApplied",
         "payment_applied",
         "Cash of a payment applied to the invoice (the payment's side is payment.allocated).",
     ),
     _invoice("DiscountTaken", "discount_taken", "Early-payment discount taken."),
-    _invoice("CreditNoteApplied", "credit_note_applied", "Credit note reduced the open amount."),
+    _invoice(
+        "CreditNoteApplied",
+        "credit_note_applied",
+        "Credit note reduced the open amount (v3: with its gap-free number and the early-payment "
+        "discount the invoice offers after it).",
+        version=3,
+    ),
     _invoice("InvoiceDisputed", "disputed", "Invoice disputed."),
     _invoice("DisputeResolved", "dispute_resolved", "Dispute resolved."),
     _invoice("ReminderSent", "reminder_sent", "Dunning reminder sent at a level."),
@@ -268,6 +289,22 @@ CATALOG: tuple[EventSpec, ...] = (
         "numbering.assigned",
         None,
         "Next gap-free invoice number taken.",
+        internal=True,
+    ),
+    _spec(
+        "CreditNoteNumberingStarted",
+        "CreditNoteNumbering",
+        "numbering.credit_notes_started",
+        None,
+        "Credit-note number sequence created.",
+        internal=True,
+    ),
+    _spec(
+        "CreditNoteNumberAssigned",
+        "CreditNoteNumbering",
+        "numbering.credit_note_assigned",
+        None,
+        "Next gap-free credit-note number taken.",
         internal=True,
     ),
     _spec(

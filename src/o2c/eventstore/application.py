@@ -10,12 +10,11 @@ from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Mapper, Recording, Transcoder
 
-# The parties' aggregates are imported wherever the store is opened: a process that never wrote
-# one (a restart, the CLI) must still resolve their stored topics when it reads them.
-import o2c.aggregates.company
-import o2c.aggregates.customer_number  # noqa: F401
+# Whatever opens the store reads events and snapshots of every aggregate type, whichever of
+# them the process itself has used: every stored topic must resolve.
+import o2c.aggregates.registry  # noqa: F401
 from o2c.aggregates.account import CustomerAccount
-from o2c.aggregates.numbering import InvoiceNumbering
+from o2c.aggregates.numbering import CreditNoteNumbering, InvoiceNumbering
 from o2c.eventstore.mapper import AuditMapper
 from o2c.eventstore.transcodings import DateAsISO, FastJSONTranscoder
 
@@ -27,15 +26,16 @@ DEFAULT_SNAPSHOT_INTERVAL = 500
 class O2CEventStoreApp(Application[UUID]):
     """Library application: the name fixes the PostgreSQL table names (``o2c_events``).
 
-    Long streams are snapshotted: the numbering stream (one event per invoice) and customer
-    accounts (a few events per command, for years), so a process that has not cached one
+    Long streams are snapshotted: the numbering streams (one event per invoice or credit
+    note) and customer accounts (a few events per command, for years), so a process that has
+    not cached one
     loads its latest snapshot and the events after it, never the whole history.
     """
 
     name = "o2c"
     # Setting the class attribute switches the library's snapshot store on; the instance's
     # intervals come from configuration.
-    snapshotting_intervals = {InvoiceNumbering: 200}
+    snapshotting_intervals = {InvoiceNumbering: 200, CreditNoteNumbering: 200}
 
     def __init__(
         self, *args: Any, snapshot_interval: int = DEFAULT_SNAPSHOT_INTERVAL, **kwargs: Any
@@ -44,6 +44,7 @@ class O2CEventStoreApp(Application[UUID]):
         # The library declares it a ClassVar, but reads it through the instance.
         self.snapshotting_intervals = {  # type: ignore[misc]
             InvoiceNumbering: 200,
+            CreditNoteNumbering: 200,
             CustomerAccount: snapshot_interval,
         }
 

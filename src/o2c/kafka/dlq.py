@@ -7,15 +7,13 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
 from o2c.events.catalog import DLQ_TOPIC
 from o2c.events.envelope import EventEnvelope
-from o2c.kafka.projector import unpark
+from o2c.eventstore.store import EventStore
 from o2c.kafka.topics import read_topic
 from o2c.projections.checkpoints import KafkaCheckpoint
 from o2c.projections.engine import ProjectionEngine
-from o2c.projections.schema import parked_customers
+from o2c.projections.parking import parked, parked_events, unpark
 
 log = logging.getLogger(__name__)
 
@@ -67,28 +65,26 @@ def read_dlq(bootstrap: str) -> list[Parked]:
 
 def parked_in_db(engine: ProjectionEngine, group: str) -> dict[str, str]:
     """Customers parked for a group, with the first error."""
-    with engine.read_store.engine.connect() as conn:
-        rows = conn.execute(
-            select(parked_customers.c.customer_id, parked_customers.c.reason).where(
-                parked_customers.c.group_id == group
-            )
-        )
-        return {str(c): str(r) for c, r in rows}
+    return {customer: park.reason for customer, park in parked(engine, group).items()}
 
 
-def replay(engine: ProjectionEngine, bootstrap: str, group: str) -> dict[str, int]:
+def replay(
+    engine: ProjectionEngine, bootstrap: str, group: str, store: EventStore | None = None
+) -> dict[str, int]:
     """Re-apply each parked customer's DLQ messages in order, then unpark it.
 
-    Re-applying is safe: the engine skips aggregate versions it already has. A customer whose
+    With ``store``, the customer's events in the event log from the one it was parked at are
+    applied too: a rebuild parks a customer under the group without sending its events to the
+    DLQ. Re-applying is safe: the engine skips aggregate versions it already has. A customer whose
     messages still fail stays parked.
     """
-    parked = parked_in_db(engine, group)
+    parks = parked(engine, group)
     by_customer: dict[str, list[Parked]] = {}
     for p in read_dlq(bootstrap):
-        if p.group == group and p.customer in parked:
+        if p.group == group and p.customer in parks:
             by_customer.setdefault(p.customer, []).append(p)
     result: dict[str, int] = {}
-    for customer in parked:
+    for customer, park in parks.items():
         messages = by_customer.get(customer, [])
         try:
             envelopes = []
@@ -103,7 +99,11 @@ def replay(engine: ProjectionEngine, bootstrap: str, group: str) -> dict[str, in
                         m.offset,
                         customer,
                     )
-            envelopes.sort(key=lambda e: e.position)
+            if store is not None:
+                envelopes += parked_events(store, customer, park.first_position - 1)
+            envelopes = sorted(
+                {e.position: e for e in envelopes}.values(), key=lambda e: e.position
+            )
             applied = engine.apply(envelopes, checkpoint=KafkaCheckpoint(group, {}))
         except Exception as exc:  # stays parked; reported
             log.error("customer %s still fails: %s", customer, exc)

@@ -33,13 +33,11 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import NoOffsetForPartitionError, OffsetOutOfRangeError
-from sqlalchemy import delete, select
 
 from o2c.events.catalog import DLQ_TOPIC, JOURNAL_TOPIC
 from o2c.events.envelope import EventEnvelope
@@ -53,7 +51,7 @@ from o2c.kafka.settings import (
 )
 from o2c.projections.checkpoints import KafkaCheckpoint, OffsetMark, ParkedCustomer
 from o2c.projections.engine import ProjectionEngine
-from o2c.projections.schema import parked_customers
+from o2c.projections.parking import isolate, now, parked
 
 log = logging.getLogger(__name__)
 
@@ -147,10 +145,6 @@ class _Plan:
     flowing: list[Message] = field(default_factory=list)
     dlq: list[tuple[Message, str]] = field(default_factory=list)
     parks: dict[str, ParkedCustomer] = field(default_factory=dict)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
 
 
 class Projector:
@@ -499,7 +493,7 @@ class Projector:
         more: list[tuple[Message, str]] = []
         for customer, (bad, reason) in self._isolate(plan.flowing).items():
             assert bad.envelope is not None
-            parks[customer] = ParkedCustomer(reason, bad.envelope.position, _now())
+            parks[customer] = ParkedCustomer(reason, bad.envelope.position, now())
             for m in plan.flowing:
                 if m.customer == customer and m.tp == bad.tp and m.offset >= bad.offset:
                     more.append((m, reason if m is bad else f"customer parked: {reason}"))
@@ -518,7 +512,7 @@ class Projector:
             elif m.envelope is None:
                 reason = m.error or "undecodable message"
                 blocked[m.customer] = reason
-                plan.parks[m.customer] = ParkedCustomer(reason, -1, _now())
+                plan.parks[m.customer] = ParkedCustomer(reason, -1, now())
                 plan.dlq.append((m, reason))
             elif m.envelope.position <= self._floors.get(m.tp, 0):
                 continue  # applied before the broker lost its log; the re-read passes it over
@@ -563,61 +557,15 @@ class Projector:
         for (topic, partition), mark in checkpoint.marks.items():
             self._through[TopicPartition(topic, partition)] = mark.applied_position
         self._in_dlq -= {(m.topic, m.partition, m.offset) for m in messages}
-        for customer, parked in parks.items():
-            log.error("parked customer %s in %s: %s", customer, DLQ_TOPIC, parked.reason)
+        for customer, park in parks.items():
+            log.error("parked customer %s in %s: %s", customer, DLQ_TOPIC, park.reason)
 
     def _isolate(self, messages: Sequence[Message]) -> dict[str, tuple[Message, str]]:
-        """Apply what can be applied; returns each failing customer's first bad message.
+        """Apply what can be applied; returns each failing customer's first bad message."""
+        return isolate(messages, lambda m: m.customer, self._attempt)
 
-        Customers are split in halves until a part applies or holds one customer; of that
-        customer's messages, the longest prefix that applies is found by halving too, so a batch
-        of thousands costs a few dozen transactions. These partial applies store no offsets:
-        the engine skips their versions when the batch is read again.
-        """
-        by_customer: dict[str, list[Message]] = {}
-        for m in messages:
-            by_customer.setdefault(m.customer, []).append(m)
-        failed: dict[str, tuple[Message, str]] = {}
-        self._split(list(by_customer.values()), failed)
-        return failed
-
-    def _split(self, groups: list[list[Message]], failed: dict[str, tuple[Message, str]]) -> None:
-        if len(groups) > 1:
-            half = len(groups) // 2
-            for part in (groups[:half], groups[half:]):
-                if not self._try([m for group in part for m in group]):
-                    self._split(part, failed)
-            return
-        messages = groups[0]
-        while messages:
-            # The longest prefix that applies (it is committed); the message after it fails.
-            good, bad = 0, len(messages)
-            while bad - good > 1:
-                mid = (good + bad) // 2
-                if self._try(messages[:mid]):
-                    good = mid
-                else:
-                    bad = mid
-            culprit = messages[good]
-            try:
-                self._apply([culprit], KafkaCheckpoint(self.group, {}))
-            except Exception as exc:
-                if is_transient(exc):
-                    raise
-                failed[culprit.customer] = (culprit, describe(exc))
-                return
-            # It applied on its own this time: go on with the rest.
-            rest = messages[good + 1 :]
-            messages = [] if not rest or self._try(rest) else rest
-
-    def _try(self, messages: Sequence[Message]) -> bool:
-        try:
-            self._apply(messages, KafkaCheckpoint(self.group, {}))
-        except Exception as exc:
-            if is_transient(exc):
-                raise
-            return False
-        return True
+    def _attempt(self, messages: Sequence[Message]) -> None:
+        self._apply(messages, KafkaCheckpoint(self.group, {}))
 
     def _send_dlq(self, items: Sequence[tuple[Message, str]]) -> None:
         """Send to the DLQ and wait for the acknowledgements; skips what was sent already."""
@@ -649,20 +597,4 @@ class Projector:
             self.parked += 1
 
     def _parked_customers(self) -> dict[str, str]:
-        with self.engine.read_store.engine.connect() as conn:
-            rows = conn.execute(
-                select(parked_customers.c.customer_id, parked_customers.c.reason).where(
-                    parked_customers.c.group_id == self.group
-                )
-            )
-            return {str(c): str(r) for c, r in rows}
-
-
-def unpark(engine: ProjectionEngine, group: str, customer: str) -> None:
-    """Let a customer's messages flow again (after its parked messages were re-applied)."""
-    with engine.read_store.engine.begin() as conn:
-        conn.execute(
-            delete(parked_customers).where(
-                parked_customers.c.group_id == group, parked_customers.c.customer_id == customer
-            )
-        )
+        return {c: p.reason for c, p in parked(self.engine, self.group).items()}

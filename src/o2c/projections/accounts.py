@@ -73,6 +73,7 @@ def _opened(rows: RowCache, env: EventEnvelope) -> None:
             "opened_at": env.recorded_at,
             "version": env.version,
             "ibans": "[]",
+            "bank_holders": "{}",
             "contacts": "[]",
             "contact_emails": "",
             "tax_treatment_source": "derived",
@@ -102,6 +103,10 @@ def _bank_account(rows: RowCache, env: EventEnvelope) -> None:
     if env.data["iban"] not in ibans:
         ibans.append(env.data["iban"])
     row["ibans"] = json.dumps(ibans)
+    if env.data.get("holder"):
+        holders = json.loads(str(row["bank_holders"]))
+        holders[env.data["iban"]] = env.data["holder"]
+        row["bank_holders"] = json.dumps(holders, sort_keys=True)
     row["version"] = env.version
     rows.touch(T, env.customer_id)
 

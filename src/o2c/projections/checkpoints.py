@@ -22,11 +22,26 @@ from o2c.projections.schema import checkpoints, kafka_marks, kafka_offsets, park
 
 
 @dataclass(frozen=True)
+class ParkedCustomer:
+    """A customer a batch parked: its first unapplied position and the error."""
+
+    reason: str
+    first_position: int
+    parked_at: str
+
+
+@dataclass(frozen=True)
 class PositionCheckpoint:
-    """Embedded mode (and rebuilds): the last global position applied."""
+    """The event log transport (the embedded runner, ``o2c project`` without Kafka, rebuilds):
+    the last global position applied.
+
+    ``name`` is the group its parked customers are recorded under; ``parked`` (per customer) is
+    written in the same transaction as the position that passes over their events.
+    """
 
     name: str
     position: int
+    parked: dict[str, ParkedCustomer] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -44,15 +59,6 @@ class OffsetMark:
     epoch: str | None
     applied_position: int
     partitions: int
-
-
-@dataclass(frozen=True)
-class ParkedCustomer:
-    """A customer a batch parked: its first unapplied position and the error."""
-
-    reason: str
-    first_position: int
-    parked_at: str
 
 
 @dataclass(frozen=True)
@@ -150,15 +156,31 @@ def store_offsets(conn: Connection, cp: KafkaCheckpoint) -> None:
                 "partitions": mark.partitions,
             },
         )
-    for customer, parked in sorted(cp.parked.items()):
+    store_parked(conn, cp.group, cp.parked)
+
+
+def store_parked(conn: Connection, group: str, parked: dict[str, ParkedCustomer]) -> None:
+    """Record customers a group parked; a customer parked already keeps its first record."""
+    for customer, park in sorted(parked.items()):
         stmt = _insert(conn, parked_customers).values(
-            group_id=cp.group,
+            group_id=group,
             customer_id=customer,
-            reason=parked.reason[:2000],
-            first_position=parked.first_position,
-            parked_at=parked.parked_at,
+            reason=park.reason[:2000],
+            first_position=park.first_position,
+            parked_at=park.parked_at,
         )
         conn.execute(stmt.on_conflict_do_nothing(index_elements=["group_id", "customer_id"]))
+
+
+def load_parked(conn: Connection, group: str) -> dict[str, ParkedCustomer]:
+    """The customers parked for ``group``."""
+    t = parked_customers
+    rows = conn.execute(
+        select(t.c.customer_id, t.c.reason, t.c.first_position, t.c.parked_at).where(
+            t.c.group_id == group
+        )
+    )
+    return {str(c): ParkedCustomer(str(r), int(p), str(at)) for c, r, p, at in rows}
 
 
 def load_offsets(conn: Connection, group: str) -> dict[tuple[str, int], int]:

@@ -1,16 +1,18 @@
 """The projection engine: applies a batch of envelopes to every projection in one transaction.
 
-Both transports call ``apply``: the embedded runner with a ``PositionCheckpoint``, the Kafka
-consumer with a ``KafkaCheckpoint``. The checkpoint is written in the same transaction as the
-rows, so a crash anywhere neither loses nor doubles an event; an event whose aggregate version a
-projection has already applied is skipped, so redelivery changes nothing.
+Both transports call ``apply``: the event log transport (embedded runner, rebuild) with a
+``PositionCheckpoint``, the Kafka consumer with a ``KafkaCheckpoint``; both park a customer an
+event cannot be applied for the same way (``o2c.projections.parking``). The checkpoint is
+written in the same transaction as the rows, so a crash anywhere neither loses nor doubles an
+event; an event whose aggregate version a projection has already applied is skipped, so
+redelivery changes nothing.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import Connection
 
@@ -20,12 +22,15 @@ from o2c.projections.checkpoints import (
     Checkpoint,
     KafkaCheckpoint,
     OffsetMark,
+    ParkedCustomer,
     PositionCheckpoint,
     load_marks,
     load_offsets,
+    load_parked,
     load_position,
     raise_position,
     store_offsets,
+    store_parked,
     store_position,
 )
 from o2c.projections.readstore import ReadStore
@@ -47,6 +52,12 @@ def projectable(envelopes: Sequence[EventEnvelope]) -> list[EventEnvelope]:
     return [storable_envelope(e) for e in envelopes if not e.internal]
 
 
+def held_back(envelope: EventEnvelope, parks: Mapping[str, ParkedCustomer]) -> bool:
+    """True for an event of a parked customer at or after the event it was parked at."""
+    park = parks.get(envelope.partition_key)
+    return park is not None and envelope.position >= park.first_position
+
+
 # Events applied between two refreshes of the read models' planner statistics.
 ANALYZE_AFTER = 100_000
 
@@ -60,29 +71,80 @@ class ProjectionEngine:
         projections: Sequence[Projection] = PROJECTIONS,
         *,
         analyze_after: int = ANALYZE_AFTER,
+        generations: Mapping[str, int] | None = None,
     ) -> None:
         self.read_store = read_store
         self.projections = tuple(projections)
+        self.fixed_generations = generations
         self.analyze_after = analyze_after
         self._unanalyzed = 0
 
-    def apply(self, envelopes: Sequence[EventEnvelope], *, checkpoint: Checkpoint) -> int:
-        """Apply a batch and its checkpoint atomically; returns the number of events applied."""
+    def apply(self, envelopes: Sequence[EventEnvelope], *, checkpoint: Checkpoint | None) -> int:
+        """Apply a batch and its checkpoint atomically; returns the number of events applied.
+
+        ``checkpoint=None`` applies rows only, from no position and recording none: the trial
+        applies that find the customer a batch fails for, and replays of parked customers.
+        """
         ready = projectable(envelopes)
         with self.read_store.engine.begin() as conn:
-            active = self.read_store.active_generations(conn)
-            applied = 0
-            for projection in self.projections:
-                applied += self.apply_to(
-                    conn, projection, active[projection.name], ready, checkpoint
-                )
-            if isinstance(checkpoint, KafkaCheckpoint):
-                store_offsets(conn, checkpoint)
-                if envelopes:
-                    high = max(e.position for e in envelopes)
-                    raise_position(conn, kafka_position_key(checkpoint.group), 0, high)
+            applied = self.apply_within(conn, ready, checkpoint)
         self._count_for_statistics(len(ready))
         return applied
+
+    def apply_within(
+        self,
+        conn: Connection,
+        ready: Sequence[EventEnvelope],
+        checkpoint: Checkpoint | None,
+    ) -> int:
+        """``apply`` inside the caller's transaction, for envelopes ``projectable`` returned.
+
+        With a ``PositionCheckpoint`` the events of customers parked for its group, from the
+        event they were parked at on, are passed over; the parked customers are read after the
+        checkpoint rows are locked, so a replay that unparks a customer under the same locks
+        (``lock_positions``) is seen whole or not at all.
+        """
+        active = self.generations(conn)
+        done: dict[str, int] = {}
+        if isinstance(checkpoint, PositionCheckpoint):
+            done = self.lock_positions(conn, active)
+            parks = load_parked(conn, checkpoint.name)
+            if parks:
+                ready = [e for e in ready if not held_back(e, parks)]
+            store_parked(conn, checkpoint.name, checkpoint.parked)
+        applied = 0
+        for projection in self.projections:
+            generation = active[projection.name]
+            applied += self.apply_to(
+                conn, projection, generation, ready, checkpoint, done.get(projection.name)
+            )
+        if isinstance(checkpoint, KafkaCheckpoint):
+            store_offsets(conn, checkpoint)
+            if ready:
+                high = max(e.position for e in ready)
+                raise_position(conn, kafka_position_key(checkpoint.group), 0, high)
+        return applied
+
+    def generations(self, conn: Connection) -> dict[str, int]:
+        """The generation each projection writes: the live one, unless the engine was built for
+        the generations a rebuild fills."""
+        if self.fixed_generations is not None:
+            return dict(self.fixed_generations)
+        return self.read_store.active_generations(conn)
+
+    def lock_positions(
+        self, conn: Connection, active: dict[str, int] | None = None
+    ) -> dict[str, int]:
+        """Hold every projection's checkpoint row until the transaction ends (in one order, so
+        two holders never deadlock): a batch of the event log transport waits meanwhile.
+        Returns each projection's position."""
+        active = active if active is not None else self.generations(conn)
+        return {
+            projection.name: load_position(
+                conn, projection.name, active[projection.name], lock=True
+            )
+            for projection in sorted(self.projections, key=lambda p: p.name)
+        }
 
     def _count_for_statistics(self, applied: int) -> None:
         """Fresh planner statistics once enough events went in since the last ones: tables
@@ -91,7 +153,7 @@ class ProjectionEngine:
         self._unanalyzed += applied
         if self._unanalyzed >= self.analyze_after:
             self._unanalyzed = 0
-            self.read_store.analyze()
+            self.read_store.analyze(self.fixed_generations)
 
     def apply_to(
         self,
@@ -99,13 +161,15 @@ class ProjectionEngine:
         projection: Projection,
         generation: int,
         envelopes: Sequence[EventEnvelope],
-        checkpoint: Checkpoint,
+        checkpoint: Checkpoint | None,
+        done: int | None = None,
     ) -> int:
         """Apply a batch (as ``projectable`` returns it) to one projection generation inside
-        the caller's transaction."""
+        the caller's transaction; ``done``: its position, if the caller locked it already."""
         relevant = [e for e in envelopes if projection.handles(e)]
         if isinstance(checkpoint, PositionCheckpoint):
-            done = load_position(conn, projection.name, generation, lock=True)
+            if done is None:
+                done = load_position(conn, projection.name, generation, lock=True)
             relevant = [e for e in relevant if e.position > done]
         applied = 0
         if relevant:

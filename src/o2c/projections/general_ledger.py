@@ -46,8 +46,18 @@ class _RowBooks:
         return int(row["issued_day"])
 
 
+def _number_of(rows: RowCache, env: EventEnvelope, document: str) -> str | None:
+    """The human number of a line's document: a credit note's from its event, an invoice's
+    from the look-up (payments and write-offs have none)."""
+    if env.event_type == "CreditNoteApplied" and document == str(env.data["credit_note_id"]):
+        return env.data.get("number")
+    invoice = rows.get(INVOICES, document)
+    return None if invoice is None else invoice.get("number")
+
+
 def _record(rows: RowCache, env: EventEnvelope, entry: Entry) -> None:
     for seq, line in enumerate(entry.lines):
+        document = line.document or entry.document_id
         rows.append(
             LINES,
             {
@@ -61,7 +71,8 @@ def _record(rows: RowCache, env: EventEnvelope, entry: Entry) -> None:
                 "debit": line.debit,
                 "credit": line.credit,
                 "customer_id": entry.customer_id,
-                "document_id": line.document or entry.document_id,
+                "document_id": document,
+                "document_number": _number_of(rows, env, document),
             },
         )
         rows.increment(
@@ -87,8 +98,9 @@ def _opened(rows: RowCache, env: EventEnvelope) -> None:
 
 
 def _issued(rows: RowCache, env: EventEnvelope) -> None:
-    day = to_day(env.data["issued_on"])
-    rows.put(INVOICES, env.aggregate_id, {"invoice_id": env.aggregate_id, "issued_day": day})
+    day, number = to_day(env.data["issued_on"]), env.data["number"]
+    row = {"invoice_id": env.aggregate_id, "issued_day": day, "number": number}
+    rows.put(INVOICES, env.aggregate_id, row)
     _posting(rows, env)
 
 

@@ -10,6 +10,10 @@ is switched for every rebuilt projection in one transaction; a final catch-up co
 written meanwhile (the live runner follows the new generation from its checkpoint too — the
 checkpoint row is locked per batch, so the two never apply the same events twice), and the old
 tables are dropped. All projections being rebuilt share one pass over the log.
+
+A rebuild applies pages as the live transport does (``LogParking``): an event no projection can
+apply parks its customer under the live transport's group, from that event on, and the rebuild
+goes on with everyone else; a customer parked already is passed over from where it was parked.
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ from sqlalchemy import update
 
 from o2c.eventstore.store import EventStore
 from o2c.projections.base import Projection
-from o2c.projections.checkpoints import PositionCheckpoint, load_position
-from o2c.projections.engine import ProjectionEngine, projectable
+from o2c.projections.checkpoints import load_position
+from o2c.projections.engine import ProjectionEngine
+from o2c.projections.parking import EMBEDDED_GROUP, LogParking
 from o2c.projections.read_ahead import pages_ahead
 from o2c.projections.readstore import ReadStore
 from o2c.projections.registry import BY_NAME, PROJECTIONS
@@ -37,8 +42,12 @@ def rebuild(
     projection: str | None = None,
     batch: int = 2000,
     progress: Progress | None = None,
+    group: str = EMBEDDED_GROUP,
 ) -> int:
-    """Rebuild one projection (or all, in one pass); returns the number of events read."""
+    """Rebuild one projection (or all, in one pass); returns the number of events read.
+
+    ``group``: the live transport's, under which customers are parked (the Kafka consumer
+    group in Kafka mode)."""
     names = [projection] if projection else [p.name for p in PROJECTIONS]
     for name in names:
         if name not in BY_NAME:
@@ -46,7 +55,8 @@ def rebuild(
     read_store.migrate()
     projections = [BY_NAME[n] for n in names]
     old, new = _new_generations(read_store, projections)
-    read = _replay(store, read_store, projections, new, batch, store.last_position(), progress)
+    parking = LogParking(ProjectionEngine(read_store, projections, generations=new), group)
+    read = _replay(store, parking, batch, store.last_position(), progress)
     # Bulk-loaded tables have no planner statistics yet: fresh ones before the switch.
     read_store.analyze(new)
     with read_store.engine.begin() as conn:
@@ -56,7 +66,7 @@ def rebuild(
                 .where(generations.c.projection == name)
                 .values(generation=generation)
             )
-    read += _replay(store, read_store, projections, new, batch, store.last_position(), None)
+    read += _replay(store, parking, batch, store.last_position(), None)
     with read_store.engine.begin() as conn:
         for name, generation in old.items():
             read_store.drop_tables(conn, name, generation)
@@ -79,23 +89,18 @@ def _new_generations(
 
 def _replay(
     store: EventStore,
-    read_store: ReadStore,
-    projections: Sequence[Projection],
-    generation: dict[str, int],
+    parking: LogParking,
     batch: int,
     target: int,
     progress: Progress | None,
 ) -> int:
-    engine = ProjectionEngine(read_store, projections)
-    with read_store.engine.connect() as conn:
-        after = min(load_position(conn, p.name, generation[p.name]) for p in projections)
+    engine = parking.engine
+    with engine.read_store.engine.connect() as conn:
+        generation = engine.generations(conn)
+        after = min(load_position(conn, p.name, generation[p.name]) for p in engine.projections)
     read = 0
     for page in pages_ahead(store, after, batch):
-        checkpoint = PositionCheckpoint("rebuild", page[-1].position)
-        ready = projectable(page)
-        with read_store.engine.begin() as conn:
-            for proj in projections:
-                engine.apply_to(conn, proj, generation[proj.name], ready, checkpoint)
+        parking.apply(page)
         after = page[-1].position
         read += len(page)
         if progress is not None:

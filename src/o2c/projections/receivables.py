@@ -8,6 +8,7 @@ booked on the issue date: the ledger cannot hold a payment against an invoice no
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from o2c.events.catalog import GIVEN_BACK_ON
@@ -18,6 +19,7 @@ from o2c.projections.schema import receivables_tables
 from o2c.projections.units import to_day, to_mills
 
 T = "invoices"
+LINES = "invoice_lines"
 M = "movements"
 B = "daybook"
 
@@ -98,8 +100,11 @@ def _issued(rows: RowCache, env: EventEnvelope) -> None:
         "version": env.version,
         "discount_amount": to_mills(d.get("discount_amount") or 0),
         "discount_until_day": to_day(d.get("discount_until")),
+        "external_reference": d.get("external_reference"),
     }
     rows.put(T, env.aggregate_id, row)
+    lines = json.dumps(d["lines"], sort_keys=True)
+    rows.append(LINES, {"invoice_id": env.aggregate_id, "lines": lines})
     _movement(rows, env, row, "invoice", row["total"], d["issued_on"])
 
 
@@ -114,6 +119,14 @@ def _reduction(kind: str, column: str, date_field: str) -> Handler:
         _movement(rows, env, row, kind, -amount, env.data[date_field])
 
     return handler
+
+
+def _credit_note(rows: RowCache, env: EventEnvelope) -> None:
+    _reduction("credit_note", "credited", "issued_on")(rows, env)
+    # The discount base is the total less credit notes: the invoice says what it offers now
+    # (credit notes recorded before it said so left the discount as it was issued).
+    if env.data.get("discount_amount") is not None:
+        _row(rows, env)["discount_amount"] = to_mills(env.data["discount_amount"])
 
 
 def _payment_given_back(rows: RowCache, env: EventEnvelope) -> None:
@@ -146,7 +159,7 @@ HANDLERS: dict[str, Handler] = {
     "InvoiceIssued": _issued,
     "PaymentApplied": _reduction("payment", "paid", "applied_on"),
     "DiscountTaken": _reduction("discount", "discount_taken", "taken_on"),
-    "CreditNoteApplied": _reduction("credit_note", "credited", "issued_on"),
+    "CreditNoteApplied": _credit_note,
     "InvoiceWrittenOff": _reduction("write_off", "written_off", "written_off_on"),
     **dict.fromkeys(GIVEN_BACK_ON, _payment_given_back),
     "InvoiceSettled": _set(

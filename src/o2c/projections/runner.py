@@ -6,6 +6,10 @@ a query can wait, bounded, until the read models reached a command's position.
 
 ``follow_log`` is the same work as a process of its own (``o2c project`` without Kafka): the
 serving processes then spend no time on projections, and wake on PostgreSQL's ``NOTIFY``.
+
+An event no projection can apply parks its customer (``o2c.projections.parking``, as the Kafka
+projector does) and everyone else goes on, so no single event stops a start-up or a catch-up;
+only an error that says "not now" (the database away) makes a catch-up raise and retry.
 """
 
 from __future__ import annotations
@@ -17,8 +21,8 @@ import time
 from o2c.events.envelope import EventEnvelope
 from o2c.eventstore.log_waiter import LogWaiter
 from o2c.eventstore.store import EventStore
-from o2c.projections.checkpoints import PositionCheckpoint
 from o2c.projections.engine import ProjectionEngine
+from o2c.projections.parking import LogParking
 from o2c.projections.read_ahead import pages_ahead
 
 log = logging.getLogger(__name__)
@@ -36,6 +40,7 @@ class EmbeddedRunner:
     ) -> None:
         self.store = store
         self.engine = engine
+        self.parking = LogParking(engine)
         self.batch = batch
         self.poll_interval = poll_interval
         self._applied = engine.position()
@@ -66,7 +71,7 @@ class EmbeddedRunner:
         return total
 
     def _apply(self, page: list[EventEnvelope]) -> int:
-        self.engine.apply(page, checkpoint=PositionCheckpoint("embedded", page[-1].position))
+        self.parking.apply(page)
         self._set_applied(page[-1].position)
         return len(page)
 

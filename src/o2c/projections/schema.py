@@ -122,6 +122,8 @@ def accounts_tables(md: MetaData, prefix: str) -> dict[str, Table]:
         Column("version", Integer, nullable=False),
         # The bank accounts the customer pays from: a JSON list of compact IBANs.
         Column("ibans", Text, nullable=False, default="[]"),
+        # Their holders' names where given: a JSON object IBAN → name.
+        Column("bank_holders", Text, nullable=False, default="{}"),
         # Party details as the last CustomerDetailsChanged left them (null: never given).
         Column("customer_number", String(50)),
         Column("legal_name", String(200)),
@@ -161,6 +163,8 @@ def orders_tables(md: MetaData, prefix: str) -> dict[str, Table]:
         Column("version", Integer, nullable=False),
     )
     Index(f"{prefix}orders_customer", orders.c.customer_id)
+    # Held orders (or any status) in order-date order, over the whole book or one customer.
+    Index(f"{prefix}orders_status", orders.c.status, orders.c.ordered_day, orders.c.order_id)
     return {"orders": orders, "applied": _applied(md, prefix)}
 
 
@@ -190,7 +194,11 @@ def receivables_tables(md: MetaData, prefix: str) -> dict[str, Table]:
         # The early-payment discount offered and its last day (bank cash application).
         Column("discount_amount", Money, nullable=False, default=0),
         Column("discount_until_day", Day),
+        # An imported opening invoice's number in the system it came from.
+        Column("external_reference", String(200)),
     )
+    Index(f"{prefix}invoices_number", invoices.c.number)
+    Index(f"{prefix}invoices_external_reference", invoices.c.external_reference)
     Index(f"{prefix}invoices_customer_open", invoices.c.customer_id, invoices.c.open_amount)
     # Covering for the worklist and dunning candidates: open items ranked without table lookups.
     Index(
@@ -240,8 +248,16 @@ def receivables_tables(md: MetaData, prefix: str) -> dict[str, Table]:
         Column("invoiced", Money, nullable=False),
     )
     Index(f"{prefix}daybook_day", daybook.c.business_day)
+    # An invoice's lines, apart: only the invoice's own page reads them.
+    lines = Table(
+        f"{prefix}invoice_lines",
+        md,
+        Column("invoice_id", String(64), primary_key=True),
+        Column("lines", Text, nullable=False),
+    )
     return {
         "invoices": invoices,
+        "invoice_lines": lines,
         "movements": movements,
         "daybook": daybook,
         "applied": _applied(md, prefix),
@@ -280,9 +296,17 @@ def statements_tables(md: MetaData, prefix: str) -> dict[str, Table]:
         Column("document", String(64), nullable=False),
         Column("amount", Money, nullable=False),
         Column("business_day", Day, nullable=False),
+        # The number of the invoice the line is about (none for cash received or bounced).
+        Column("invoice_number", String(32)),
     )
     Index(f"{prefix}entries_customer_day", entries.c.customer_id, entries.c.business_day)
-    return {"entries": entries, "applied": _applied(md, prefix)}
+    numbers = Table(
+        f"{prefix}invoice_numbers",
+        md,
+        Column("invoice_id", String(64), primary_key=True),
+        Column("number", String(32), nullable=False),
+    )
+    return {"entries": entries, "invoice_numbers": numbers, "applied": _applied(md, prefix)}
 
 
 def ledger_tables(md: MetaData, prefix: str) -> dict[str, Table]:
@@ -301,6 +325,8 @@ def ledger_tables(md: MetaData, prefix: str) -> dict[str, Table]:
         Column("credit", Money, nullable=False),
         Column("customer_id", String(64), nullable=False),
         Column("document_id", String(64), nullable=False),
+        # The human number of that document (an invoice's or a credit note's), if it has one.
+        Column("document_number", String(32)),
     )
     Index(f"{prefix}lines_day", lines.c.posting_day, lines.c.position, lines.c.seq)
     # Balance per (currency, role, posting day): a trial balance as of any date sums a few
@@ -327,6 +353,7 @@ def ledger_tables(md: MetaData, prefix: str) -> dict[str, Table]:
         md,
         Column("invoice_id", String(64), primary_key=True),
         Column("issued_day", Day, nullable=False),
+        Column("number", String(32)),
     )
     return {
         "lines": lines,

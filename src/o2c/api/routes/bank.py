@@ -15,15 +15,18 @@ from o2c.api.auth import Clerk, Reader
 from o2c.api.deps import Service, context, run
 from o2c.api.problems import Problem
 from o2c.api.reads import After, Limit, MinPosition, queries
-from o2c.application.bank_import import BankStatementImporter
-from o2c.bank import MalformedStatement, read_statements
+from o2c.application.bank_import import BankStatementImporter, ImportOutcome
+from o2c.application.context import CommandContext
+from o2c.application.service import O2CService
+from o2c.application.statement_differences import StatementDiffers
+from o2c.bank import BankStatement, MalformedStatement, read_statements
 from o2c.bank.reader import StatementFormat, detect_format
 from o2c.commands.base import BusinessDate, Command, Count
 from o2c.projections.queries.bank import BankLinePage, BankLineView, BankStatementView
 
 router = APIRouter(tags=["bank"])
 
-MAX_FILE_BYTES = 50 * 1024 * 1024
+STATEMENTS_PATH = "/v1/bank-statements"
 # The ``format`` parameter's spellings → the reader's formats.
 FORMATS = {
     "camt053": StatementFormat.CAMT053,
@@ -45,25 +48,42 @@ class ApplyLineBody(Command):
     received_on: BusinessDate | None = None
 
 
-def _parse(data: bytes, file_format: str | None) -> tuple[str, list[Any]]:
+def _parse(data: bytes, file_format: str | None) -> tuple[str, list[BankStatement]]:
     try:
         chosen = FORMATS[file_format] if file_format else detect_format(data)
         return chosen.value, list(read_statements(data, chosen.value))
     except MalformedStatement as err:
+        raise _malformed(err) from err
+
+
+def _malformed(err: MalformedStatement) -> Problem:
+    return Problem(422, "malformed-statement", str(err), line=err.line, reason=err.message)
+
+
+def _import(
+    data: bytes, file_format: str | None, service: O2CService, ctx: CommandContext
+) -> tuple[str, list[ImportOutcome]]:
+    """Read the file whole, then import its statements (all refused if one is)."""
+    chosen, statements = _parse(data, file_format)
+    try:
+        return chosen, BankStatementImporter(service).import_statements(statements, chosen, ctx)
+    except MalformedStatement as err:
+        raise _malformed(err) from err
+    except StatementDiffers as err:
         raise Problem(
-            422, "malformed-statement", str(err), line=err.line, reason=err.message
+            409, err.code, err.detail, differences=err.differences, differences_total=err.count
         ) from err
 
 
 @router.post(
-    "/v1/bank-statements",
+    STATEMENTS_PATH,
     summary="Import a bank statement file",
     status_code=201,
     openapi_extra={
         "requestBody": {
             "required": True,
             "description": "the statement file as the bank delivered it (camt.053 XML, MT940, "
-            "BAI2)",
+            "BAI2); at most `O2C_MAX_STATEMENT_BYTES` (413 beyond)",
             "content": {
                 "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
                 "application/xml": {"schema": {"type": "string"}},
@@ -85,16 +105,14 @@ async def import_statement(
 ) -> dict[str, Any]:
     """Read the file whole (a malformed one is refused, naming the line, and nothing is
     stored), record each statement once, post every receipt the matcher is sure of as a payment
-    and queue the rest with suggestions. The same file again changes nothing (200)."""
+    and queue the rest with suggestions. The same file again changes nothing (200); a statement
+    id sent before with other content is refused (409 `statement-differs`, naming the
+    differences)."""
     data = await request.body()
-    if len(data) > MAX_FILE_BYTES:
-        raise Problem(413, "file-too-large", f"a statement file may have {MAX_FILE_BYTES} bytes")
-    chosen, statements = _parse(data, format)
     ctx = context(request, who)
-    importer = BankStatementImporter(service)
-    outcomes = []
-    for statement in statements:
-        outcomes.append(await run_in_threadpool(importer.import_statement, statement, chosen, ctx))
+    # Reading a large file takes seconds of CPU: in a worker thread, so this process goes on
+    # answering everyone else meanwhile.
+    chosen, outcomes = await run_in_threadpool(_import, data, format, service, ctx)
     if not any(o.created for o in outcomes):
         response.status_code = 200
     return {

@@ -101,7 +101,8 @@ def bank_account(
 ) -> dict[str, Any]:
     """Remember an IBAN the customer pays from (validated, kept in compact form): bank cash
     application recognises the payer of a receipt by it."""
-    return run(request, who, c.RecordBankAccount(customer_id=customer_id, iban=body.iban), service)
+    cmd = c.RecordBankAccount(customer_id=customer_id, iban=body.iban, holder=body.holder)
+    return run(request, who, cmd, service)
 
 
 @router.post("/{customer_id}/close", summary="Close the account (zero balance only)")

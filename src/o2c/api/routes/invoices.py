@@ -15,7 +15,7 @@ from o2c.api.deps import Service, run
 from o2c.api.problems import Problem
 from o2c.api.reads import After, Limit, MinPosition, queries
 from o2c.commands.base import SingleLine
-from o2c.projections.queries.invoices import InvoicePage, InvoiceView
+from o2c.projections.queries.invoices import InvoiceDetail, InvoicePage
 
 router = APIRouter(tags=["invoices"])
 
@@ -40,8 +40,9 @@ def dispute(
 def resolve(
     invoice_id: UUID, body: b.ResolveBody, request: Request, service: Service, who: Clerk
 ) -> dict[str, Any]:
-    """Resolve the dispute."""
-    return run(request, who, c.ResolveDispute(invoice_id=invoice_id, **body.model_dump()), service)
+    """Resolve the dispute, with the ``reason`` (or ``resolution``) it was resolved for."""
+    cmd = c.ResolveDispute(invoice_id=invoice_id, resolution=body.why, resolved_on=body.resolved_on)
+    return run(request, who, cmd, service)
 
 
 @router.post("/v1/invoices/{invoice_id}/write-off", summary="Write off")
@@ -58,7 +59,11 @@ def find_invoices(
     request: Request,
     customer_id: UUID | None = None,
     status: str | None = Query(None, pattern="^(open|settled|written_off)$"),
-    number: SingleLine | None = Query(None, max_length=32, description="e.g. INV-000123"),
+    number: SingleLine | None = Query(
+        None,
+        max_length=64,
+        description="e.g. INV-000123, or an imported invoice's number in its former system",
+    ),
     due_before: date | None = None,
     overdue: bool | None = Query(None, description="open and past its due date today"),
     after: str | None = After,
@@ -84,8 +89,9 @@ def get_invoice(
     invoice_id: UUID,
     request: Request,
     min_position: int | None = MinPosition,
-) -> InvoiceView:
-    """The invoice with totals, open amount, status, discount and dunning state."""
+) -> InvoiceDetail:
+    """The invoice with its lines, totals, open amount, status, discount terms (what it offers,
+    ``discount_amount``, if paid by ``discount_until``) and dunning state."""
     found = queries(request, min_position).invoice(invoice_id)
     if found is None:
         raise Problem(404, "invoice-not-found", f"invoice {invoice_id} not found")

@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 
 from o2c import commands as c
 from o2c.api import bodies as b
 from o2c.api.auth import Clerk, Credit, Reader
 from o2c.api.deps import Service, run
 from o2c.api.problems import Problem
-from o2c.api.reads import MinPosition, queries
-from o2c.projections.queries.orders import OrderView
+from o2c.api.reads import After, Limit, MinPosition, queries
+from o2c.projections.queries.orders import OrderPage, OrderView
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
 
@@ -54,6 +54,26 @@ def invoice(
 ) -> dict[str, Any]:
     """Invoice everything shipped and not yet invoiced → one new invoice."""
     return run(request, who, c.InvoiceOrder(order_id=order_id, **body.model_dump()), service)
+
+
+@router.get("", summary="Find orders")
+def find_orders(
+    _: Reader,
+    request: Request,
+    customer_id: UUID | None = None,
+    status: str | None = Query(
+        None,
+        pattern="^(credit_hold|approved|cancelled|completed)$",
+        description="e.g. credit_hold: the orders a credit manager may approve",
+    ),
+    after: str | None = After,
+    limit: int = Limit,
+    min_position: int | None = MinPosition,
+) -> OrderPage:
+    """Orders by order date, filtered by customer and status; paged."""
+    return queries(request, min_position).orders(
+        customer_id=customer_id, status=status, after=after, limit=limit
+    )
 
 
 @router.get("/{order_id}", summary="Order state")

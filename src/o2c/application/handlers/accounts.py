@@ -9,7 +9,8 @@ from o2c import commands as c
 from o2c.aggregates.account import CustomerAccount
 from o2c.aggregates.company import COMPANY_ID, Company
 from o2c.aggregates.customer_number import CustomerNumber, customer_number_id
-from o2c.application.results import AccountResult, TermsResult
+from o2c.application.handlers.orders import recheck_held_orders
+from o2c.application.results import AccountResult, HoldReleasedResult, TermsResult
 from o2c.application.unit_of_work import UnitOfWork
 from o2c.domain.errors import RuleViolation
 
@@ -86,11 +87,13 @@ def place_credit_hold(cmd: c.PlaceCreditHold, uow: UnitOfWork) -> AccountResult:
     return account_view(acc)
 
 
-def release_credit_hold(cmd: c.ReleaseCreditHold, uow: UnitOfWork) -> AccountResult:
-    """Release a credit hold."""
+def release_credit_hold(cmd: c.ReleaseCreditHold, uow: UnitOfWork) -> HoldReleasedResult:
+    """Release a credit hold and, in the same command, re-check the orders it alone held."""
     acc = uow.get(cmd.customer_id, CustomerAccount)
+    held = list(acc.held_orders)
     acc.release_hold(cmd.reason)
-    return account_view(acc)
+    rechecked = recheck_held_orders(acc, held, uow)
+    return HoldReleasedResult(**dict(account_view(acc)), rechecked_orders=rechecked)
 
 
 def change_payment_terms(cmd: c.ChangePaymentTerms, uow: UnitOfWork) -> AccountResult:

@@ -29,9 +29,13 @@ from o2c.domain.money import validate_currency
 def record_bank_account(cmd: c.RecordBankAccount, uow: UnitOfWork) -> BankAccountResult:
     """Add an IBAN (already validated and compacted by the command) to the account."""
     acc = uow.get(cmd.customer_id, CustomerAccount)
-    recorded = acc.record_bank_account(cmd.iban)
+    recorded = acc.record_bank_account(cmd.iban, cmd.holder)
     return BankAccountResult(
-        customer_id=acc.id, iban=cmd.iban, recorded=recorded, ibans=list(acc.ibans)
+        customer_id=acc.id,
+        iban=cmd.iban,
+        holder=cmd.holder,
+        recorded=recorded,
+        ibans=list(acc.ibans),
     )
 
 

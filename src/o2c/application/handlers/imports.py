@@ -66,6 +66,8 @@ def import_opening_invoices(
             None,
             until,
             discount,
+            # The number it had in the system it came from: clerks and customers still quote it.
+            external_reference=row.reference.strip() or None,
         )
         uow.add(invoice)
         acc.book_invoice(

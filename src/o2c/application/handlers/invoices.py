@@ -8,8 +8,14 @@ from uuid import uuid4
 from o2c import commands as c
 from o2c.aggregates.account import CustomerAccount
 from o2c.aggregates.invoice import Invoice
+from o2c.aggregates.numbering import (
+    CREDIT_NOTE_NUMBERING_ID,
+    CreditNoteNumbering,
+    format_credit_note_number,
+)
 from o2c.application.results import (
     CreditNoteResult,
+    CreditNoteView,
     InvoiceResult,
     ReminderResult,
     RemindersResult,
@@ -42,11 +48,26 @@ def apply_credit_note(cmd: c.ApplyCreditNote, uow: UnitOfWork) -> CreditNoteResu
     acc = uow.get(inv.customer_id, CustomerAccount)
     credit_note_id = cmd.credit_note_id or uuid4()
     before = inv.open_amount
-    inv.apply_credit_note(credit_note_id, cmd.amount, cmd.reason, cmd.issued_on or uow.today)
+    amount = inv.check_credit_note(credit_note_id, cmd.amount)
+    # Taken in the same save as the credit note: a refused command leaves no gap.
+    number = format_credit_note_number(credit_note_numbering(uow).take(credit_note_id))
+    issued_on = cmd.issued_on or uow.today
+    inv.apply_credit_note(credit_note_id, amount, cmd.reason, issued_on, number=number)
     acc.reduce_receivable(
         inv.id, before - inv.open_amount, "credit_note", credit_note_id, inv.open_amount
     )
-    return CreditNoteResult(**_invoice_fields(inv), credit_note_id=credit_note_id)
+    return CreditNoteResult(
+        **_invoice_fields(inv),
+        credit_note_id=credit_note_id,
+        credit_note=CreditNoteView(credit_note_id=credit_note_id, number=number, total=amount),
+    )
+
+
+def credit_note_numbering(uow: UnitOfWork) -> CreditNoteNumbering:
+    """The credit-note number sequence (created on first use)."""
+    return uow.find_or_start(
+        CREDIT_NOTE_NUMBERING_ID, CreditNoteNumbering, CreditNoteNumbering.start
+    )
 
 
 def write_off_invoice(cmd: c.WriteOffInvoice, uow: UnitOfWork) -> WriteOffResult:

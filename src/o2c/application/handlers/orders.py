@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from o2c import commands as c
 from o2c.aggregates.account import CustomerAccount
 from o2c.aggregates.invoice import Invoice, format_number
 from o2c.aggregates.numbering import NUMBERING_ID, InvoiceNumbering
-from o2c.aggregates.order import Order, OrderLine
+from o2c.aggregates.order import STATUS_CREDIT_HOLD, Order, OrderLine
 from o2c.application.results import (
     CancellationResult,
     CreditDecisionResult,
     InvoiceIssuedResult,
     OrderApprovedResult,
     OrderPlacedResult,
+    RecheckedOrderResult,
     ShipmentResult,
 )
 from o2c.application.unit_of_work import UnitOfWork
@@ -23,7 +24,8 @@ from o2c.domain.errors import InvalidInput
 from o2c.domain.money import round_money, zero
 
 
-def _decision_view(decision: CreditDecision) -> CreditDecisionResult:
+def decision_view(decision: CreditDecision) -> CreditDecisionResult:
+    """A credit decision as a command answers it."""
     e = decision.exposure
     return CreditDecisionResult(
         approved=decision.approved,
@@ -57,6 +59,8 @@ def place_order(cmd: c.PlaceOrder, uow: UnitOfWork) -> OrderPlacedResult:
     order.decide(decision)
     if decision.approved:
         acc.commit_order(order.id, order.total)
+    elif decision.exposure.on_hold:
+        acc.note_order_held_by_hold(order.id, order.total)
     uow.add(order)
     return OrderPlacedResult(
         order_id=order.id,
@@ -64,7 +68,7 @@ def place_order(cmd: c.PlaceOrder, uow: UnitOfWork) -> OrderPlacedResult:
         status=order.status,
         total=order.total,
         currency=order.currency,
-        credit_decision=_decision_view(decision),
+        credit_decision=decision_view(decision),
     )
 
 
@@ -72,15 +76,43 @@ def approve_order(cmd: c.ApproveOrder, uow: UnitOfWork) -> OrderApprovedResult:
     """Approve a held order (credit manager override), recording the exposure it was taken on."""
     order = uow.get(cmd.order_id, Order)
     acc = uow.get(order.customer_id, CustomerAccount)
-    decision = decide_credit(acc.exposure(), order.open_value())
-    order.approve_override(decision, cmd.reason)
+    checked = decide_credit(acc.exposure(), order.open_value())
+    order.approve_override(checked, cmd.reason)
     acc.commit_order(order.id, order.open_value())
+    # The answer is the decision just recorded (the override, on the figures of this moment),
+    # not what the automatic check would have said.
+    override = decision_view(
+        CreditDecision(True, cmd.reason, checked.exposure, checked.order_total)
+    )
     return OrderApprovedResult(
         order_id=order.id,
         status=order.status,
         total=order.total,
-        credit_decision=_decision_view(decision),
+        credit_decision=override.model_copy(update={"override": True}),
     )
+
+
+def recheck_held_orders(
+    acc: CustomerAccount, held: list[UUID], uow: UnitOfWork
+) -> list[RecheckedOrderResult]:
+    """Re-run the credit check, in the order they were placed, for the orders the account hold
+    alone held (the hold is already released); each decision is recorded on its order and an
+    approved one counts towards the exposure the next one is checked against."""
+    rechecked: list[RecheckedOrderResult] = []
+    for order_id in held:
+        order = uow.get(order_id, Order)
+        if order.status != STATUS_CREDIT_HOLD:
+            continue  # cancelled meanwhile
+        decision = decide_credit(acc.exposure(), order.open_value())
+        order.recheck(decision)
+        if decision.approved:
+            acc.commit_order(order.id, order.open_value())
+        rechecked.append(
+            RecheckedOrderResult(
+                order_id=order.id, status=order.status, credit_decision=decision_view(decision)
+            )
+        )
+    return rechecked
 
 
 def ship_order(cmd: c.ShipOrder, uow: UnitOfWork) -> ShipmentResult:

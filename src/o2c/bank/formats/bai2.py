@@ -7,16 +7,17 @@ corrupted files. It does not say where it failed, so its record iterator is repl
 also knows each record's line; the parser only uses ``current_record`` and ``advance()``.
 
 BAI2 carries no structured payer fields. Detail text is read with the tags US banks use for
-wires, as the writer in ``o2c.bank.writers.bai2`` lays them out: ``ORG:<payer name>``,
-``ORG-AC:<payer account>`` and ``OBI:<remittance>`` (originator-to-beneficiary information, the
-rest of the text); untagged text is all remittance. The customer reference field is the
-payer's end-to-end reference.
+wires: ``ORG:<payer name>``, ``ORG-AC:<payer account>`` and ``OBI:<remittance>``
+(originator-to-beneficiary information, the rest of the text); untagged text is all
+remittance. The customer reference field is the payer's end-to-end reference.
 
 Mapping: one ``BankStatement`` per account of each group; ``statement_id`` is
-``<file id>/<group number, 5 digits>`` (file ids are only unique per sender and day, so
-re-import checks also compare ``created_on``); lines are booked on the group's as-of date;
+``<file id>/<group number, 5 digits>`` (file ids are only unique per sender and day: a file of
+another day reusing one is refused on import, its as-of date and lines differing from the
+statement recorded under it); lines are booked on the group's as-of date;
 amounts are in the currency's minor units; a type code that is neither credit nor debit is
-refused, since dropping it could hide money.
+refused, since dropping it could hide money. So are control characters (the text would reach
+the immutable log), naming their line.
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ from o2c.bank.identity import (
 from o2c.bank.statement import BankStatement
 
 _RECORD = re.compile(r"(01|02|03|16|49|88|98|99),")
+# Only these break lines: a vertical tab or file separator (which ``str.splitlines`` also
+# breaks at) inside a record is a control character in it.
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _TEXT_TAG = re.compile(r"(?:^|(?<=\s))(?P<tag>ORG-AC|ORG|OBI):")
 _END_OF_FILE = Record(code=None, fields=[], rows=[])
 # What the bai2 parser raises for values it cannot read, besides its own exceptions.
@@ -115,10 +120,14 @@ def _numbered_lines(data: bytes) -> list[tuple[int, str]]:
     except UnicodeDecodeError:
         text = data.decode("latin-1")
     numbered = []
-    for number, raw in enumerate(text.removeprefix("\ufeff").splitlines(), start=1):
+    for number, raw in enumerate(_LINE_BREAK.split(text.removeprefix("\ufeff")), start=1):
         line = raw.strip()
         if not line:
             continue
+        if _CONTROL_CHARACTER.search(line):
+            # The text would reach the log, which refuses control characters: refused here,
+            # where the file's line can still be named.
+            raise MalformedStatement("control character in the file", number)
         if not _RECORD.match(line):
             raise MalformedStatement("not a BAI2 record (two-digit record code and comma)", number)
         numbered.append((number, line))

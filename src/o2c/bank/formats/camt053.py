@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from o2c.bank.amounts import quantized
 from o2c.bank.errors import MalformedStatement
-from o2c.bank.formats.safe_xml import XmlNode, parse_untrusted_xml
+from o2c.bank.formats.safe_xml import XmlNode, stream_untrusted_xml
 from o2c.bank.free_text import collapse_whitespace, text_or_none
 from o2c.bank.iban import valid_iban
 from o2c.bank.identity import (
@@ -55,35 +55,74 @@ class _Details:
     end_to_end_id: str | None
 
 
+_STATEMENT = "BkToCstmrStmt/Stmt"
+_ENTRY = "Stmt/Ntry"
+
+
+@dataclass(slots=True)
+class _Entries:
+    """What a statement's entries gave, read one at a time as the parser reaches them."""
+
+    lines: list[UnidentifiedLine] = field(default_factory=list)
+    first_currency: str | None = None
+
+    def add(self, entry: XmlNode) -> None:
+        """Read one entry (then the parser drops it)."""
+        amount = entry.find("Amt")
+        if self.first_currency is None and amount is not None and amount.attribute("Ccy"):
+            self.first_currency = amount.attribute("Ccy")
+        self.lines.extend(_entry_lines(entry))
+
+
 def read_camt053(data: bytes) -> tuple[BankStatement, ...]:
-    """Every statement of a camt.053 document, or ``MalformedStatement`` naming the bad line."""
-    root = parse_untrusted_xml(data)
+    """Every statement of a camt.053 document, or ``MalformedStatement`` naming the bad line.
+
+    The document is read as it is parsed, entry by entry, so memory follows the statements'
+    lines, not the size of their XML."""
+    nodes = stream_untrusted_xml(
+        data, reported=frozenset({_STATEMENT, _ENTRY}), detached=frozenset({_ENTRY})
+    )
+    root = next(nodes)
     if root.name != "Document" or not root.namespace.startswith(CAMT053_NAMESPACE_PREFIX):
         raise MalformedStatement(
             f"not a camt.053 document: root element {root.name!r} in {root.namespace!r}",
             root.line,
         )
+    statements = []
+    entries = _Entries()
+    for node in nodes:
+        if node.name == "Ntry":
+            entries.add(node)
+        else:
+            group_created = _date_in(root, "BkToCstmrStmt/GrpHdr/CreDtTm")
+            statements.append(_statement(node, entries, group_created))
+            entries = _Entries()
     container = _required(root, "BkToCstmrStmt")
-    statements = list(container.children("Stmt"))
     if not statements:
         raise MalformedStatement("camt.053 document without a statement (Stmt)", container.line)
-    group_created = _date_in(container, "GrpHdr/CreDtTm")
-    return tuple(_statement(node, group_created) for node in statements)
+    return tuple(statements)
 
 
-def _statement(node: XmlNode, group_created: date | None) -> BankStatement:
+def _statement(node: XmlNode, entries: _Entries, group_created: date | None) -> BankStatement:
+    """A statement whose entries were read (and taken out of ``node``) already."""
     account_node = _required(node, "Acct")
     account = account_node.text_at("Id/IBAN") or account_node.text_at("Id/Othr/Id")
     if not account:
         raise MalformedStatement(
             "statement account has neither IBAN nor Othr/Id", account_node.line
         )
-    statement_id = node.text_at("Id") or content_digest(node.serialized().decode("utf-8"))
-    entries = list(node.children("Ntry"))
-    currency = account_node.text_at("Ccy") or _first_entry_currency(entries, account_node)
-    lines = [line for entry in entries for line in _entry_lines(entry)]
+    # Without its own id (which the schema requires) a statement is identified by its content:
+    # what is left of its XML once the entries were read, and the entries as read.
+    statement_id = node.text_at("Id") or content_digest(
+        node.serialized().decode("utf-8"), *(repr(line) for line in entries.lines)
+    )
+    currency = account_node.text_at("Ccy") or entries.first_currency
+    if not currency:
+        raise MalformedStatement(
+            "statement currency unknown: no Acct/Ccy and no entry", account_node.line
+        )
     created_on = _date_in(node, "CreDtTm") or group_created
-    period_start, period_end = _period(node, lines, created_on)
+    period_start, period_end = _period(node, entries.lines, created_on)
     return BankStatement(
         statement_id=statement_id,
         account_id=account,
@@ -91,17 +130,7 @@ def _statement(node: XmlNode, group_created: date | None) -> BankStatement:
         created_on=created_on,
         period_start=period_start,
         period_end=period_end,
-        lines=identify_lines(statement_id, account, lines),
-    )
-
-
-def _first_entry_currency(entries: Sequence[XmlNode], account_node: XmlNode) -> str:
-    for entry in entries:
-        amount = entry.find("Amt")
-        if amount is not None and amount.attribute("Ccy"):
-            return str(amount.attribute("Ccy"))
-    raise MalformedStatement(
-        "statement currency unknown: no Acct/Ccy and no entry", account_node.line
+        lines=identify_lines(statement_id, account, entries.lines),
     )
 
 

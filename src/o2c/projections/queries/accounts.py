@@ -39,6 +39,13 @@ class ExposureView(TypedDict):
     over_limit: bool
 
 
+class BankAccountView(TypedDict):
+    """A bank account the customer pays from."""
+
+    iban: str
+    holder: str | None
+
+
 class AddressView(TypedDict):
     """A postal address."""
 
@@ -74,6 +81,8 @@ class CustomerView(TypedDict):
     credit_exposure: ExposureView
     # Bank accounts (compact IBANs) the customer pays from, as recorded.
     ibans: list[str]
+    # The same with their holders' names (``None`` where none was given).
+    bank_accounts: list[BankAccountView]
     customer_number: str | None
     legal_name: str | None
     address: AddressView | None
@@ -126,6 +135,8 @@ def customer_view(row: dict[str, Any]) -> CustomerView:
     utilization = (
         None if limit == 0 else str((Decimal(exposure) * 100 / limit).quantize(Decimal("0.01")))
     )
+    ibans: list[str] = json.loads(row.get("ibans") or "[]")
+    holders: dict[str, str] = json.loads(row.get("bank_holders") or "{}")
     return CustomerView(
         customer_id=row["customer_id"],
         name=row["name"],
@@ -156,7 +167,8 @@ def customer_view(row: dict[str, Any]) -> CustomerView:
             on_hold=bool(row["on_hold"]),
             over_limit=exposure > limit,
         ),
-        ibans=json.loads(row.get("ibans") or "[]"),
+        ibans=ibans,
+        bank_accounts=[BankAccountView(iban=i, holder=holders.get(i)) for i in ibans],
         customer_number=row.get("customer_number"),
         legal_name=row.get("legal_name"),
         address=json.loads(row["address"]) if row.get("address") else None,

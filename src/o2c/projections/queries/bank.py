@@ -23,11 +23,24 @@ _CHUNK = 500
 
 class SuggestionView(TypedDict):
     """A candidate application of a queued line: these invoices of this customer (none: on
-    account), with the matcher's score."""
+    account), with the matcher's score, named as a clerk knows them (the customer's name, the
+    invoices' numbers)."""
 
     customer_id: str
+    customer_name: str | None
     invoice_ids: list[str]
+    invoice_numbers: list[str | None]
     score: float
+
+
+class Names(TypedDict):
+    """Customer names and invoice numbers by id, for the suggestions of a page of lines."""
+
+    customers: dict[str, str]
+    invoices: dict[str, str]
+
+
+NO_NAMES = Names(customers={}, invoices={})
 
 
 class BankLineView(TypedDict):
@@ -77,8 +90,8 @@ class BankLinePage(TypedDict):
     next: str | None
 
 
-def line_view(row: Any) -> BankLineView:
-    """A lines row as the API shows it."""
+def line_view(row: Any, names: Names = NO_NAMES) -> BankLineView:
+    """A lines row as the API shows it (its suggestions named from ``names``)."""
     cur = row["currency"]
     return BankLineView(
         id=row["line_key"],
@@ -102,7 +115,9 @@ def line_view(row: Any) -> BankLineView:
         suggestions=[
             SuggestionView(
                 customer_id=str(s["customer_id"]),
+                customer_name=names["customers"].get(str(s["customer_id"])),
                 invoice_ids=[str(i) for i in s["invoice_ids"]],
+                invoice_numbers=[names["invoices"].get(str(i)) for i in s["invoice_ids"]],
                 score=float(s["score"]),
             )
             for s in json.loads(row["suggestions"])
@@ -116,6 +131,29 @@ def _money(mills: Any, places: int) -> Decimal:
 
 class BankQueries(QueryBase):
     """Queries over the bank read model, and the book the matcher reads."""
+
+    def _names(self, conn: Any, rows: Sequence[Any]) -> Names:
+        """The names the suggestions of ``rows`` refer to: one query per kind of id."""
+        customers: set[str] = set()
+        invoices: set[str] = set()
+        for row in rows:
+            for s in json.loads(row["suggestions"]):
+                customers.add(str(s["customer_id"]))
+                invoices.update(str(i) for i in s["invoice_ids"])
+        names = Names(customers={}, invoices={})
+        if customers:
+            c = self._t(conn, "accounts")["customers"]
+            found = conn.execute(
+                select(c.c.customer_id, c.c.name).where(c.c.customer_id.in_(sorted(customers)))
+            )
+            names["customers"] = {str(r[0]): str(r[1]) for r in found}
+        if invoices:
+            i = self._t(conn, "receivables")["invoices"]
+            found = conn.execute(
+                select(i.c.invoice_id, i.c.number).where(i.c.invoice_id.in_(sorted(invoices)))
+            )
+            names["invoices"] = {str(r[0]): str(r[1]) for r in found}
+        return names
 
     def bank_statement(
         self, statement_id: UUID, *, after: str | None = None, limit: int = 100
@@ -137,6 +175,7 @@ class BankQueries(QueryBase):
             if cursor is not None:
                 q = q.where(ln.c.seq > int(cursor[0]))
             rows = conn.execute(q.order_by(ln.c.seq).limit(limit + 1)).mappings().all()
+            names = self._names(conn, rows[:limit])
         more = len(rows) > limit
         return BankStatementView(
             statement_id=head["statement_id"],
@@ -148,7 +187,7 @@ class BankQueries(QueryBase):
             file_format=head["file_format"],
             line_count=int(head["lines"]),
             imported_at=head["imported_at"],
-            lines=[line_view(r) for r in rows[:limit]],
+            lines=[line_view(r, names) for r in rows[:limit]],
             next=encode_cursor([int(rows[limit - 1]["seq"])]) if more else None,
         )
 
@@ -157,7 +196,7 @@ class BankQueries(QueryBase):
         with self.rs.engine.connect() as conn:
             ln = self._t(conn, "bank")["lines"]
             row = conn.execute(select(ln).where(ln.c.line_key == str(line_key))).mappings().first()
-        return None if row is None else line_view(row)
+            return None if row is None else line_view(row, self._names(conn, [row]))
 
     def bank_lines(
         self,
@@ -187,9 +226,10 @@ class BankQueries(QueryBase):
                 .mappings()
                 .all()
             )
+            names = self._names(conn, rows[:limit])
         last = rows[limit - 1] if len(rows) > limit else None
         return BankLinePage(
-            items=[line_view(r) for r in rows[:limit]],
+            items=[line_view(r, names) for r in rows[:limit]],
             next=None if last is None else encode_cursor([last["statement_id"], int(last["seq"])]),
         )
 

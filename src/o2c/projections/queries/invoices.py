@@ -3,6 +3,7 @@ worklist, and the customers a dunning run should look at."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -39,6 +40,15 @@ class InvoiceView(TypedDict):
     disputed: bool
     dunning_level: int
     last_reminder_on: str | None
+    discount_amount: str
+    discount_until: str | None
+    external_reference: str | None
+
+
+class InvoiceDetail(InvoiceView):
+    """An invoice with its lines."""
+
+    lines: list[dict[str, Any]]
 
 
 class InvoicePage(TypedDict):
@@ -103,20 +113,33 @@ def invoice_view(row: dict[str, Any], as_of: date) -> InvoiceView:
         disputed=bool(row["disputed"]),
         dunning_level=row["dunning_level"],
         last_reminder_on=from_day(row["last_reminder_day"]),
+        discount_amount=from_mills(row["discount_amount"], cur),
+        discount_until=from_day(row["discount_until_day"]),
+        external_reference=row["external_reference"],
     )
 
 
 class InvoiceQueries(QueryBase):
     """Queries over the receivables read model's invoices."""
 
-    def invoice(self, invoice_id: UUID) -> InvoiceView | None:
-        """Current state of an invoice."""
+    def invoice(self, invoice_id: UUID) -> InvoiceDetail | None:
+        """Current state of an invoice, with its lines."""
         with self.rs.engine.connect() as conn:
-            i = self._t(conn, "receivables")["invoices"]
+            tables = self._t(conn, "receivables")
+            i, ln = tables["invoices"], tables["invoice_lines"]
             row = (
-                conn.execute(select(i).where(i.c.invoice_id == str(invoice_id))).mappings().first()
+                conn.execute(
+                    select(i, ln.c.lines)
+                    .join(ln, ln.c.invoice_id == i.c.invoice_id, isouter=True)
+                    .where(i.c.invoice_id == str(invoice_id))
+                )
+                .mappings()
+                .first()
             )
-            return None if row is None else invoice_view(dict(row), date.today())
+        if row is None:
+            return None
+        lines = json.loads(row["lines"] or "[]")
+        return InvoiceDetail(**invoice_view(dict(row), date.today()), lines=lines)
 
     def invoices(
         self,
@@ -141,7 +164,8 @@ class InvoiceQueries(QueryBase):
             if status is not None:
                 q = q.where(i.c.status == status)
             if number is not None:
-                q = q.where(i.c.number == number)
+                # An imported invoice is also found by the number it had before.
+                q = q.where((i.c.number == number) | (i.c.external_reference == number))
             if due_before is not None:
                 q = q.where(i.c.due_day < due_before.toordinal())
             if overdue is not None:

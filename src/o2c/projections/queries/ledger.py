@@ -43,6 +43,7 @@ class GlLine(TypedDict):
     credit: str
     customer_id: str
     document_id: str
+    document_number: str | None
 
 
 class GlPage(TypedDict):
@@ -91,7 +92,7 @@ class LineFormat:
 
     def __call__(self, row: Sequence[Any]) -> GlLine:
         """One row as the API and the export show it."""
-        day, position, seq, event_id, fact, cur, role, debit, credit, customer, document = row
+        day, position, seq, event_id, fact, cur, role, debit, credit, customer, document = row[:11]
         number, name = self.accounts[role]
         return GlLine(
             posting_date=self.date(day),
@@ -106,6 +107,7 @@ class LineFormat:
             credit=self.amount(credit, cur),
             customer_id=customer,
             document_id=document,
+            document_number=row[11],
         )
 
     def date(self, day: int) -> str | None:
@@ -158,6 +160,7 @@ def line_columns(lines: Table) -> tuple[Any, ...]:
         c.credit,
         c.customer_id,
         c.document_id,
+        c.document_number,
     )
 
 

@@ -34,6 +34,7 @@ COLUMNS: tuple[str, ...] = (
     "credit",
     "customer_id",
     "document_id",
+    "document_number",
 )
 
 MEDIA_TYPES: dict[str, str] = {

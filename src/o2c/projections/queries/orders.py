@@ -6,10 +6,11 @@ import json
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from typing_extensions import TypedDict
 
 from o2c.projections.queries.base import QueryBase
+from o2c.projections.queries.paging import clamp, decode_cursor, encode_cursor
 from o2c.projections.units import from_day, from_mills
 
 
@@ -29,6 +30,30 @@ class OrderView(TypedDict):
     version: int
 
 
+class OrderPage(TypedDict):
+    """Orders matching a search, oldest first."""
+
+    items: list[OrderView]
+    next: str | None
+
+
+def _order_view(row: Any) -> OrderView:
+    cur = row["currency"]
+    return OrderView(
+        order_id=row["order_id"],
+        customer_id=row["customer_id"],
+        status=row["status"],
+        currency=cur,
+        total=from_mills(row["total"], cur),
+        ordered_on=from_day(row["ordered_day"]),
+        hold_reason=row["hold_reason"],
+        lines=json.loads(row["lines"]),
+        invoice_ids=json.loads(row["invoice_ids"]),
+        credit_decisions=json.loads(row["credit_decisions"]),
+        version=row["version"],
+    )
+
+
 class OrderQueries(QueryBase):
     """Queries over the orders read model."""
 
@@ -39,17 +64,38 @@ class OrderQueries(QueryBase):
             row = conn.execute(select(o).where(o.c.order_id == str(order_id))).mappings().first()
             if row is None:
                 return None
-            cur = row["currency"]
-            return OrderView(
-                order_id=row["order_id"],
-                customer_id=row["customer_id"],
-                status=row["status"],
-                currency=cur,
-                total=from_mills(row["total"], cur),
-                ordered_on=from_day(row["ordered_day"]),
-                hold_reason=row["hold_reason"],
-                lines=json.loads(row["lines"]),
-                invoice_ids=json.loads(row["invoice_ids"]),
-                credit_decisions=json.loads(row["credit_decisions"]),
-                version=row["version"],
-            )
+            return _order_view(row)
+
+    def orders(
+        self,
+        *,
+        customer_id: UUID | None = None,
+        status: str | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> OrderPage:
+        """Orders by order date (then id), filtered by customer and status (``credit_hold``:
+        what a credit manager may release); paged."""
+        limit = clamp(limit)
+        cursor = decode_cursor(after, (int, str))
+        with self.rs.engine.connect() as conn:
+            o = self._t(conn, "orders")["orders"]
+            q = select(o)
+            if customer_id is not None:
+                q = q.where(o.c.customer_id == str(customer_id))
+            if status is not None:
+                q = q.where(o.c.status == status)
+            keys = (o.c.ordered_day, o.c.order_id)
+            if cursor is not None:
+                q = q.where(tuple_(*keys) > tuple_(*cursor))
+            rows = conn.execute(q.order_by(*keys).limit(limit + 1)).mappings().all()
+        page = rows[:limit]
+        last = page[-1] if page else None
+        return OrderPage(
+            items=[_order_view(r) for r in page],
+            next=(
+                encode_cursor([last["ordered_day"], last["order_id"]])
+                if last is not None and len(rows) > limit
+                else None
+            ),
+        )

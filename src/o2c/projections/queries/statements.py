@@ -21,6 +21,7 @@ class StatementLine(TypedDict):
     kind: str
     reference: str
     document_id: str
+    invoice_number: str | None
     debit: str
     credit: str
     balance: str
@@ -97,6 +98,7 @@ class StatementQueries(QueryBase):
                     kind=r["kind"],
                     reference=r["reference"],
                     document_id=r["document"],
+                    invoice_number=r["invoice_number"],
                     debit=from_mills(max(amount, 0), cur),
                     credit=from_mills(max(-amount, 0), cur),
                     balance=from_mills(balance, cur),
