@@ -89,6 +89,7 @@ class CompanyResult(Result):
     address: AddressResult | None
     vat_id: str | None
     tax_registration_id: str | None
+    legal_registration_id: str | None
     peppol_id: str | None
     iban: str | None
     bic: str | None

@@ -103,6 +103,8 @@ class CompanyFields(BaseModel):
     address: AddressIn
     vat_id: VatId | None = None
     tax_registration_id: Short | None = None
+    # A company register number (EN 16931 BT-30), e.g. "HRB 12345 B".
+    legal_registration_id: Short | None = None
     peppol_id: PeppolId | None = None
     iban: (
         Annotated[SingleLine, Field(max_length=64, examples=["DE89370400440532013000"])] | None

@@ -131,6 +131,7 @@ class CompanyDetailsData(_Data):
     address: AddressData | None = None
     vat_id: str | None = None
     tax_registration_id: str | None = None
+    legal_registration_id: str | None = None
     peppol_id: str | None = None
     iban: str | None = None
     bic: str | None = None

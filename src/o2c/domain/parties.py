@@ -335,6 +335,7 @@ COMPANY_FIELDS = (
     "address",
     "vat_id",
     "tax_registration_id",
+    "legal_registration_id",
     "peppol_id",
     "iban",
     "bic",

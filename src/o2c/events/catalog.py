@@ -363,7 +363,7 @@ CATALOG: tuple[EventSpec, ...] = (
         "Company",
         "company.details_changed",
         LEDGER_TOPIC,
-        "The seller's details as documents name it (legal name, address, VAT ID, tax "
+        "The seller's details as documents name it (legal name, address, VAT ID, tax and legal "
         "registration, Peppol id, IBAN and BIC, contact, default language): only the fields that "
         "changed, each with its new value (null: cleared).",
     ),
