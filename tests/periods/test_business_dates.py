@@ -25,6 +25,9 @@ from tests.periods.book import DATED, ROUTES, service_commands
 # Commands that book no dated fact, and why.
 UNDATED: dict[type[c.Command], str] = {
     c.OpenAccount: "opens an account",
+    c.ChangeCustomerDetails: "master data, no ledger fact",
+    c.ReplaceCompanyProfile: "the seller's profile, no ledger fact",
+    c.ChangeCompanyLogo: "the seller's logo, no ledger fact",
     c.ChangeCreditLimit: "changes a limit, no ledger fact",
     c.PlaceCreditHold: "a hold is not dated",
     c.ReleaseCreditHold: "a hold is not dated",

@@ -78,6 +78,7 @@ def every_event_type(world: World) -> None:
     world.order(world.account(limit="0"), ("A", 1, "1.00"))
     _bank_statement(world, world.account(limit="0"), jan)
     _deliveries(world, cid, first["invoice_id"])
+    _parties(world, cid)
     world.clock.today = date(2026, 3, 2)
     world.do(c.ClosePeriod(through=date(2026, 1, 31), reason="January closed"))
 
@@ -154,3 +155,29 @@ def _deliveries(world: World, cid: UUID, invoice_id: str) -> None:
         **{**letter, "channel": "peppol", "to": "0088:4000001123452", "filename": "INV.xml"}
     ).delivery_id
     desk.record_sent(peppol, f"https://ar.example/v1/deliveries/{peppol}/document")
+
+
+def _parties(world: World, cid: UUID) -> None:
+    """The seller's profile and logo set, a customer's details and number recorded."""
+    berlin = c.AddressIn(
+        lines=["Unter den Linden 1"], city="Berlin", postal_code="10117", country="DE"
+    )
+    world.do(
+        c.ReplaceCompanyProfile(
+            legal_name="Seller GmbH",
+            address=berlin,
+            vat_id="DE136695976",
+            iban="DE89370400440532013000",
+        )
+    )
+    world.do(c.ChangeCompanyLogo(media_type="image/svg+xml", content_base64="PHN2Zy8+"))
+    world.do(
+        c.ChangeCustomerDetails(
+            customer_id=cid,
+            customer_number="C-1",
+            legal_name="Acme SA",
+            address=c.AddressIn(lines=["1 rue de Rivoli"], city="Paris", country="FR"),
+            vat_id="FR40303265045",
+            contacts=[c.ContactIn(role="billing", email="ap@acme.example")],
+        )
+    )

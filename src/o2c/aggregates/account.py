@@ -33,6 +33,7 @@ from eventsourcing.domain import Snapshot as LibrarySnapshot
 
 from o2c.aggregates.copying import CopiesOneLevelDeep
 from o2c.aggregates.explicit_topics import register_nested_topics
+from o2c.domain import parties
 from o2c.domain.credit import Exposure
 from o2c.domain.errors import InvalidInput, NotFound, RuleViolation
 from o2c.domain.money import check_amount, validate_currency, zero
@@ -258,6 +259,9 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
         self.open_payments: dict[UUID, OpenPayment] = {}
         self.ibans: tuple[str, ...] = ()
         self.held_orders: list[UUID] = []
+        # Party details (number, legal name, address, VAT ID, …): JSON-native values, each
+        # replaced whole by a change, never mutated in place (see copying.py).
+        self.details: dict[str, Any] = {}
 
     # ---- snapshots --------------------------------------------------------------------------
 
@@ -282,6 +286,7 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
             ],
             "ibans": list(self.ibans),
             "held_orders": list(self.held_orders),
+            "details": self.details,
         }
 
     @classmethod
@@ -320,6 +325,8 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
                 "ibans": tuple(state.get("ibans", ())),
                 # Snapshots taken before held orders were tracked have none.
                 "held_orders": list(state.get("held_orders", ())),
+                # Snapshots taken before party details were recorded have none.
+                "details": dict(state.get("details", {})),
             },
         )
         return acc
@@ -446,6 +453,20 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
     @event(BankAccountRecorded)
     def _bank_account_recorded(self, iban: str, holder: str | None) -> None:
         self.ibans = (*self.ibans, iban)
+
+    def change_details(self, updates: dict[str, Any], seller_country: str | None) -> dict[str, Any]:
+        """Apply party fields (absent: unchanged, None: cleared); records only what changed
+        and returns it (nothing changed: nothing recorded). The tax treatment, unless set, is
+        derived from the address and ``seller_country``."""
+        self.ensure_open()
+        changes = parties.customer_details(self.details, updates, seller_country)
+        if changes:
+            self._details_changed(changes)
+        return changes
+
+    @event("CustomerDetailsChanged", topic=topic("CustomerDetailsChanged"))
+    def _details_changed(self, changes: dict[str, Any]) -> None:
+        self.details = {**self.details, **changes}
 
     def close(self, reason: str) -> None:
         """Close the account; only at zero balance, no unapplied cash and no open orders."""

@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 from o2c.commands import AllocationIn, PaymentTermsIn, ShipmentLineIn
 from o2c.commands.bank import Holder, Iban
 from o2c.commands.base import Amount, BusinessDate, Command, Reason
+from o2c.commands.parties import CustomerFields
 
 
 class CreditLimitBody(Command):
@@ -24,6 +25,10 @@ class BankAccountBody(Command):
 
     iban: Iban
     holder: Holder | None = None
+
+
+class CustomerDetailsBody(CustomerFields, Command):
+    """Party fields to change: each left out is unchanged, each null is cleared."""
 
 
 class ReasonBody(Command):

@@ -33,8 +33,26 @@ class TermsResult(Result):
     discount_days: int | None
 
 
+class AddressResult(Result):
+    """A postal address."""
+
+    lines: list[str]
+    city: str
+    postal_code: str | None
+    country: str
+
+
+class ContactResult(Result):
+    """A contact for one purpose (billing, dunning, statements)."""
+
+    role: str
+    name: str | None
+    email: str
+
+
 class AccountResult(Result):
-    """An account after a command."""
+    """An account after a command, with its party details (null where none was given; the
+    defaults keep responses stored before they existed readable)."""
 
     customer_id: UUID
     name: str
@@ -43,6 +61,43 @@ class AccountResult(Result):
     on_hold: bool
     closed: bool
     payment_terms: TermsResult
+    customer_number: str | None = None
+    legal_name: str | None = None
+    address: AddressResult | None = None
+    vat_id: str | None = None
+    peppol_id: str | None = None
+    buyer_reference: str | None = None
+    language: str | None = None
+    contacts: list[ContactResult] = []
+    tax_treatment: str | None = None
+    tax_treatment_source: str = "derived"
+    billing_policy: str | None = None
+
+
+class LogoResult(Result):
+    """The logo's media type, size and digest (``GET /v1/company/logo`` serves it)."""
+
+    media_type: str
+    size: int
+    sha256: str
+
+
+class CompanyResult(Result):
+    """The seller's profile; ``logo`` says whether one is set (its bytes are served apart)."""
+
+    legal_name: str | None
+    address: AddressResult | None
+    vat_id: str | None
+    tax_registration_id: str | None
+    legal_registration_id: str | None
+    peppol_id: str | None
+    iban: str | None
+    bic: str | None
+    email: str | None
+    phone: str | None
+    contact_name: str | None
+    default_language: str | None
+    logo: LogoResult | None
 
 
 class CreditDecisionResult(Result):

@@ -41,6 +41,13 @@ from o2c.commands.orders import (
     ShipmentLineIn,
     ShipOrder,
 )
+from o2c.commands.parties import (
+    AddressIn,
+    ChangeCompanyLogo,
+    ChangeCustomerDetails,
+    ContactIn,
+    ReplaceCompanyProfile,
+)
 from o2c.commands.payments import (
     AllocatePayment,
     AllocationIn,
@@ -51,17 +58,21 @@ from o2c.commands.payments import (
 from o2c.commands.periods import ClosePeriod
 
 __all__ = [
+    "AddressIn",
     "AllocatePayment",
     "AllocationIn",
     "ApplyCreditNote",
     "ApproveOrder",
     "BankLineIn",
     "CancelOrder",
+    "ChangeCompanyLogo",
     "ChangeCreditLimit",
+    "ChangeCustomerDetails",
     "ChangePaymentTerms",
     "CloseAccount",
     "ClosePeriod",
     "Command",
+    "ContactIn",
     "DeallocatePayment",
     "DecideBankLines",
     "DisputeInvoice",
@@ -80,6 +91,7 @@ __all__ = [
     "ReceivePayment",
     "RecordBankAccount",
     "ReleaseCreditHold",
+    "ReplaceCompanyProfile",
     "ResolveDispute",
     "ReversePayment",
     "RunDunning",

@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from o2c.commands.base import Amount, Command, Count, Reason, SingleLine
+from o2c.commands.parties import CustomerFields
 from o2c.domain.errors import InvalidInput
 from o2c.domain.money import decimal_places
 from o2c.domain.terms import PaymentTerms
@@ -43,8 +44,8 @@ class PaymentTermsIn(BaseModel):
         return PaymentTerms(self.net_days, self.discount_percent, self.discount_days)
 
 
-class OpenAccount(Command):
-    """Open a customer account."""
+class OpenAccount(CustomerFields, Command):
+    """Open a customer account, with its party details if given."""
 
     customer_id: UUID | None = None
     name: Annotated[SingleLine, Field(min_length=1, max_length=200, examples=["Acme GmbH"])]

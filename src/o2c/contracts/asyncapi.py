@@ -14,14 +14,14 @@ _EXTENSION_TYPES: dict[str, str | list[str]] = {
     "o2cposition": "integer",
     "o2cversion": "integer",
     "o2cschemaversion": "integer",
-    # A period close is about the books as a whole, not one customer.
+    # A period close and the seller's profile are about the books as a whole, not one customer.
     "o2ccustomer": ["string", "null"],
 }
 
 
 # What keys the messages of a public topic, where it is not the customer.
 _KEYS = {
-    LEDGER_TOPIC: "aggregate id (the period lock: one partition, in order)",
+    LEDGER_TOPIC: "aggregate id (the period lock, the company: each one partition, in order)",
     BANK_TOPIC: "aggregate id (the statement: its lines in order, in one partition)",
 }
 

@@ -89,6 +89,58 @@ class BalanceData(_Data):
     credit: DecimalString
 
 
+class AddressData(_Data):
+    """A postal address; ``country`` is ISO 3166 alpha-2."""
+
+    lines: list[str]
+    city: str
+    postal_code: str | None = None
+    country: str
+
+
+class ContactData(_Data):
+    """A contact for one purpose."""
+
+    role: Literal["billing", "dunning", "statements"]
+    name: str | None = None
+    email: str
+
+
+class CustomerDetailsData(_Data):
+    """The party fields that changed, each with its new value; a field not listed did not
+    change, a null one was cleared. ``tax_treatment_source`` is ``set`` (by a person) or
+    ``derived`` (from the address and the seller's country; assumed when never sent)."""
+
+    customer_number: str | None = None
+    legal_name: str | None = None
+    address: AddressData | None = None
+    vat_id: str | None = None
+    peppol_id: str | None = None
+    buyer_reference: str | None = None
+    language: str | None = None
+    contacts: list[ContactData] | None = None
+    tax_treatment: Literal["domestic", "intra_eu", "export", "exempt"] | None = None
+    tax_treatment_source: Literal["set", "derived"] | None = None
+    billing_policy: str | None = None
+
+
+class CompanyDetailsData(_Data):
+    """The seller's fields that changed, each with its new value (null: cleared)."""
+
+    legal_name: str | None = None
+    address: AddressData | None = None
+    vat_id: str | None = None
+    tax_registration_id: str | None = None
+    legal_registration_id: str | None = None
+    peppol_id: str | None = None
+    iban: str | None = None
+    bic: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    contact_name: str | None = None
+    default_language: str | None = None
+
+
 # Currency (ISO 4217) → ledger role (bank, receivable, …) → balance.
 TrialBalanceData = Annotated[
     dict[str, dict[str, BalanceData]],
@@ -132,6 +184,8 @@ _NESTED: dict[tuple[str, str], Any] = {
     ("OrderApproved", "exposure"): ExposureData,
     ("OrderCreditHeld", "exposure"): ExposureData,
     ("PeriodClosed", "trial_balance"): TrialBalanceData,
+    ("CustomerDetailsChanged", "changes"): CustomerDetailsData,
+    ("CompanyDetailsChanged", "changes"): CompanyDetailsData,
 }
 
 

@@ -16,7 +16,8 @@ INVOICES_TOPIC = "o2c.invoices.v1"
 PAYMENTS_TOPIC = "o2c.payments.v1"
 ORDERS_TOPIC = "o2c.orders.v1"
 ACCOUNTS_TOPIC = "o2c.accounts.v1"
-# Facts about the books as a whole (a period close), for downstream accounting systems.
+# Facts about the books as a whole (a period close, the seller's profile), for downstream
+# accounting systems.
 LEDGER_TOPIC = "o2c.ledger.v1"
 # Bank statements imported and what cash application decided for each line (keyed by statement).
 BANK_TOPIC = "o2c.bank.v1"
@@ -117,6 +118,15 @@ CATALOG: tuple[EventSpec, ...] = (
         ACCOUNTS_TOPIC,
         "A bank account (IBAN, compact form) the customer pays from (v2: with its holder).",
         version=2,
+    ),
+    _spec(
+        "CustomerDetailsChanged",
+        _ACC,
+        "account.details_changed",
+        ACCOUNTS_TOPIC,
+        "The customer's party details (number, legal name, address, VAT ID, Peppol id, buyer "
+        "reference, language, contacts, tax treatment, billing policy): only the fields that "
+        "changed, each with its new value (null: cleared).",
     ),
     _spec(
         "OrderCommitted",
@@ -390,6 +400,39 @@ CATALOG: tuple[EventSpec, ...] = (
         "Books closed through a date: nothing dated on or before it may be booked any more. "
         "Carries the trial balance as of that date, replayed from the event log, and the hash "
         "chain head the replay covered.",
+    ),
+    _spec(
+        "CompanyProfileStarted",
+        "Company",
+        "company.profile_started",
+        None,
+        "The seller's profile record created (with its first details).",
+        internal=True,
+    ),
+    _spec(
+        "CompanyDetailsChanged",
+        "Company",
+        "company.details_changed",
+        LEDGER_TOPIC,
+        "The seller's details as documents name it (legal name, address, VAT ID, tax and legal "
+        "registration, Peppol id, IBAN and BIC, contact, default language): only the fields that "
+        "changed, each with its new value (null: cleared).",
+    ),
+    _spec(
+        "CompanyLogoChanged",
+        "Company",
+        "company.logo_changed",
+        None,
+        "The seller's logo (PNG or SVG, base64) replaced or removed.",
+        internal=True,
+    ),
+    _spec(
+        "CustomerNumberClaimed",
+        "CustomerNumber",
+        "customer_number.claimed",
+        None,
+        "A customer number taken by a customer: no other customer can ever use it.",
+        internal=True,
     ),
     _spec(
         "CommandAccepted",

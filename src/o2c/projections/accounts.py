@@ -74,6 +74,9 @@ def _opened(rows: RowCache, env: EventEnvelope) -> None:
             "version": env.version,
             "ibans": "[]",
             "bank_holders": "{}",
+            "contacts": "[]",
+            "contact_emails": "",
+            "tax_treatment_source": "derived",
         },
     )
 
@@ -108,6 +111,22 @@ def _bank_account(rows: RowCache, env: EventEnvelope) -> None:
     rows.touch(T, env.customer_id)
 
 
+def _details_changed(rows: RowCache, env: EventEnvelope) -> None:
+    row = _customer(rows, env)
+    for field, value in env.data["changes"].items():
+        if field == "address":
+            row[field] = None if value is None else json.dumps(value)
+        elif field == "contacts":
+            row[field] = json.dumps(value or [])
+            row["contact_emails"] = "\n".join(c["email"].lower() for c in value or [])
+        elif field == "tax_treatment_source":
+            row[field] = value or "derived"
+        else:
+            row[field] = value
+    row["version"] = env.version
+    rows.touch(T, env.customer_id)
+
+
 def _reversed_on_invoice(rows: RowCache, env: EventEnvelope) -> None:
     row = _customer(rows, env)
     back = to_mills(env.data["amount"]) + to_mills(env.data["discount"])
@@ -122,6 +141,7 @@ HANDLERS: dict[str, Handler] = {
     "CreditHoldReleased": _set(on_hold=False, hold_reason=None),
     "PaymentTermsChanged": _terms_changed,
     "BankAccountRecorded": _bank_account,
+    "CustomerDetailsChanged": _details_changed,
     "AccountClosed": _set(closed=True),
     "OrderCommitted": _add("open_orders", +1),
     "OrderCommitmentReleased": _add("open_orders", -1),

@@ -124,6 +124,20 @@ def accounts_tables(md: MetaData, prefix: str) -> dict[str, Table]:
         Column("ibans", Text, nullable=False, default="[]"),
         # Their holders' names where given: a JSON object IBAN → name.
         Column("bank_holders", Text, nullable=False, default="{}"),
+        # Party details as the last CustomerDetailsChanged left them (null: never given).
+        Column("customer_number", String(50)),
+        Column("legal_name", String(200)),
+        Column("address", Text),  # JSON {lines, city, postal_code, country}
+        Column("vat_id", String(40)),
+        Column("peppol_id", String(120)),
+        Column("buyer_reference", String(100)),
+        Column("language", String(8)),
+        Column("contacts", Text, nullable=False, default="[]"),  # JSON [{role, name, email}]
+        # The contacts' e-mails, lower case, one per line: what a search matches.
+        Column("contact_emails", Text, nullable=False, default=""),
+        Column("tax_treatment", String(20)),
+        Column("tax_treatment_source", String(10), nullable=False, default="derived"),
+        Column("billing_policy", String(20)),
     )
     Index(f"{prefix}customers_name", customers.c.name)
     # The currencies the book keeps are found by skipping through this index, one probe each.

@@ -39,6 +39,19 @@ def open_account(
     return run(request, who, body, service)
 
 
+@router.patch("/{customer_id}", summary="Change the customer's party details")
+def change_details(
+    customer_id: UUID, body: b.CustomerDetailsBody, request: Request, service: Service, who: Credit
+) -> dict[str, Any]:
+    """Customer number (unique: 409 `customer-number-taken`), legal name, address, VAT ID
+    (checksum, and inside the EU the address's country: 422 `invalid-vat-id`), Peppol id,
+    buyer reference, language (en, de, fr), contacts by role, tax treatment (null: derived from
+    the address and the seller's country), billing policy (only `manual` for now). A field left
+    out is unchanged, a null one cleared; only the fields that differ are recorded."""
+    fields = body.model_dump(exclude_unset=True)
+    return run(request, who, c.ChangeCustomerDetails(customer_id=customer_id, **fields), service)
+
+
 @router.post("/{customer_id}/credit-limit", summary="Change the credit limit")
 def change_credit_limit(
     service: Service, customer_id: UUID, body: b.CreditLimitBody, request: Request, who: Credit
@@ -104,12 +117,18 @@ def close(
 def find_customers(
     _: Reader,
     request: Request,
-    q: SingleLine | None = Query(None, max_length=200, description="part of the name, any case"),
+    q: SingleLine | None = Query(
+        None,
+        max_length=200,
+        description="part of the name, legal name, customer number, VAT ID or a contact's "
+        "e-mail, any case",
+    ),
     after: str | None = After,
     limit: int = Limit,
     min_position: int | None = MinPosition,
 ) -> CustomerPage:
-    """Customers whose name contains `q`, by name, paged."""
+    """Customers whose name, legal name, customer number, VAT ID or contact e-mail contains `q`,
+    by name, paged."""
     return queries(request, min_position).customers(q=q, after=after, limit=limit)
 
 

@@ -9,6 +9,7 @@ from o2c import commands as c
 from o2c.application.handlers import (
     accounts,
     bank,
+    company,
     imports,
     invoices,
     orders,
@@ -27,6 +28,9 @@ HANDLERS: dict[type[c.Command], Handler] = {
     c.ReleaseCreditHold: accounts.release_credit_hold,
     c.ChangePaymentTerms: accounts.change_payment_terms,
     c.CloseAccount: accounts.close_account,
+    c.ChangeCustomerDetails: accounts.change_customer_details,
+    c.ReplaceCompanyProfile: company.replace_company_profile,
+    c.ChangeCompanyLogo: company.change_company_logo,
     c.PlaceOrder: orders.place_order,
     c.ApproveOrder: orders.approve_order,
     c.ShipOrder: orders.ship_order,

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+from uuid import UUID
+
 from o2c import commands as c
 from o2c.aggregates.account import CustomerAccount
+from o2c.aggregates.company import COMPANY_ID, Company
+from o2c.aggregates.customer_number import CustomerNumber, customer_number_id
 from o2c.application.handlers.orders import recheck_held_orders
 from o2c.application.results import AccountResult, HoldReleasedResult, TermsResult
 from o2c.application.unit_of_work import UnitOfWork
+from o2c.domain.errors import RuleViolation
 
 
 def account_view(acc: CustomerAccount) -> AccountResult:
@@ -23,6 +29,7 @@ def account_view(acc: CustomerAccount) -> AccountResult:
             discount_percent=acc.terms.discount_percent,
             discount_days=acc.terms.discount_days,
         ),
+        **{k: v for k, v in acc.details.items() if v is not None},
     )
 
 
@@ -33,7 +40,37 @@ def open_account(cmd: c.OpenAccount, uow: UnitOfWork) -> AccountResult:
         customer_id, cmd.name, cmd.currency, cmd.credit_limit, cmd.payment_terms.to_domain()
     )
     uow.add(acc)
+    _change_details(acc, cmd.party_updates(), uow)
     return account_view(acc)
+
+
+def change_customer_details(cmd: c.ChangeCustomerDetails, uow: UnitOfWork) -> AccountResult:
+    """Change a customer's party details (nothing recorded when nothing differs)."""
+    acc = uow.get(cmd.customer_id, CustomerAccount)
+    _change_details(acc, cmd.party_updates(), uow)
+    return account_view(acc)
+
+
+def _change_details(acc: CustomerAccount, updates: dict[str, Any], uow: UnitOfWork) -> None:
+    if not updates:
+        return
+    company = uow.find(COMPANY_ID, Company)
+    changes = acc.change_details(updates, None if company is None else company.country)
+    number = changes.get("customer_number")
+    if number is not None:
+        _claim_number(number, acc.id, uow)
+
+
+def _claim_number(number: str, customer_id: UUID, uow: UnitOfWork) -> None:
+    """Take ``number`` for the customer, in the same save as the change that names it."""
+    claim = uow.find(customer_number_id(number), CustomerNumber)
+    if claim is None:
+        uow.add(CustomerNumber.claim(number, customer_id))
+    elif claim.customer_id != customer_id:
+        raise RuleViolation(
+            f"customer number {number!r} belongs to customer {claim.customer_id}",
+            code="customer-number-taken",
+        )
 
 
 def change_credit_limit(cmd: c.ChangeCreditLimit, uow: UnitOfWork) -> AccountResult:

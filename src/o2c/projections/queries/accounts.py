@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Table, func, or_, select
 from typing_extensions import TypedDict
 
 from o2c.projections.queries.base import QueryBase
@@ -46,6 +46,23 @@ class BankAccountView(TypedDict):
     holder: str | None
 
 
+class AddressView(TypedDict):
+    """A postal address."""
+
+    lines: list[str]
+    city: str
+    postal_code: str | None
+    country: str
+
+
+class ContactView(TypedDict):
+    """A contact for one purpose: billing, dunning or statements."""
+
+    role: str
+    name: str | None
+    email: str
+
+
 class CustomerView(TypedDict):
     """An account with its balances and exposure."""
 
@@ -66,6 +83,19 @@ class CustomerView(TypedDict):
     ibans: list[str]
     # The same with their holders' names (``None`` where none was given).
     bank_accounts: list[BankAccountView]
+    customer_number: str | None
+    legal_name: str | None
+    address: AddressView | None
+    vat_id: str | None
+    peppol_id: str | None
+    buyer_reference: str | None
+    language: str | None
+    contacts: list[ContactView]
+    # domestic, intra_eu, export or exempt; null while the address or the seller's country is
+    # unknown. ``tax_treatment_source``: ``set`` by a person or ``derived`` from the address.
+    tax_treatment: str | None
+    tax_treatment_source: str
+    billing_policy: str | None
 
 
 class CustomerPage(TypedDict):
@@ -139,11 +169,35 @@ def customer_view(row: dict[str, Any]) -> CustomerView:
         ),
         ibans=ibans,
         bank_accounts=[BankAccountView(iban=i, holder=holders.get(i)) for i in ibans],
+        customer_number=row.get("customer_number"),
+        legal_name=row.get("legal_name"),
+        address=json.loads(row["address"]) if row.get("address") else None,
+        vat_id=row.get("vat_id"),
+        peppol_id=row.get("peppol_id"),
+        buyer_reference=row.get("buyer_reference"),
+        language=row.get("language"),
+        contacts=json.loads(row.get("contacts") or "[]"),
+        tax_treatment=row.get("tax_treatment"),
+        tax_treatment_source=row.get("tax_treatment_source") or "derived",
+        billing_policy=row.get("billing_policy"),
     )
 
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _matching(c: Table, q: str) -> ColumnElement[bool]:
+    """Any of the searchable texts contains ``q``, ignoring case."""
+    pattern = f"%{_escape_like(q.lower())}%"
+    compact = f"%{_escape_like(''.join(q.split()).lower())}%"
+    return or_(
+        func.lower(c.c.name).like(pattern, escape="\\"),
+        func.lower(c.c.legal_name).like(pattern, escape="\\"),
+        func.lower(c.c.customer_number).like(pattern, escape="\\"),
+        func.lower(c.c.vat_id).like(compact, escape="\\"),
+        c.c.contact_emails.like(pattern, escape="\\"),
+    )
 
 
 class AccountQueries(QueryBase):
@@ -163,15 +217,15 @@ class AccountQueries(QueryBase):
     def customers(
         self, *, q: str | None = None, after: str | None = None, limit: int = 100
     ) -> CustomerPage:
-        """Customers whose name contains ``q`` (any case), ordered by name then id."""
+        """Customers whose name, legal name, customer number, VAT ID or a contact's e-mail
+        contains ``q`` (any case; spaces ignored for the VAT ID), ordered by name then id."""
         limit = clamp(limit)
         cursor = decode_cursor(after, (str, str))
         with self.rs.engine.connect() as conn:
             c = self._t(conn, "accounts")["customers"]
             query = select(c)
             if q:
-                pattern = f"%{_escape_like(q.lower())}%"
-                query = query.where(func.lower(c.c.name).like(pattern, escape="\\"))
+                query = query.where(_matching(c, q))
             if cursor is not None:
                 query = query.where(
                     (c.c.name > cursor[0])
