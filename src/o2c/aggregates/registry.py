@@ -13,9 +13,9 @@ from eventsourcing.domain import Aggregate
 from o2c.aggregates.account import CustomerAccount
 from o2c.aggregates.bank_statement import BankStatement
 from o2c.aggregates.command_record import CommandRecord
-from o2c.aggregates.delivery import Delivery
 from o2c.aggregates.company import Company
 from o2c.aggregates.customer_number import CustomerNumber
+from o2c.aggregates.delivery import Delivery
 from o2c.aggregates.explicit_topics import register_nested_topics
 from o2c.aggregates.invoice import Invoice
 from o2c.aggregates.numbering import CreditNoteNumbering, InvoiceNumbering
