@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from uuid import UUID
 
+from o2c.application.clock import BusinessDay
 from o2c.application.service import O2CService
 from o2c.audit.ledger_replay import LogLedger
 from o2c.config import Settings
@@ -67,6 +68,7 @@ def build_service(settings: Settings, store: EventStore) -> O2CService:
     close replays the event log itself for its trial balance (never a read model)."""
     return O2CService(
         store,
+        today=BusinessDay(settings.timezone),
         dunning_policy=settings.dunning_policy,
         dunning_customers=LogScanDunningCustomers(store),
         serialize=store.is_sqlite,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -99,6 +100,9 @@ class Settings(BaseSettings):
         "revenue=4000, bank=1000, unapplied=2100, discounts=4900, credit_notes=4100, "
         "bad_debt=6800",
     )
+    timezone: str = Field(
+        "UTC", description='IANA time zone the business day ("today") is judged in'
+    )
     public_url: str = Field(
         DEFAULT_PUBLIC_URL,
         description="base of absolute URLs handed to others (CloudEvents dataschema, $id)",
@@ -129,6 +133,15 @@ class Settings(BaseSettings):
     @classmethod
     def _origins(cls, value: Any) -> Any:
         return _comma_list(value)
+
+    @field_validator("timezone", mode="after")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as UTC)") from exc
+        return value
 
     @field_validator("public_url", "oidc_issuer", mode="after")
     @classmethod

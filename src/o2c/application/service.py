@@ -9,8 +9,9 @@ command's own events and handed back on every retry.
 A dunning run is the one command that is not a single transaction: it becomes one
 ``SendReminders`` command per customer with overdue invoices.
 
-The lock date is checked here, once for every command, before its handler runs: a command whose
-business date (``Command.business_dates``) is on or before it is refused and stores nothing. A
+Business dates are checked here, once for every command, before its handler runs: a command
+dated later than today, or whose business date (``Command.business_dates``) is on or before the
+lock date, is refused and stores nothing. A
 period close runs alone (``ReadersWriterLock``), so no command of this process can slip a fact
 into the period between the close's trial balance and its new lock date.
 """
@@ -46,6 +47,7 @@ from o2c.application.ports import (
 from o2c.application.results import ReminderResult, RemindersResult, Result
 from o2c.application.unit_of_work import UnitOfWork
 from o2c.commands import ClosePeriod, Command, RunDunning, SendReminders
+from o2c.domain.business_dates import ensure_not_in_future
 from o2c.domain.dunning import DunningPolicy
 from o2c.domain.errors import DomainError
 
@@ -163,8 +165,10 @@ class O2CService:
             self._period_lock = cached = loaded
         return cached
 
-    def _refuse_closed_period(self, cmd: Command, today: date) -> None:
-        """Refuse a command dated on or before the lock date (before its handler runs)."""
+    def _check_dates(self, cmd: Command, today: date) -> None:
+        """Refuse a command dated in the future or on or before the lock date (before its
+        handler runs)."""
+        ensure_not_in_future(cmd.dates_not_after_today(today), today)
         dates = cmd.business_dates(today)
         if dates:
             lock = self._current_period_lock()
@@ -182,7 +186,7 @@ class O2CService:
     ) -> CommandResult | None:
         """One try of a command; ``None`` when it lost a race and should be retried."""
         try:
-            self._refuse_closed_period(cmd, uow.today)
+            self._check_dates(cmd, uow.today)
             result = handler(cmd, uow)
         except DomainError:
             if attempt < MAX_ATTEMPTS and uow.is_stale():
@@ -229,8 +233,9 @@ class O2CService:
         replay = self._replay(ctx, cmd, digest)
         if replay is not None:
             return replay
-        as_of = cmd.as_of or self.today()
-        self._refuse_closed_period(cmd, as_of)
+        today = self.today()
+        as_of = cmd.as_of or today
+        self._check_dates(cmd, today)
         start = self.store.last_position()
         reminders: list[ReminderResult] = []
         position = start
