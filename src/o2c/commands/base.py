@@ -96,8 +96,11 @@ Reason = Annotated[MultiLine, Field(min_length=1, max_length=500, examples=["cus
 Amount = Annotated[
     Decimal, Field(examples=["1250.00"], allow_inf_nan=False), AfterValidator(_bounded_amount)
 ]
-# A business date: an ISO string on the wire, a ``date`` from Python callers.
-BusinessDate = Annotated[date, BeforeValidator(_iso_date)]
+# A date that is an ISO string on the wire (a body field or a query parameter), a ``date`` from
+# Python callers.
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+# A business date of a command.
+BusinessDate = IsoDate
 # Counts and day numbers: JSON integers only (not true, 1.0 or "1").
 Count = Annotated[int, Strict()]
 

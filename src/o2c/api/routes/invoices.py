@@ -14,7 +14,7 @@ from o2c.api.auth import Clerk, Credit, Reader
 from o2c.api.deps import Service, run
 from o2c.api.problems import Problem
 from o2c.api.reads import After, Limit, MinPosition, queries
-from o2c.commands.base import SingleLine
+from o2c.commands.base import IsoDate, SingleLine
 from o2c.projections.queries.invoices import InvoicePage, InvoiceView
 
 router = APIRouter(tags=["invoices"])
@@ -59,7 +59,7 @@ def find_invoices(
     customer_id: UUID | None = None,
     status: str | None = Query(None, pattern="^(open|settled|written_off)$"),
     number: SingleLine | None = Query(None, max_length=32, description="e.g. INV-000123"),
-    due_before: date | None = None,
+    due_before: IsoDate | None = None,
     overdue: bool | None = Query(None, description="open and past its due date today"),
     after: str | None = After,
     limit: int = Limit,
