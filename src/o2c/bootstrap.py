@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from uuid import UUID
 
+from o2c.application.clock import BusinessDay
 from o2c.application.deliveries import DeliveryService
 from o2c.application.service import O2CService
 from o2c.audit.ledger_replay import LogLedger
@@ -72,6 +73,7 @@ def build_service(settings: Settings, store: EventStore) -> O2CService:
     close replays the event log itself for its trial balance (never a read model)."""
     return O2CService(
         store,
+        today=BusinessDay(settings.timezone),
         dunning_policy=settings.dunning_policy,
         dunning_customers=LogScanDunningCustomers(store),
         serialize=store.is_sqlite,

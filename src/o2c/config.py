@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -136,6 +137,9 @@ class Settings(BaseSettings):
         description="seconds a worker holds a letter it is sending; one whose worker died is "
         "sent again after it (with the same Message-ID)",
     )
+    timezone: str = Field(
+        "UTC", description='IANA time zone the business day ("today") is judged in'
+    )
     public_url: str = Field(
         DEFAULT_PUBLIC_URL,
         description="base of absolute URLs handed to others (CloudEvents dataschema, $id); "
@@ -170,6 +174,15 @@ class Settings(BaseSettings):
     @classmethod
     def _origins(cls, value: Any) -> Any:
         return _comma_list(value)
+
+    @field_validator("timezone", mode="after")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as UTC)") from exc
+        return value
 
     @field_validator("public_url", "oidc_issuer", mode="after")
     @classmethod

@@ -173,13 +173,50 @@ def test_negative_zero_is_stored_as_zero(client: TestClient) -> None:
     assert jpy["credit_limit"] == "0"
 
 
-def test_due_date_past_year_9999_is_422(client: TestClient) -> None:
+def test_an_issue_date_whose_due_date_would_pass_year_9999_is_in_the_future(
+    client: TestClient,
+) -> None:
     cid = account(client)
     oid = shipped_order(client, cid)
-    refused(client, f"/v1/orders/{oid}/invoices", {"issued_on": "9999-12-31"}, "date-out-of-range")
-    # the last day whose due date (net 30) still exists
-    body = ok(client, f"/v1/orders/{oid}/invoices", {"issued_on": "9999-12-01"})
-    assert body["due_on"] == "9999-12-31" and body["number"] == "INV-000001"
+    refused(client, f"/v1/orders/{oid}/invoices", {"issued_on": "9999-12-31"}, "date-in-future")
+    body = ok(client, f"/v1/orders/{oid}/invoices", {})
+    assert body["number"] == "INV-000001"
+
+
+def _is_date(schema: dict[str, Any]) -> bool:
+    return schema.get("format") == "date" or any(_is_date(s) for s in schema.get("anyOf", []))
+
+
+def date_queries(client: TestClient) -> list[tuple[str, list[str]]]:
+    """Every GET route with date query parameters, from the OpenAPI document: (path, names)."""
+    found = []
+    spec = client.get("/openapi.json").json()
+    for path, operations in spec["paths"].items():
+        parameters = operations.get("get", {}).get("parameters", [])
+        names = [p["name"] for p in parameters if p["in"] == "query" and _is_date(p["schema"])]
+        if names:
+            found.append((path, names))
+    return found
+
+
+def test_every_date_query_parameter_takes_an_iso_date_only(client: TestClient) -> None:
+    """A number is not a date (``as_of=0`` would be 1970-01-01), nor a datetime, as in bodies."""
+    cid = account(client)
+    routes = date_queries(client)
+    assert len(routes) >= 10, routes
+    for path, names in routes:
+        url = path.replace("{customer_id}", cid)
+        valid = dict.fromkeys(names, "2026-01-01")
+        response = client.get(url, params=valid, headers=auth("admin"))
+        assert response.status_code == 200, (url, response.text)
+        for name in names:
+            for bad in ("0", "20260101", "1e3", "2026-01-01T00:00:00", "2026-1-1"):
+                response = client.get(url, params={**valid, name: bad}, headers=auth("admin"))
+                assert response.status_code == 422, (url, name, bad, response.text)
+                assert response.headers["content-type"].startswith("application/problem+json")
+                problem = response.json()
+                assert problem["code"] == "invalid-input"
+                assert [e["loc"] for e in problem["errors"]] == [["query", name]]
 
 
 def test_loose_json_types_are_refused(client: TestClient) -> None:

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -41,11 +42,12 @@ def test_small_demo_book_loads_once_and_reconciles(
 def test_dunning_command_runs_for_a_date(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--customers", "5", "--seed", "4"]) == 0
     capsys.readouterr()
-    assert main(["dunning", "--as-of", "2030-01-01"]) == 0
+    today = datetime.now(UTC).date().isoformat()
+    assert main(["dunning", "--as-of", today]) == 0
     first = json.loads(capsys.readouterr().out)
-    assert main(["dunning", "--as-of", "2030-01-01"]) == 0
+    assert main(["dunning", "--as-of", today]) == 0
     again = json.loads(capsys.readouterr().out)
-    assert again["reminders_sent"] == 0 and first["as_of"] == "2030-01-01"
+    assert again["reminders_sent"] == 0 and first["as_of"] == today
 
 
 def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:

@@ -89,6 +89,19 @@ def test_invoice_rows_are_checked_against_their_accounts(
     assert log_length() == before
 
 
+def test_an_invoice_issued_in_the_future_is_a_numbered_line(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(env / "c.csv", f"customer_id,name,currency,credit_limit\n{ALPHA},Alpha,EUR,100\n")
+    assert main(["import", "customers", str(env / "c.csv")]) == 0
+    before = log_length()
+    rows = f"customer_id,issued_on,open_amount\n{ALPHA},2026-01-01,10\n{ALPHA},2099-01-01,5\n"
+    assert main(["import", "invoices", str(write(env / "i.csv", rows))]) == 1
+    out = capsys.readouterr().out
+    assert "line 3: 2099-01-01 is in the future" in out and "line 2" not in out
+    assert log_length() == before
+
+
 def test_missing_columns_and_missing_file(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["import", "customers", str(write(env / "x.csv", "name\nA\n"))]) == 1
     assert "missing columns currency, credit_limit" in capsys.readouterr().out
@@ -133,24 +146,25 @@ def test_invoice_rows_out_of_range_are_numbered_lines(
         env / "i.csv",
         "customer_id,issued_on,open_amount,reference,due_on\n"
         f"{ALPHA},2026-01-01,100,OK-1,\n"  # line 2: fine
-        f"{ALPHA},9999-12-31,100,LATE,\n"  # 3: due date (net 30) past 9999-12-31
-        f"{ALPHA},9999-12-31,100,LATE-DUE,9999-12-31\n"  # 4: fine, its due date is given
+        f"{ALPHA},9999-12-31,100,LATE,\n"  # 3: issued in the future
+        f"{ALPHA},9999-12-31,100,LATE-DUE,9999-12-31\n"  # 4: the same, with its due date
         f"{ALPHA},2026-01-01,1e9999999,HUGE,\n"  # 5
         f"{ALPHA},2026-01-01,5,NUL\x00,\n"  # 6
         f"{ALPHA},20260101,5,NUMBER,\n",  # 7: not an ISO date
     )
     assert main(["import", "invoices", str(bad)]) == 1
     out = capsys.readouterr().out
-    assert "line 3: " in out and "9999-12-31" in out.split("line 3: ")[1].splitlines()[0]
+    for line in (3, 4):
+        assert f"line {line}: 9999-12-31 is in the future" in out, (line, out)
     for line in (5, 6, 7):
         assert f"line {line}:" in out, (line, out)
-    assert "line 2:" not in out and "line 4:" not in out
-    assert "nothing imported: 4 bad rows" in out
+    assert "line 2:" not in out
+    assert "nothing imported: 5 bad rows" in out
     assert log_length() == before
     good = write(
         env / "ok.csv",
         "customer_id,issued_on,open_amount,due_on\n"
-        f"{ALPHA},9999-12-31,100,9999-12-31\n{ALPHA},9999-12-01,5,\n",
+        f"{ALPHA},2026-01-01,100,9999-12-31\n{ALPHA},2026-01-01,5,\n",
     )
     assert main(["import", "invoices", str(good)]) == 0
     assert "imported 2 invoices" in capsys.readouterr().out

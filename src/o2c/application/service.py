@@ -9,12 +9,13 @@ command's own events and handed back on every retry.
 A dunning run is the one command that is not a single transaction: it becomes one
 ``SendReminders`` command per customer with overdue invoices.
 
-The lock date is checked here, once for every command, before its handler runs: a command whose
-business date (``Command.business_dates``) is on or before it is refused and stores nothing. The
-check is a read, so the save carries the lock's version it read and the event store refuses it
-(a version conflict, retried) if a close of any process moved the lock in between; a close's
-save likewise carries the log position its trial balance covers (``SaveConditions``). Within one
-process a close also runs alone (``ReadersWriterLock``), so its commands wait instead of retrying.
+Business dates are checked here, once for every command, before its handler runs: a
+command dated later than today, or whose business date (``Command.business_dates``) is on or
+before the lock date, is refused and stores nothing. The lock check is a read, so the save
+carries the lock's version it read and the event store refuses it (a version conflict, retried)
+if a close of any process moved the lock in between; a close's save likewise carries the log
+position its trial balance covers (``SaveConditions``). Within one process a close also runs
+alone (``ReadersWriterLock``), so its commands wait instead of retrying.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from o2c.application.ports import (
 from o2c.application.results import ReminderResult, RemindersResult, Result
 from o2c.application.unit_of_work import UnitOfWork
 from o2c.commands import ClosePeriod, Command, RunDunning, SendReminders
+from o2c.domain.business_dates import ensure_not_in_future
 from o2c.domain.dunning import DunningPolicy
 from o2c.domain.errors import DomainError
 
@@ -165,9 +167,11 @@ class O2CService:
             self._period_lock = cached = loaded
         return cached
 
-    def _refuse_closed_period(self, cmd: Command, today: date) -> int | None:
-        """Refuse a command dated on or before the lock date (before its handler runs); the
-        lock's version checked (0: no close yet), ``None`` for a command with no date."""
+    def _check_dates(self, cmd: Command, today: date) -> int | None:
+        """Refuse a command dated in the future or on or before the lock date (before its
+        handler runs); the lock's version checked (0: no close yet), ``None`` for a command
+        with no date."""
+        ensure_not_in_future(cmd.dates_not_after_today(today), today)
         dates = cmd.business_dates(today)
         if not dates:
             return None
@@ -188,7 +192,7 @@ class O2CService:
     ) -> CommandResult | None:
         """One try of a command; ``None`` when it lost a race and should be retried."""
         try:
-            checked = self._refuse_closed_period(cmd, uow.today)
+            checked = self._check_dates(cmd, uow.today)
             if checked is not None:
                 uow.rely_on(PERIOD_LOCK_ID, checked)
             result = handler(cmd, uow)
@@ -237,8 +241,9 @@ class O2CService:
         replay = self._replay(ctx, cmd, digest)
         if replay is not None:
             return replay
-        as_of = cmd.as_of or self.today()
-        self._refuse_closed_period(cmd, as_of)
+        today = self.today()
+        as_of = cmd.as_of or today
+        self._check_dates(cmd, today)
         start = self.store.last_position()
         reminders: list[ReminderResult] = []
         position = start

@@ -82,6 +82,7 @@ def run_history(args: argparse.Namespace) -> int:
 
     store = build_event_store(Settings.from_env())
     try:
+        _ensure_customer(store, args.customer)
         after: int | None = 0
         while after is not None:
             events, after = customer_events(store, args.customer, after=after, limit=500)
@@ -101,6 +102,15 @@ def run_history(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return 0
+
+
+def _ensure_customer(store: Any, customer: UUID) -> None:
+    """An id that never opened an account is not a customer with an empty history."""
+    from o2c.domain.errors import NotFound
+
+    first = store.read_stream(customer, limit=1)
+    if not first or first[0].event_type != "AccountOpened":
+        raise NotFound(f"customer {customer} not found", code="customer-not-found")
 
 
 def run_reconcile(args: argparse.Namespace) -> int:

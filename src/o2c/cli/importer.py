@@ -12,6 +12,7 @@ import argparse
 import csv
 import re
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -156,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
             errors += _check_customers(container.store, rows)
         else:
             rows, errors = parse(args.file, lambda r: c.OpeningInvoice(**r), INVOICE_COLUMNS)
-            errors += _check_invoices(container.store, rows)
+            errors += _check_invoices(container.store, rows, container.service.today())
         if errors:
             for error in sorted(errors, key=_line_of):
                 print(f"{args.file}: {error}")
@@ -202,9 +203,11 @@ def _check_customers(store: Any, rows: list[tuple[int, Any]]) -> list[str]:
     return errors
 
 
-def _check_invoices(store: Any, rows: list[tuple[int, Any]]) -> list[str]:
-    """Per-row checks that need the accounts: customer known, amount fits its currency."""
+def _check_invoices(store: Any, rows: list[tuple[int, Any]], today: date) -> list[str]:
+    """Per-row checks that need the accounts or the clock: customer known, amount fits its
+    currency, issued no later than today."""
     from o2c.aggregates.account import CustomerAccount
+    from o2c.domain.business_dates import ensure_not_in_future
     from o2c.domain.errors import DomainError
 
     errors: list[str] = []
@@ -217,6 +220,7 @@ def _check_invoices(store: Any, rows: list[tuple[int, Any]]) -> list[str]:
             errors.append(f"line {n}: unknown customer {row.customer_id}")
             continue
         try:
+            ensure_not_in_future([row.issued_on], today)
             acc.money(row.open_amount, "open_amount")
             # The due date the import will compute must exist (issued 9999-12-31, net 30: no).
             due_on = row.due_on or acc.terms.due_on(row.issued_on)

@@ -1,7 +1,9 @@
 """Entry point of ``o2c``: discovers the command modules of this package.
 
 Each module in ``o2c.cli`` that defines ``register(subparsers)`` adds its sub-commands and sets
-``func`` (taking the parsed args, returning an exit code) on the parsers it creates.
+``func`` (taking the parsed args, returning an exit code) on the parsers it creates. A command
+refused on purpose (a domain rule, bad input, no database) ends here for every command alike: one
+line on stderr and exit status 1.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import sys
 from collections.abc import Sequence
 
 import o2c.cli
+from o2c.cli.refusals import REFUSALS, refusal_line
 from o2c.process import tune_garbage_collector
 
 
@@ -41,7 +44,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if func is None:
         parser.print_help()
         return 2
-    code = func(args)
+    try:
+        code = func(args)
+    except REFUSALS as error:
+        print(f"o2c {args.command}: {refusal_line(error)}", file=sys.stderr)
+        return 1
     return int(code or 0)
 
 

@@ -12,8 +12,9 @@ input with the same error:
 * Dates are ISO strings (or ``date`` objects from Python callers) and integers are integers: a
   JSON number is not a date (``{"as_of": 0}`` would be 1970-01-01) and ``true`` is not 1.
 
-Each command also says where its business date is (``DATED_BY``), so the period lock is checked
-once, before any handler runs, for every command alike.
+Each command also says where its business date is (``DATED_BY``), so the period lock and the
+rule that no fact is dated in the future are checked once, before any handler runs, for every
+command alike.
 """
 
 from __future__ import annotations
@@ -95,8 +96,11 @@ Reason = Annotated[MultiLine, Field(min_length=1, max_length=500, examples=["cus
 Amount = Annotated[
     Decimal, Field(examples=["1250.00"], allow_inf_nan=False), AfterValidator(_bounded_amount)
 ]
-# A business date: an ISO string on the wire, a ``date`` from Python callers.
-BusinessDate = Annotated[date, BeforeValidator(_iso_date)]
+# A date that is an ISO string on the wire (a body field or a query parameter), a ``date`` from
+# Python callers.
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+# A business date of a command.
+BusinessDate = IsoDate
 # Counts and day numbers: JSON integers only (not true, 1.0 or "1").
 Count = Annotated[int, Strict()]
 
@@ -133,3 +137,8 @@ class Command(BaseModel):
                 raise TypeError(f"{type(self).__name__}.{self.DATED_BY} is not a date")
             found.append(value or today)
         return found
+
+    def dates_not_after_today(self, today: date) -> list[date]:
+        """The dates that say when something happened, none of which may be later than today:
+        the business dates, and any a command adds (a period close's ``through``)."""
+        return self.business_dates(today)

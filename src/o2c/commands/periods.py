@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from o2c.commands.base import BusinessDate, Command, Reason
 
 
@@ -14,3 +16,7 @@ class ClosePeriod(Command):
 
     through: BusinessDate
     reason: Reason
+
+    def dates_not_after_today(self, today: date) -> list[date]:
+        """A period that has not ended yet cannot be closed."""
+        return [self.through]

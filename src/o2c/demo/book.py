@@ -100,7 +100,7 @@ class DemoBook:
         self.service = service
         self.n_customers = customers
         self.rnd = random.Random(seed)
-        self.today = today or date.today()
+        self.today = today or service.today()
         self.start = self.today - timedelta(days=365)
         self.queue: list[_Action] = []
         self.seq = 0

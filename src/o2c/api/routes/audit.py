@@ -16,6 +16,7 @@ from o2c.audit.log_reader import decoder, raw_events
 from o2c.audit.replay_aging import replay_aging
 from o2c.audit.state import state_at
 from o2c.audit.verify import verify_events
+from o2c.commands.base import IsoDate
 from o2c.eventstore.publication import Publication
 from o2c.projections.aging import parse_bounds
 
@@ -76,7 +77,7 @@ def aging(
     _: Auditor,
     customer_id: UUID,
     request: Request,
-    as_of: date | None = None,
+    as_of: IsoDate | None = None,
     known_at: datetime | None = Query(None, description="recorded time (ISO 8601)"),
     basis: str = Query("due", pattern="^(due|invoice)$"),
     buckets: str = Query("30,60,90,120", max_length=100),

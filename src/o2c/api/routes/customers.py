@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
@@ -14,7 +14,7 @@ from o2c.api.auth import Credit, Reader
 from o2c.api.deps import Service, run
 from o2c.api.problems import Problem
 from o2c.api.reads import After, Limit, MinPosition, queries
-from o2c.commands.base import SingleLine
+from o2c.commands.base import IsoDate, SingleLine
 from o2c.projections.queries.accounts import CustomerPage, CustomerView, ExposureView
 from o2c.projections.queries.aging import CustomerAging
 from o2c.projections.queries.invoices import OpenItems
@@ -148,7 +148,7 @@ def open_items(
     _: Reader,
     customer_id: UUID,
     request: Request,
-    as_of: date | None = None,
+    as_of: IsoDate | None = None,
     status: str | None = Query(None, pattern="^(open|settled|written_off)$"),
     overdue: bool | None = None,
     disputed: bool | None = None,
@@ -176,7 +176,7 @@ def aging(
     _: Reader,
     customer_id: UUID,
     request: Request,
-    as_of: date | None = None,
+    as_of: IsoDate | None = None,
     basis: str = Query("due", pattern="^(due|invoice)$"),
     buckets: str = Query("30,60,90,120", max_length=100),
     min_position: int | None = MinPosition,
@@ -205,8 +205,8 @@ def statement(
     _: Reader,
     customer_id: UUID,
     request: Request,
-    start: date = Query(..., alias="from"),
-    end: date = Query(..., alias="to"),
+    start: Annotated[IsoDate, Query(alias="from")],
+    end: Annotated[IsoDate, Query(alias="to")],
     after: str | None = After,
     limit: int = Limit,
     min_position: int | None = MinPosition,

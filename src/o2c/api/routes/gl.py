@@ -7,6 +7,7 @@ line's role, so a renumbered account shows up at once, without a replay. Any rea
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
@@ -15,6 +16,7 @@ from o2c.api.auth import Reader
 from o2c.api.deps import container
 from o2c.api.problems import Problem
 from o2c.api.reads import After, Currency, Limit, MinPosition, queries
+from o2c.commands.base import IsoDate
 from o2c.projections.postings import Role
 from o2c.projections.queries.ledger import Chart, GlPage, TrialBalance
 from o2c.projections.queries.ledger_export import MEDIA_TYPES, filename, render
@@ -52,8 +54,8 @@ def _period(start: date | None, end: date | None) -> None:
 def entries(
     _: Reader,
     request: Request,
-    start: date | None = Query(None, alias="from", description="first posting date (included)"),
-    end: date | None = Query(None, alias="to", description="last posting date (included)"),
+    start: IsoDate | None = Query(None, alias="from", description="first posting date (included)"),
+    end: IsoDate | None = Query(None, alias="to", description="last posting date (included)"),
     account: str | None = Query(None, max_length=20, description="only this account number"),
     currency: str | None = Currency,
     after: str | None = After,
@@ -79,7 +81,7 @@ def entries(
 def trial_balance(
     _: Reader,
     request: Request,
-    as_of: date | None = Query(None, description="last posting date counted (today)"),
+    as_of: IsoDate | None = Query(None, description="last posting date counted (today)"),
     currency: str | None = Query(
         None, pattern="^[A-Z]{3}$", description="required when the book keeps several currencies"
     ),
@@ -102,8 +104,8 @@ def trial_balance(
 def export(
     _: Reader,
     request: Request,
-    start: date = Query(..., alias="from", description="first posting date (included)"),
-    end: date = Query(..., alias="to", description="last posting date (included)"),
+    start: Annotated[IsoDate, Query(alias="from", description="first posting date (included)")],
+    end: Annotated[IsoDate, Query(alias="to", description="last posting date (included)")],
     fmt: str = Query("csv", alias="format", max_length=10, description="csv or jsonl"),
     min_position: int | None = MinPosition,
 ) -> StreamingResponse:

@@ -14,7 +14,7 @@ from o2c.api.auth import Clerk, Credit, Reader
 from o2c.api.deps import Service, run
 from o2c.api.problems import Problem
 from o2c.api.reads import After, Limit, MinPosition, queries
-from o2c.commands.base import SingleLine
+from o2c.commands.base import IsoDate, SingleLine
 from o2c.projections.queries.invoices import InvoiceDetail, InvoicePage
 
 router = APIRouter(tags=["invoices"])
@@ -59,12 +59,8 @@ def find_invoices(
     request: Request,
     customer_id: UUID | None = None,
     status: str | None = Query(None, pattern="^(open|settled|written_off)$"),
-    number: SingleLine | None = Query(
-        None,
-        max_length=64,
-        description="e.g. INV-000123, or an imported invoice's number in its former system",
-    ),
-    due_before: date | None = None,
+from o2c.commands.base import IsoDate, SingleLine
+from o2c.projections.queries.invoices import InvoiceDetail, InvoicePage
     overdue: bool | None = Query(None, description="open and past its due date today"),
     after: str | None = After,
     limit: int = Limit,

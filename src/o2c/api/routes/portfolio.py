@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query, Request
 from o2c.api.auth import Reader
 from o2c.api.problems import Problem
 from o2c.api.reads import After, Currency, Limit, MinPosition, queries
+from o2c.commands.base import IsoDate
 from o2c.projections.queries.accounts import ExposurePage
 from o2c.projections.queries.aging import Kpis, PortfolioAging
 from o2c.projections.queries.invoices import Worklist
@@ -25,7 +26,7 @@ router = APIRouter(prefix="/v1", tags=["reports"])
 def aging(
     _: Reader,
     request: Request,
-    as_of: date | None = None,
+    as_of: IsoDate | None = None,
     basis: str = Query("due", pattern="^(due|invoice)$"),
     buckets: str = Query("30,60,90,120", max_length=100),
     currency: str | None = Currency,
@@ -70,8 +71,8 @@ def credit_exposure(
 def kpis(
     _: Reader,
     request: Request,
-    start: date | None = Query(None, alias="from"),
-    end: date | None = Query(None, alias="to"),
+    start: IsoDate | None = Query(None, alias="from"),
+    end: IsoDate | None = Query(None, alias="to"),
     currency: str | None = Currency,
     min_position: int | None = MinPosition,
 ) -> Kpis:
@@ -100,7 +101,7 @@ def kpis(
 def worklist(
     _: Reader,
     request: Request,
-    as_of: date | None = None,
+    as_of: IsoDate | None = None,
     after: str | None = After,
     limit: int = Limit,
     min_position: int | None = MinPosition,
