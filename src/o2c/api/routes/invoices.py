@@ -59,8 +59,12 @@ def find_invoices(
     request: Request,
     customer_id: UUID | None = None,
     status: str | None = Query(None, pattern="^(open|settled|written_off)$"),
-from o2c.commands.base import IsoDate, SingleLine
-from o2c.projections.queries.invoices import InvoiceDetail, InvoicePage
+    number: SingleLine | None = Query(
+        None,
+        max_length=64,
+        description="e.g. INV-000123, or an imported invoice's number in its former system",
+    ),
+    due_before: IsoDate | None = None,
     overdue: bool | None = Query(None, description="open and past its due date today"),
     after: str | None = After,
     limit: int = Limit,
