@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-from o2c.bench.broker import free_port
+
+from o2c_devtools.ports import free_port
 
 O2C = str(Path(sys.executable).with_name("o2c"))
 
