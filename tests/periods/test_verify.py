@@ -53,7 +53,7 @@ class StaleProcess(O2CService):
     """A process that checks no lock date (an older release, or a bug): the event store cannot
     order it against a close, so only ``verify`` can find what it stores in a closed period."""
 
-    def _refuse_closed_period(self, cmd: c.Command, today: date) -> int | None:
+    def _check_dates(self, cmd: c.Command, today: date) -> int | None:
         return None
 
 
