@@ -7,12 +7,12 @@ per (currency, ledger role, posting day) the sums a trial balance adds up.
 
 from __future__ import annotations
 
+from o2c.domain.days import to_day
 from o2c.events.envelope import EventEnvelope
 from o2c.projections.base import Handler, Projection
 from o2c.projections.postings import Entry, post
 from o2c.projections.rows import MissingRow, RowCache
 from o2c.projections.schema import ledger_tables
-from o2c.projections.units import to_day
 
 # The two look-up tables have names no other projection uses for its own tables.
 LINES, DAYBOOK = "lines", "daybook"

@@ -13,7 +13,6 @@ from o2c.application.errors import BackendUnavailable
 from o2c.application.ports import BankBook, DunningCustomersPort
 from o2c.application.service import O2CService
 from o2c.config import Settings
-from o2c.domain.money import minor_units
 from o2c.eventstore.store import EventStore
 from o2c.projections.engine import ProjectionEngine
 from o2c.projections.queries import ReadQueries
@@ -120,7 +119,7 @@ class ReadModelBankBook:
         self._wait(min_position)
         q = self.parts.queries
         return BankBook(
-            tuple(q.open_invoice_refs(currency, minor_units(currency))),
+            tuple(q.open_invoice_refs(currency)),
             tuple(q.known_payers(currency)),
         )
 
