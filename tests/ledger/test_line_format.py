@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from o2c.domain.money import MINOR_UNITS, from_mills
-from o2c.projections.postings import DEFAULT_CHART
+from o2c.ledger.postings import DEFAULT_CHART
 from o2c.projections.queries.ledger import LineFormat
 
 

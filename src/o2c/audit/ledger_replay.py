@@ -19,7 +19,7 @@ from o2c.domain.days import to_day
 from o2c.domain.money import from_mills
 from o2c.events.envelope import EventEnvelope
 from o2c.eventstore.store import EventStore
-from o2c.projections.postings import Role, post
+from o2c.ledger.postings import Role, post
 
 
 class ReplayError(Exception):

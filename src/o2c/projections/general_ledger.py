@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from o2c.domain.days import to_day
 from o2c.events.envelope import EventEnvelope
+from o2c.ledger.postings import Entry, post
 from o2c.projections.base import Handler, Projection
-from o2c.projections.postings import Entry, post
 from o2c.projections.rows import MissingRow, RowCache
 from o2c.projections.schema import ledger_tables
 

@@ -18,7 +18,7 @@ from typing_extensions import TypedDict
 from o2c.domain.days import from_day
 from o2c.domain.errors import InvalidInput
 from o2c.domain.money import MillsFormat, from_mills
-from o2c.projections.postings import DEFAULT_CHART, Role
+from o2c.ledger.postings import DEFAULT_CHART, Role
 from o2c.projections.queries.base import QueryBase
 from o2c.projections.queries.paging import clamp, decode_cursor, encode_cursor
 
