@@ -69,6 +69,7 @@ def _elsewhere(settings: Settings, engine: ProjectionEngine, head: int) -> str:
             "`o2c project` fills them (start it if it is not running); the dashboard shows the "
             "demo once it has caught up"
         )
+    from o2c.kafka.checkpoints import group_position
     from o2c.kafka.health import KafkaMonitor
 
     assert settings.kafka_bootstrap is not None
@@ -77,7 +78,7 @@ def _elsewhere(settings: Settings, engine: ProjectionEngine, head: int) -> str:
         relayed = monitor.relay_position()
     finally:
         monitor.close()
-    applied = engine.position(f"kafka:{settings.kafka_group}")
+    applied = group_position(engine, settings.kafka_group)
     needed = [
         f"`o2c relay` (published {relayed} of {head} events)" if relayed < head else None,
         f"`o2c project` (read models at position {applied})" if applied < head else None,

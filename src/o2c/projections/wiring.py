@@ -14,6 +14,7 @@ from o2c.application.ports import BankBook, DunningCustomersPort
 from o2c.application.service import O2CService
 from o2c.config import Settings
 from o2c.eventstore.store import EventStore
+from o2c.kafka.checkpoints import group_position
 from o2c.projections.engine import ProjectionEngine
 from o2c.projections.queries import ReadQueries
 from o2c.projections.readstore import ReadStore
@@ -37,12 +38,17 @@ class ReadSideParts:
         if self.runner is not None:
             return self.runner.wait_for(position, timeout)
         deadline = time.monotonic() + timeout
-        name = f"kafka:{self.kafka_group}" if self.kafka_group else "embedded"
-        while self.engine.position(name) < position:
+        while self.applied() < position:
             if time.monotonic() >= deadline:
                 return False
             time.sleep(0.02)
         return True
+
+    def applied(self) -> int:
+        """The position the read models reached (a Kafka group's highest, in Kafka mode)."""
+        if self.kafka_group:
+            return group_position(self.engine, self.kafka_group)
+        return self.engine.position()
 
     def close(self) -> None:
         """Stop the runner and release the read store."""
