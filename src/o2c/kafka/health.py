@@ -21,8 +21,8 @@ from kafka import TopicPartition
 from sqlalchemy import Engine, create_engine, inspect, select
 
 from o2c.events.catalog import JOURNAL_TOPIC
+from o2c.follow.failures import describe
 from o2c.kafka.checkpoints import OffsetMark, group_marks, group_offsets, group_position
-from o2c.kafka.failures import describe
 from o2c.kafka.log import LogProbe, fingerprint
 from o2c.kafka.relay_position import relay_positions
 from o2c.projections.engine import ProjectionEngine

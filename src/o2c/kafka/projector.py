@@ -41,8 +41,9 @@ from kafka.errors import NoOffsetForPartitionError, OffsetOutOfRangeError
 
 from o2c.events.catalog import DLQ_TOPIC, JOURNAL_TOPIC
 from o2c.events.envelope import EventEnvelope
+from o2c.follow.failures import describe, is_transient
+from o2c.follow.parking import isolate, now
 from o2c.kafka.checkpoints import KafkaCheckpoint, OffsetMark, group_marks, group_offsets
-from o2c.kafka.failures import describe, is_transient
 from o2c.kafka.log import EPOCH_HEADER, LogProbe, fingerprint, header
 from o2c.kafka.settings import (
     CONSUMER_DEFAULTS,
@@ -52,7 +53,7 @@ from o2c.kafka.settings import (
 )
 from o2c.projections.checkpoints import ParkedCustomer
 from o2c.projections.engine import ProjectionEngine
-from o2c.projections.parking import isolate, now, parked
+from o2c.projections.parking import parked
 
 log = logging.getLogger(__name__)
 

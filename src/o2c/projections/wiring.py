@@ -14,11 +14,11 @@ from o2c.application.ports import BankBook, DunningCustomersPort
 from o2c.application.service import O2CService
 from o2c.config import Settings
 from o2c.eventstore.store import EventStore
+from o2c.follow.embedded import EmbeddedRunner
 from o2c.kafka.checkpoints import group_position
 from o2c.projections.engine import ProjectionEngine
 from o2c.projections.queries import ReadQueries
 from o2c.projections.readstore import ReadStore
-from o2c.projections.runner import EmbeddedRunner
 
 log = logging.getLogger(__name__)
 
