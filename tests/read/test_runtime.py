@@ -18,7 +18,7 @@ from o2c.config import Settings
 from o2c.kafka.checkpoints import KafkaCheckpoint, group_offsets
 from o2c.projections.checkpoints import PositionCheckpoint
 from o2c.projections.schema import layouts
-from o2c.projections.wiring import ReadModelDunningCustomers
+from o2c.read_side import ReadModelDunningCustomers
 from tests.read.conftest import ReadWorld
 from tests.read.test_replay_equivalence import random_book, snapshot
 

@@ -33,15 +33,17 @@ def load_demo(settings: Settings, customers: int = 200, seed: int = 7) -> dict[s
     the event log instead (the same customers, each account picking its own overdue invoices),
     and at the end it says how far the read models got and what fills them.
     """
-    from o2c.bootstrap import LogScanDunningCustomers, build_container
+    from o2c.bootstrap import build_container, follows_log_in_process
     from o2c.demo.book import DemoBook
     from o2c.progress import Progress
 
-    container = build_container(settings, start_runner=False)
+    container = build_container(
+        settings,
+        start_runner=False,
+        dunning_from_read_models=follows_log_in_process(settings),
+    )
     try:
         runner = container.read.runner if container.read is not None else None
-        if runner is None:
-            container.service.dunning_customers = LogScanDunningCustomers(container.store)
         bar = Progress("demo book (days)")
         stats = DemoBook(container.service, customers=customers, seed=seed).load(bar.update)
         bar.finish()

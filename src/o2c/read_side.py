@@ -1,4 +1,10 @@
-"""Builds the read side for the composition root: store, engine, queries and embedded runner."""
+"""The read side of one process, and the application ports it answers.
+
+Built by the composition root (``o2c.bootstrap``) before the application service, which is
+handed these adapters at construction: the dunning run's customer list and the bank book that
+cash application matches against, both from the read models, each waiting (bounded) until the
+read models have applied what the command saw.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +17,6 @@ from uuid import UUID
 
 from o2c.application.errors import BackendUnavailable
 from o2c.application.ports import BankBook, DunningCustomersPort
-from o2c.application.service import O2CService
-from o2c.config import Settings
-from o2c.eventstore.store import EventStore
 from o2c.follow.embedded import EmbeddedRunner
 from o2c.kafka.checkpoints import group_position
 from o2c.projections.engine import ProjectionEngine
@@ -25,13 +28,20 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class ReadSideParts:
-    """The read side of one process."""
+    """The read side of one process: ``runner`` where it follows the event log in-process,
+    ``kafka_group`` where a Kafka consumer group fills the read models."""
 
     read_store: ReadStore
     engine: ProjectionEngine
     queries: ReadQueries
     runner: EmbeddedRunner | None
     kafka_group: str | None = None
+
+    def applied(self) -> int:
+        """The position the read models reached (the group's highest, in Kafka mode)."""
+        if self.kafka_group:
+            return group_position(self.engine, self.kafka_group)
+        return self.engine.position()
 
     def wait_for(self, position: int, timeout: float) -> bool:
         """Bounded wait until the read models reached ``position``."""
@@ -44,12 +54,6 @@ class ReadSideParts:
             time.sleep(0.02)
         return True
 
-    def applied(self) -> int:
-        """The position the read models reached (a Kafka group's highest, in Kafka mode)."""
-        if self.kafka_group:
-            return group_position(self.engine, self.kafka_group)
-        return self.engine.position()
-
     def close(self) -> None:
         """Stop the runner and release the read store."""
         if self.runner is not None:
@@ -58,27 +62,6 @@ class ReadSideParts:
 
 
 ReadSide = ReadSideParts  # the name the read-side interface documents
-
-
-def build_read_side(
-    settings: Settings, store: EventStore, service: O2CService, *, start_runner: bool = True
-) -> ReadSideParts:
-    """Migrate the read store; in embedded mode follow the event log in-process."""
-    read_store = ReadStore(settings.read_store_url)
-    read_store.migrate()
-    engine = ProjectionEngine(read_store)
-    queries = ReadQueries(read_store)
-    runner: EmbeddedRunner | None = None
-    if settings.embedded and settings.projections == "in-process":
-        runner = EmbeddedRunner(store, engine)
-        service.listeners.append(runner.notify)
-        if start_runner:
-            runner.start()
-    group = None if settings.embedded else settings.kafka_group
-    parts = ReadSideParts(read_store, engine, queries, runner, group)
-    service.dunning_customers = ReadModelDunningCustomers(parts, service.dunning_customers)
-    service.bank_book = ReadModelBankBook(parts)
-    return parts
 
 
 class ReadModelDunningCustomers:
