@@ -1,8 +1,8 @@
 """General-ledger projection: every AR fact as balanced journal lines, and a day-book of balances.
 
-The posting rules live in ``postings.py`` (shared with the period close and the auditor's check);
-this projection stores their result: one line per debit or credit, naming its source event, and
-per (currency, ledger role, posting day) the sums a trial balance adds up.
+The posting rules live in ``o2c.ledger.postings`` (shared with the period close and the auditor's
+check); this projection stores their result: one line per debit or credit, naming its source
+event, and per (currency, ledger role, posting day) the sums a trial balance adds up.
 """
 
 from __future__ import annotations
