@@ -75,6 +75,7 @@ def build_service(settings: Settings, store: EventStore) -> O2CService:
         store,
         today=BusinessDay(settings.timezone),
         dunning_policy=settings.dunning_policy,
+        tax_policy=settings.tax_policy,
         dunning_customers=LogScanDunningCustomers(store),
         serialize=store.is_sqlite,
         ledger=LogLedger(store),
