@@ -111,6 +111,7 @@ def build_service(
         store,
         today=BusinessDay(settings.timezone),
         dunning_policy=settings.dunning_policy,
+        tax_policy=settings.tax_policy,
         dunning_customers=dunning,
         serialize=store.is_sqlite,
         ledger=LogLedger(store),

@@ -14,6 +14,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from o2c.domain.dunning import DEFAULT_LEVELS, DunningPolicy
+from o2c.domain.tax import DEFAULT_RATES, TaxPolicy, TaxRates
 from o2c.events.envelope import DEFAULT_PUBLIC_URL
 from o2c.identity.api_keys import ROLES, ApiKey, parse_keys
 from o2c.ledger.postings import DEFAULT_CHART, Role, parse_chart
@@ -75,6 +76,13 @@ class Settings(BaseSettings):
     )
     dunning_levels: Annotated[tuple[int, ...], NoDecode] = Field(
         DEFAULT_LEVELS, description="days past due of each reminder level"
+    )
+    tax_rates: str = Field(
+        DEFAULT_RATES,
+        description="VAT rates charged, CATEGORY=PERCENT pairs; the first S is the standard rate",
+    )
+    write_off_tax_relief: bool = Field(
+        True, description="a write-off reclaims its tax part (bad-debt relief)"
     )
     projections: Literal["in-process", "own-process"] = Field(
         "in-process",
@@ -230,6 +238,17 @@ class Settings(BaseSettings):
     def dunning_policy(self) -> DunningPolicy:
         """The configured reminder levels."""
         return DunningPolicy(self.dunning_levels)
+
+    @property
+    def tax_policy(self) -> TaxPolicy:
+        """The configured VAT rates and bad-debt relief."""
+        return TaxPolicy(TaxRates.parse(self.tax_rates), self.write_off_tax_relief)
+
+    @field_validator("tax_rates")
+    @classmethod
+    def _rates(cls, value: str) -> str:
+        TaxRates.parse(value)
+        return value
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

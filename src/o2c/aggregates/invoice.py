@@ -11,7 +11,8 @@ decided when it recorded the fact.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -24,6 +25,18 @@ from o2c.domain.cash_application import OpenItem
 from o2c.domain.dunning import DunningPolicy
 from o2c.domain.errors import InvalidInput, RuleViolation
 from o2c.domain.money import check_amount, check_total, round_money, zero
+from o2c.domain.tax import (
+    LINE_TAX_FIELDS,
+    TaxGroup,
+    breakdown,
+    group_fields,
+    group_of,
+    group_tax,
+    less,
+    line_tax_of,
+    split_gross,
+    totals,
+)
 from o2c.events.catalog import topic
 
 STATUS_OPEN = "open"
@@ -43,6 +56,62 @@ _KNOWN_AFTER_V1: dict[str, Callable[[dict[str, Any]], tuple[Decimal, str]]] = {
     "InvoiceIssued": lambda state: (state["total"], STATUS_OPEN),
     "InvoiceSettled": lambda state: (Decimal(0), settled_status(state["how"])),
 }
+
+
+# The tax fields of the events that move an invoice's tax: None on events recorded before taxes
+# (and on invoices without tax data, such as imported opening balances).
+NO_TAX: dict[str, Any] = {"net_total": None, "tax_total": None, "tax_breakdown": None}
+
+
+def tax_fields(groups: Sequence[TaxGroup] | None) -> dict[str, Any]:
+    """``net_total``, ``tax_total`` and ``tax_breakdown`` of a breakdown, as events carry them."""
+    if groups is None:
+        return dict(NO_TAX)
+    net, tax = totals(groups)
+    return {
+        "net_total": net,
+        "tax_total": tax,
+        "tax_breakdown": [group_fields(g) for g in groups],
+    }
+
+
+def groups_in(fields: Sequence[dict[str, Any]] | None) -> tuple[TaxGroup, ...] | None:
+    """A breakdown read back from an event (``None``: recorded without tax data)."""
+    return None if fields is None else tuple(group_of(f) for f in fields)
+
+
+@dataclass(frozen=True)
+class CreditNotePlan:
+    """A credit note worked out before it takes a number: its gross ``amount``, the invoice
+    lines it names (or ``None`` for one by amount) and its own breakdown (``None`` on an invoice
+    without tax data)."""
+
+    amount: Decimal
+    lines: list[dict[str, Any]] | None
+    groups: tuple[TaxGroup, ...] | None
+
+
+def invoice_total(
+    lines: Sequence[dict[str, Any]], currency: str
+) -> tuple[Decimal, tuple[TaxGroup, ...] | None]:
+    """An invoice's total (gross: what the customer owes) and breakdown from its lines.
+
+    Lines that carry a tax category are taxed: grouped by (category, rate), each group's tax
+    rounded once. Lines without (an imported opening invoice, an order placed before taxes)
+    make an invoice without tax data whose total is the sum of its lines.
+    """
+    net = check_total(sum((Decimal(ln["amount"]) for ln in lines), zero(currency)), currency)
+    if net <= 0:
+        raise InvalidInput("an invoice total must be positive", code="invalid-total")
+    taxes = [line_tax_of(ln) for ln in lines]
+    if not any(taxes):
+        return net, None
+    if not all(taxes):
+        raise InvalidInput("either every line carries its tax or none", code="invalid-tax")
+    groups = breakdown(
+        ((t, Decimal(ln["amount"])) for t, ln in zip(taxes, lines, strict=True) if t), currency
+    )
+    return check_total(net + totals(groups)[1], currency), groups
 
 
 def format_number(number: int) -> str:
@@ -75,10 +144,12 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
 
     class InvoiceIssued(Created):
         """An invoice issued (v3: with the number an imported opening invoice had in the
-        system it came from, ``external_reference``)."""
+        system it came from, ``external_reference``; v4: with its tax — lines carrying their
+        category and rate, ``net_total``, ``tax_total``, ``tax_breakdown``, ``total`` gross —
+        the buyer's ``purchase_order`` and the ``seller`` and ``buyer`` as they were at issue)."""
 
         TOPIC = topic("InvoiceIssued")
-        class_version = 3
+        class_version = 4
 
         customer_id: UUID
         order_id: UUID | None
@@ -94,11 +165,23 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
         open_amount: Decimal | None
         status: str | None
         external_reference: str | None
+        net_total: Decimal | None
+        tax_total: Decimal | None
+        tax_breakdown: list[dict[str, Any]] | None
+        purchase_order: str | None
+        seller: dict[str, Any] | None
+        buyer: dict[str, Any] | None
 
         @staticmethod
         def upcast_v2_v3(state: dict[str, Any]) -> None:
             """v2 invoices kept no legacy number."""
             state["external_reference"] = None
+
+        @staticmethod
+        def upcast_v3_v4(state: dict[str, Any]) -> None:
+            """Invoices issued before taxes have no breakdown (their total is what the customer
+            owes, as it was) and named no parties."""
+            state.update(NO_TAX, purchase_order=None, seller=None, buyer=None)
 
     class InvoicePaymentDeallocated(Event):
         """An allocation undone: the payment's cash (and its discount) back off the invoice."""
@@ -117,10 +200,11 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
     class CreditNoteApplied(Event):
         """A credit note lowered the open amount (v3: with its gap-free number and the
         early-payment discount the invoice offers after it, whose base is the total less the
-        credit notes)."""
+        credit notes; v4: ``amount`` gross, the invoice ``lines`` it credits or ``None`` for one
+        by amount, and its own ``net_total``, ``tax_total`` and ``tax_breakdown``)."""
 
         TOPIC = topic("CreditNoteApplied")
-        class_version = 3
+        class_version = 4
 
         credit_note_id: UUID
         amount: Decimal
@@ -130,12 +214,65 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
         status: str | None
         number: str | None
         discount_amount: Decimal | None
+        lines: list[dict[str, Any]] | None
+        net_total: Decimal | None
+        tax_total: Decimal | None
+        tax_breakdown: list[dict[str, Any]] | None
 
         @staticmethod
         def upcast_v2_v3(state: dict[str, Any]) -> None:
             """v2 credit notes had no number and left the discount as it was issued (``None``:
             unchanged), which is how they were decided and how the read models show them."""
             state.update(number=None, discount_amount=None)
+
+        @staticmethod
+        def upcast_v3_v4(state: dict[str, Any]) -> None:
+            """Credit notes recorded before taxes were by amount, without a breakdown."""
+            state.update(NO_TAX, lines=None)
+
+    class DiscountTaken(Event):
+        """An early-payment discount taken (v3: split across the invoice's tax groups,
+        ``net_total``, ``tax_total``, ``tax_breakdown``: its tax part reduces output tax)."""
+
+        TOPIC = topic("DiscountTaken")
+        class_version = 3
+
+        payment_id: UUID
+        amount: Decimal
+        taken_on: date
+        open_amount: Decimal | None
+        status: str | None
+        net_total: Decimal | None
+        tax_total: Decimal | None
+        tax_breakdown: list[dict[str, Any]] | None
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            """Discounts taken before taxes were not split."""
+            state.update(NO_TAX)
+
+    class InvoiceWrittenOff(Event):
+        """Bad debt written off (v3: split into net and tax parts per group, and ``tax_relief``:
+        whether the tax part is reclaimed, as ``O2C_WRITE_OFF_TAX_RELIEF`` said then)."""
+
+        TOPIC = topic("InvoiceWrittenOff")
+        class_version = 3
+
+        write_off_id: UUID
+        amount: Decimal
+        reason: str
+        written_off_on: date
+        open_amount: Decimal | None
+        status: str | None
+        net_total: Decimal | None
+        tax_total: Decimal | None
+        tax_breakdown: list[dict[str, Any]] | None
+        tax_relief: bool
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            """Write-offs recorded before taxes were not split and reclaimed no tax."""
+            state.update(NO_TAX, tax_relief=False)
 
     @classmethod
     def issue(
@@ -152,12 +289,16 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
         discount_until: date | None,
         discount_amount: Decimal,
         external_reference: str | None = None,
+        *,
+        purchase_order: str | None = None,
+        seller: dict[str, Any] | None = None,
+        buyer: dict[str, Any] | None = None,
     ) -> Invoice:
-        """Issue an invoice; the total is the sum of its lines. ``external_reference`` is an
-        imported opening invoice's number in the system it came from."""
-        total = check_total(sum((Decimal(ln["amount"]) for ln in lines), zero(currency)), currency)
-        if total <= 0:
-            raise InvalidInput("an invoice total must be positive", code="invalid-total")
+        """Issue an invoice, its total and breakdown from its lines (``invoice_total``).
+        ``external_reference`` is an imported opening invoice's number in the system it came
+        from; ``seller`` and ``buyer`` are the parties as they are at issue."""
+        total, groups = invoice_total(lines, currency)
+        tax = tax_fields(groups)
         return cls._create(
             cls.InvoiceIssued,
             id=invoice_id,
@@ -175,6 +316,10 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
             open_amount=total,
             status=STATUS_OPEN,
             external_reference=external_reference,
+            purchase_order=purchase_order,
+            seller=seller,
+            buyer=buyer,
+            **tax,
         )
 
     @event(InvoiceIssued)
@@ -194,8 +339,26 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
         open_amount: Decimal | None,
         status: str | None,
         external_reference: str | None,
+        net_total: Decimal | None,
+        tax_total: Decimal | None,
+        tax_breakdown: list[dict[str, Any]] | None,
+        purchase_order: str | None,
+        seller: dict[str, Any] | None,
+        buyer: dict[str, Any] | None,
     ) -> None:
         self.customer_id = customer_id
+        self.purchase_order = purchase_order
+        self.seller = seller
+        self.buyer = buyer
+        self.net_total = net_total
+        self.tax_total = tax_total
+        self.tax_breakdown = groups_in(tax_breakdown)
+        # What of each group is still owed once credit notes, discounts and write-offs took
+        # their parts: corrections by amount are split in proportion to it.
+        self.tax_left: tuple[TaxGroup, ...] = self.tax_breakdown or ()
+        # Per sku, the quantity credit notes took back; per group, the taxable they took.
+        self.credited_quantities: dict[str, int] = {}
+        self.line_credited: dict[tuple[str, Decimal], Decimal] = {}
         self.external_reference = external_reference
         self.order_id = order_id
         self.number = number
@@ -283,7 +446,8 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
                 raise RuleViolation("discount not available", code="discount-not-allowed")
         self._payment_applied(payment_id, amount, applied_on, *self._after(-amount))
         if discount > 0:
-            self._discount_taken(payment_id, discount, applied_on, *self._after(-discount))
+            after = self._after(-discount)
+            self._discount_taken(payment_id, discount, applied_on, *after, **self._split(discount))
         self._settle_if_zero(applied_on, "paid")
 
     def _after(self, change: Decimal, status: str | None = None) -> tuple[Decimal, str]:
@@ -303,7 +467,19 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
         self.paid += amount
         self.payments[payment_id] = self.payments.get(payment_id, zero(self.currency)) + amount
 
-    @event("DiscountTaken", topic=topic("DiscountTaken"))
+    def _split(self, amount: Decimal) -> dict[str, Any]:
+        """A gross amount taken off without naming lines, split across what is left of the
+        invoice's groups (in proportion to their gross, parts adding up to ``amount``)."""
+        if self.tax_breakdown is None:
+            return dict(NO_TAX)
+        owed = [g for g in self.tax_left if g.gross > 0]
+        return tax_fields(split_gross(amount, owed, self.currency))
+
+    def _take_tax(self, tax_breakdown: list[dict[str, Any]] | None) -> None:
+        if tax_breakdown is not None:
+            self.tax_left = less(self.tax_left, (group_of(f) for f in tax_breakdown))
+
+    @event(DiscountTaken)
     def _discount_taken(
         self,
         payment_id: UUID,
@@ -311,7 +487,11 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
         taken_on: date,
         open_amount: Decimal | None,
         status: str | None,
+        net_total: Decimal | None,
+        tax_total: Decimal | None,
+        tax_breakdown: list[dict[str, Any]] | None,
     ) -> None:
+        self._take_tax(tax_breakdown)
         self.open_amount -= amount
         self.discount_taken += amount
         self.payment_discounts[payment_id] = (
@@ -385,36 +565,112 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
 
     # ---- adjustments ------------------------------------------------------------------------
 
-    def check_credit_note(self, credit_note_id: UUID, amount: Decimal) -> Decimal:
-        """The credit note's amount, once it is known to be allowed (before it takes a number)."""
+    def check_credit_note(
+        self,
+        credit_note_id: UUID,
+        amount: Decimal | None,
+        lines: Sequence[tuple[str, int]] | None = None,
+    ) -> CreditNotePlan:
+        """The credit note worked out, once it is known to be allowed (before it takes a
+        number): by ``amount`` (gross, split across the invoice's groups) or by ``lines``
+        (sku and quantity of invoice lines, each at its line's price and tax)."""
         if credit_note_id in self.credit_note_ids:
             # A retry carrying the same caller-supplied id must not credit twice.
             raise RuleViolation(
                 f"credit note {credit_note_id} already exists", code="already-exists"
             )
         self._require_open()
-        amount = self._money(amount)
-        self._require_within_open(amount)
-        return amount
+        if (amount is None) == (lines is None):
+            raise InvalidInput(
+                "a credit note names either an amount or lines", code="invalid-credit-note"
+            )
+        if lines is not None:
+            plan = self._credit_lines(lines)
+        else:
+            assert amount is not None
+            amount = self._money(amount)
+            split = self._split(amount)
+            plan = CreditNotePlan(amount, None, groups_in(split["tax_breakdown"]))
+        self._require_within_open(plan.amount)
+        return plan
+
+    def _credit_lines(self, wanted: Sequence[tuple[str, int]]) -> CreditNotePlan:
+        """Credited lines at their net; per group, the tax is that of everything the group's
+        line credits took so far less what the earlier ones took (so crediting a group in
+        parts ends on exactly the group's tax, and no part is ever negative)."""
+        if self.tax_breakdown is None:
+            raise RuleViolation(
+                "the invoice has no tax data: credit it by amount", code="no-tax-data"
+            )
+        by_sku = {ln["sku"]: ln for ln in self.lines}
+        if not wanted or len({sku for sku, _ in wanted}) != len(wanted):
+            raise InvalidInput("name each invoice line once", code="invalid-lines")
+        lines: list[dict[str, Any]] = []
+        for sku, quantity in wanted:
+            line = by_sku.get(sku)
+            if line is None:
+                raise InvalidInput(f"sku {sku!r} is not on the invoice", code="unknown-sku")
+            left = line["quantity"] - self.credited_quantities.get(sku, 0)
+            if quantity <= 0 or quantity > left:
+                raise RuleViolation(
+                    f"{quantity} of {sku!r} exceeds the {left} not yet credited",
+                    code="credit-exceeds-invoiced",
+                )
+            net = round_money(Decimal(line["unit_price"]) * quantity, self.currency)
+            line_tax = {k: line.get(k) for k in LINE_TAX_FIELDS}
+            lines.append(
+                {
+                    "sku": sku,
+                    "quantity": quantity,
+                    "unit_price": line["unit_price"],
+                    "net": net,
+                    **line_tax,
+                }
+            )
+        taxed = [(t, ln["net"]) for ln in lines if (t := line_tax_of(ln)) is not None]
+        groups = []
+        for g in breakdown(taxed, self.currency):
+            before = self.line_credited.get((g.category.value, g.rate), Decimal(0))
+            tax = group_tax(before + g.taxable, g.rate, self.currency) - group_tax(
+                before, g.rate, self.currency
+            )
+            groups.append(
+                TaxGroup(
+                    g.category, g.rate, g.taxable, tax, g.exemption_reason_code, g.exemption_reason
+                )
+            )
+        net, tax = totals(groups)
+        return CreditNotePlan(self._money(net + tax), lines, tuple(groups))
 
     def apply_credit_note(
         self,
         credit_note_id: UUID,
-        amount: Decimal,
+        amount: Decimal | None,
         reason: str,
         issued_on: date,
         *,
         number: str | None = None,
-    ) -> None:
+        lines: Sequence[tuple[str, int]] | None = None,
+    ) -> CreditNotePlan:
         """Reduce the open amount by a credit note (never below zero); ``number`` is its
         gap-free number, taken by the caller from the credit-note sequence."""
-        amount = self.check_credit_note(credit_note_id, amount)
-        open_amount, status = self._after(-amount)
-        discount = self.discount_on(self.total - self.credited - amount)
+        plan = self.check_credit_note(credit_note_id, amount, lines)
+        open_amount, status = self._after(-plan.amount)
+        discount = self.discount_on(self.total - self.credited - plan.amount)
         self._credit_note_applied(
-            credit_note_id, amount, reason, issued_on, open_amount, status, number, discount
+            credit_note_id,
+            plan.amount,
+            reason,
+            issued_on,
+            open_amount,
+            status,
+            number,
+            discount,
+            plan.lines,
+            **tax_fields(plan.groups),
         )
         self._settle_if_zero(issued_on, "credited")
+        return plan
 
     def discount_on(self, base: Decimal) -> Decimal:
         """The early-payment discount the invoice offers on ``base`` (its total less its credit
@@ -437,7 +693,19 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
         status: str | None,
         number: str | None,
         discount_amount: Decimal | None,
+        lines: list[dict[str, Any]] | None,
+        net_total: Decimal | None,
+        tax_total: Decimal | None,
+        tax_breakdown: list[dict[str, Any]] | None,
     ) -> None:
+        self._take_tax(tax_breakdown)
+        for line in lines or ():
+            sku = line["sku"]
+            self.credited_quantities[sku] = self.credited_quantities.get(sku, 0) + line["quantity"]
+        if lines is not None and tax_breakdown is not None:
+            for g in tax_breakdown:
+                key = (g["category"], Decimal(g["rate"]))
+                self.line_credited[key] = self.line_credited.get(key, Decimal(0)) + g["taxable"]
         if discount_amount is not None:  # credit notes recorded before v3 left it as issued
             self.discount_amount = discount_amount
         self.open_amount -= amount
@@ -445,19 +713,31 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
         self.credit_note_ids.add(credit_note_id)
 
     def write_off(
-        self, write_off_id: UUID, amount: Decimal | None, reason: str, written_off_on: date
+        self,
+        write_off_id: UUID,
+        amount: Decimal | None,
+        reason: str,
+        written_off_on: date,
+        *,
+        tax_relief: bool = True,
     ) -> Decimal:
-        """Write off bad debt (default: the whole open amount); returns the amount."""
+        """Write off bad debt (default: the whole open amount); returns the amount. Its net
+        and tax parts are split across what is left of the invoice's groups; ``tax_relief``
+        records whether the tax part is reclaimed (an invoice without tax data reclaims none)."""
         self._require_open()
         value = self.open_amount if amount is None else self._money(amount)
         self._require_within_open(value)
         after = self._after(-value)
-        self._written_off(write_off_id, value, reason, written_off_on, *after)
+        split = self._split(value)
+        relief = tax_relief and split["tax_breakdown"] is not None
+        self._written_off(
+            write_off_id, value, reason, written_off_on, *after, **split, tax_relief=relief
+        )
         if self.open_amount == 0:
             self._settled(written_off_on, "written_off")
         return value
 
-    @event("InvoiceWrittenOff", topic=topic("InvoiceWrittenOff"))
+    @event(InvoiceWrittenOff)
     def _written_off(
         self,
         write_off_id: UUID,
@@ -466,7 +746,12 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
         written_off_on: date,
         open_amount: Decimal | None,
         status: str | None,
+        net_total: Decimal | None,
+        tax_total: Decimal | None,
+        tax_breakdown: list[dict[str, Any]] | None,
+        tax_relief: bool,
     ) -> None:
+        self._take_tax(tax_breakdown)
         self.open_amount -= amount
         self.written_off += amount
 

@@ -12,22 +12,33 @@ from eventsourcing.domain import Aggregate, event
 
 from o2c.domain.credit import CreditDecision
 from o2c.domain.errors import InvalidInput, RuleViolation
-from o2c.domain.money import check_amount, check_total, zero
+from o2c.domain.money import check_amount, check_total, round_money, zero
+from o2c.domain.tax import (
+    LineKind,
+    LineTax,
+    breakdown,
+    line_tax_fields,
+    line_tax_of,
+    totals,
+)
 from o2c.events.catalog import topic
 
 
 @dataclass(frozen=True)
 class OrderLine:
-    """A line as placed: the sku identifies it within the order."""
+    """A line as placed: the sku identifies it within the order; ``tax`` is ``None`` on orders
+    placed before taxes (and for customers whose tax treatment is unknown)."""
 
     sku: str
     description: str
     quantity: int
     unit_price: Decimal
+    kind: LineKind = LineKind.GOODS
+    tax: LineTax | None = None
 
     @property
     def amount(self) -> Decimal:
-        """Line value."""
+        """Line value (net)."""
         return self.unit_price * self.quantity
 
     def as_dict(self) -> dict[str, Any]:
@@ -38,21 +49,33 @@ class OrderLine:
             "quantity": self.quantity,
             "unit_price": self.unit_price,
             "amount": self.amount,
+            "kind": self.kind.value,
+            **line_tax_fields(self.tax),
         }
+
+    @classmethod
+    def from_dict(cls, ln: dict[str, Any]) -> OrderLine:
+        """A line read back from ``OrderPlaced``."""
+        kind = LineKind(ln.get("kind") or LineKind.GOODS.value)
+        tax = line_tax_of(ln)
+        return cls(ln["sku"], ln["description"], ln["quantity"], ln["unit_price"], kind, tax)
 
 
 @dataclass(frozen=True)
 class InvoiceLine:
-    """A line of an invoice, taken from what was shipped and not yet invoiced."""
+    """A line of an invoice, taken from what was shipped and not yet invoiced; ``amount`` is the
+    line net, quantity × unit price rounded to the currency's minor unit."""
 
     sku: str
     description: str
     quantity: int
     unit_price: Decimal
     amount: Decimal
+    kind: LineKind = LineKind.GOODS
+    tax: LineTax | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """Primitive form stored inside events."""
+        """Primitive form stored inside ``OrderInvoiced``."""
         return {
             "sku": self.sku,
             "description": self.description,
@@ -60,6 +83,23 @@ class InvoiceLine:
             "unit_price": self.unit_price,
             "amount": self.amount,
         }
+
+    def document_dict(self) -> dict[str, Any]:
+        """The line as the invoice records it: with its kind, tax and net."""
+        return {**self.as_dict(), "net": self.amount, "kind": self.kind.value} | line_tax_fields(
+            self.tax
+        )
+
+
+def gross_value(lines: list[tuple[OrderLine, int]], currency: str) -> Decimal:
+    """What ``quantity`` of each line comes to with its tax (per-group rounding); lines without
+    tax data count their net."""
+    taxed = [
+        (ln.tax, round_money(ln.unit_price * q, currency)) for ln, q in lines if ln.tax is not None
+    ]
+    untaxed = sum((ln.unit_price * q for ln, q in lines if ln.tax is None), zero(currency))
+    net, tax = totals(breakdown(taxed, currency))
+    return untaxed + net + tax
 
 
 STATUS_CREDIT_HOLD = "credit_hold"
@@ -79,6 +119,31 @@ class Order(Aggregate):
     class Created(Event, Aggregate.Created):
         TOPIC = "o2c.Order.Created"
 
+    class OrderPlaced(Created):
+        """An order placed (v2: each line with its kind and the tax decided at placement from the
+        customer's tax treatment, the buyer's ``purchase_order`` number, and ``total`` gross:
+        ``net_total`` plus ``tax_total``)."""
+
+        TOPIC = topic("OrderPlaced")
+        class_version = 2
+
+        customer_id: UUID
+        currency: str
+        lines: list[dict[str, Any]]
+        total: Decimal
+        ordered_on: date
+        purchase_order: str | None
+        net_total: Decimal | None
+        tax_total: Decimal | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """v1 orders had no tax: their lines carry none and their total is the net."""
+            state["lines"] = [
+                {"kind": "goods", **line_tax_fields(None), **ln} for ln in state["lines"]
+            ]
+            state.update(purchase_order=None, net_total=state["total"], tax_total=None)
+
     @classmethod
     def place(
         cls,
@@ -87,6 +152,7 @@ class Order(Aggregate):
         currency: str,
         lines: list[OrderLine],
         ordered_on: date,
+        purchase_order: str | None = None,
     ) -> Order:
         """Place an order; the credit decision is recorded right after by ``decide``."""
         if not lines:
@@ -100,20 +166,25 @@ class Order(Aggregate):
             if line.quantity <= 0:
                 raise InvalidInput("quantity must be positive", code="invalid-quantity")
             check_amount(line.unit_price, currency, field="unit_price", allow_zero=True)
-        total = check_total(sum((line.amount for line in lines), zero(currency)), currency)
-        if total <= 0:
+        net = check_total(sum((line.amount for line in lines), zero(currency)), currency)
+        if net <= 0:
             raise InvalidInput("an order total must be positive", code="invalid-lines")
+        taxed = any(line.tax is not None for line in lines)
+        total = check_total(gross_value([(ln, ln.quantity) for ln in lines], currency), currency)
         return cls._create(
-            cls.OrderPlaced,  # type: ignore[attr-defined]  # defined by @event
+            cls.OrderPlaced,
             id=order_id,
             customer_id=customer_id,
             currency=currency,
             lines=[line.as_dict() for line in lines],
             total=total,
             ordered_on=ordered_on,
+            purchase_order=purchase_order,
+            net_total=net,
+            tax_total=total - net if taxed else None,
         )
 
-    @event("OrderPlaced", topic=topic("OrderPlaced"))
+    @event(OrderPlaced)
     def __init__(
         self,
         customer_id: UUID,
@@ -121,15 +192,16 @@ class Order(Aggregate):
         lines: list[dict[str, Any]],
         total: Decimal,
         ordered_on: date,
+        purchase_order: str | None,
+        net_total: Decimal | None,
+        tax_total: Decimal | None,
     ) -> None:
         self.customer_id = customer_id
         self.currency = currency
-        self.lines = {
-            ln["sku"]: OrderLine(ln["sku"], ln["description"], ln["quantity"], ln["unit_price"])
-            for ln in lines
-        }
+        self.lines = {ln["sku"]: OrderLine.from_dict(ln) for ln in lines}
         self.total = total
         self.ordered_on = ordered_on
+        self.purchase_order = purchase_order
         self.shipped: dict[str, int] = dict.fromkeys(self.lines, 0)
         self.cancelled: dict[str, int] = dict.fromkeys(self.lines, 0)
         self.invoiced: dict[str, int] = dict.fromkeys(self.lines, 0)
@@ -187,10 +259,21 @@ class Order(Aggregate):
         return self.lines[sku].quantity - self.shipped[sku] - self.cancelled[sku]
 
     def open_value(self) -> Decimal:
-        """Value of what is neither shipped nor cancelled."""
-        return sum(
-            (self.lines[s].unit_price * self.open_quantity(s) for s in self.lines),
-            zero(self.currency),
+        """Gross value of what is neither shipped nor cancelled."""
+        return gross_value(
+            [(ln, self.open_quantity(s)) for s, ln in self.lines.items()], self.currency
+        )
+
+    def uninvoiced_value(self) -> Decimal:
+        """Gross value of what is neither invoiced nor cancelled: the order's open-order
+        exposure. Releases are taken as its changes, so per-group rounding of partial invoices
+        never leaves a cent committed on a finished order."""
+        return gross_value(
+            [
+                (ln, ln.quantity - self.invoiced[s] - self.cancelled[s])
+                for s, ln in self.lines.items()
+            ],
+            self.currency,
         )
 
     def ship(self, shipment_id: UUID, quantities: dict[str, int], shipped_on: date) -> None:
@@ -231,10 +314,10 @@ class Order(Aggregate):
         open_lines = {s: self.open_quantity(s) for s in self.lines if self.open_quantity(s) > 0}
         if not open_lines:
             raise RuleViolation("nothing left to cancel", code="nothing-to-cancel")
-        amount = self.open_value()
+        before = self.uninvoiced_value()
         lines = [{"sku": s, "quantity": q} for s, q in open_lines.items()]
-        self._cancelled(lines, amount, reason, cancelled_on)
-        return amount
+        self._cancelled(lines, self.open_value(), reason, cancelled_on)
+        return before - self.uninvoiced_value()
 
     @event("OrderCancelled", topic=topic("OrderCancelled"))
     def _cancelled(
@@ -253,8 +336,11 @@ class Order(Aggregate):
         for sku, line in self.lines.items():
             qty = self.shipped[sku] - self.invoiced[sku]
             if qty > 0:
+                net = round_money(line.unit_price * qty, self.currency)
                 out.append(
-                    InvoiceLine(sku, line.description, qty, line.unit_price, line.unit_price * qty)
+                    InvoiceLine(
+                        sku, line.description, qty, line.unit_price, net, line.kind, line.tax
+                    )
                 )
         return out
 

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import Field, model_validator
 
-from o2c.commands import AllocationIn, PaymentTermsIn, ShipmentLineIn
+from o2c.commands import AllocationIn, CreditLineIn, PaymentTermsIn, ShipmentLineIn
 from o2c.commands.bank import Holder, Iban
 from o2c.commands.base import Amount, BusinessDate, Command, Reason
 from o2c.commands.parties import CustomerFields
@@ -97,7 +97,8 @@ class CreditNoteBody(Command):
     """A credit note against the invoice."""
 
     credit_note_id: UUID | None = None
-    amount: Amount
+    amount: Amount | None = None
+    lines: Annotated[list[CreditLineIn], Field(min_length=1, max_length=500)] | None = None
     reason: Reason
     issued_on: BusinessDate | None = None
 

@@ -167,8 +167,22 @@ class CancellationResult(Result):
     cancelled_amount: Decimal
 
 
+class TaxGroupResult(Result):
+    """One row of a VAT breakdown: taxable amount and tax of a (category, rate); the rate is a
+    percentage at two decimals (``"19.00"``)."""
+
+    category: str
+    rate: Decimal
+    taxable: Decimal
+    tax: Decimal
+    exemption_reason_code: str | None = None
+    exemption_reason: str | None = None
+
+
 class InvoiceIssuedResult(Result):
-    """An invoice issued for what was shipped."""
+    """An invoice issued for what was shipped: ``total`` is gross (what the customer owes),
+    ``net_total`` + ``tax_total``; the tax fields are ``None`` on an invoice without tax data.
+    Answers recorded before taxes lack the fields added since (they read as ``None``)."""
 
     invoice_id: UUID
     number: str
@@ -177,6 +191,13 @@ class InvoiceIssuedResult(Result):
     total: Decimal
     issued_on: date
     due_on: date
+    lines: list[dict[str, Any]] | None = None
+    net_total: Decimal | None = None
+    tax_total: Decimal | None = None
+    tax_breakdown: list[TaxGroupResult] | None = None
+    purchase_order: str | None = None
+    seller: dict[str, Any] | None = None
+    buyer: dict[str, Any] | None = None
 
 
 class AllocationResult(Result):
@@ -216,14 +237,22 @@ class InvoiceResult(Result):
     open_amount: Decimal
     disputed: bool
     dunning_level: int
+    net_total: Decimal | None = None
+    tax_total: Decimal | None = None
+    tax_breakdown: list[TaxGroupResult] | None = None
 
 
 class CreditNoteView(Result):
-    """A credit note: its gap-free number and amount."""
+    """A credit note: its gap-free number, gross ``total`` and its own breakdown (``None`` on
+    an invoice without tax data)."""
 
     credit_note_id: UUID
     number: str
     total: Decimal
+    net_total: Decimal | None = None
+    tax_total: Decimal | None = None
+    tax_breakdown: list[TaxGroupResult] | None = None
+    lines: list[dict[str, Any]] | None = None
 
 
 class CreditNoteResult(InvoiceResult):
@@ -234,10 +263,20 @@ class CreditNoteResult(InvoiceResult):
     credit_note: CreditNoteView | None = None
 
 
+class WriteOffPartsResult(Result):
+    """A write-off split into net and tax per group, and whether its tax is reclaimed."""
+
+    net_total: Decimal | None = None
+    tax_total: Decimal | None = None
+    tax_breakdown: list[TaxGroupResult] | None = None
+    tax_relief: bool = False
+
+
 class WriteOffResult(InvoiceResult):
     """An invoice after a write-off."""
 
     written_off: Decimal
+    write_off: WriteOffPartsResult | None = None
 
 
 class ReminderResult(Result):

@@ -52,6 +52,7 @@ from o2c.commands import ClosePeriod, Command, RunDunning, SendReminders
 from o2c.domain.business_dates import ensure_not_in_future
 from o2c.domain.dunning import DunningPolicy
 from o2c.domain.errors import DomainError
+from o2c.domain.tax import TaxPolicy
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,7 @@ class O2CService:
         *,
         today: Callable[[], date] = date.today,
         dunning_policy: DunningPolicy | None = None,
+        tax_policy: TaxPolicy | None = None,
         dunning_customers: DunningCustomersPort = _no_customers,
         serialize: bool = False,
         ledger: LedgerSnapshotPort | None = None,
@@ -111,6 +113,7 @@ class O2CService:
         self.store = store
         self.today = today
         self.dunning_policy = dunning_policy or DunningPolicy()
+        self.tax_policy = tax_policy or TaxPolicy.default()
         self.dunning_customers = dunning_customers
         self.ledger = ledger
         self.account_locks = KeyedLocks()
@@ -143,6 +146,7 @@ class O2CService:
                     self.dunning_policy,
                     self.account_locks,
                     ledger=self.ledger,
+                    tax_policy=self.tax_policy,
                 )
                 try:
                     result = self._attempt(cmd, ctx, digest, handler, uow, attempt)

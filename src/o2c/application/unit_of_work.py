@@ -15,6 +15,7 @@ from o2c.application.locks import KeyedLocks
 from o2c.application.ports import EventStorePort, LedgerSnapshot, LedgerSnapshotPort
 from o2c.domain.dunning import DunningPolicy
 from o2c.domain.errors import NotFound, RuleViolation
+from o2c.domain.tax import TaxPolicy
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -37,8 +38,10 @@ class UnitOfWork:
         dunning_policy: DunningPolicy,
         account_locks: KeyedLocks | None = None,
         ledger: LedgerSnapshotPort | None = None,
+        tax_policy: TaxPolicy | None = None,
     ) -> None:
         self.store = store
+        self.tax_policy = tax_policy or TaxPolicy.default()
         self.today = today
         self.dunning_policy = dunning_policy
         self.account_locks = account_locks

@@ -26,6 +26,7 @@ from o2c.commands.base import Command
 from o2c.commands.imports import ImportCustomers, ImportOpeningInvoices, OpeningInvoice
 from o2c.commands.invoices import (
     ApplyCreditNote,
+    CreditLineIn,
     DisputeInvoice,
     ResolveDispute,
     RunDunning,
@@ -73,6 +74,7 @@ __all__ = [
     "ClosePeriod",
     "Command",
     "ContactIn",
+    "CreditLineIn",
     "DeallocatePayment",
     "DecideBankLines",
     "DisputeInvoice",

@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
-from o2c.commands.base import Amount, BusinessDate, Command, Reason
+from pydantic import BaseModel, ConfigDict, Field
+
+from o2c.commands.base import Amount, BusinessDate, Command, Count, Reason, SingleLine
+
+
+class CreditLineIn(BaseModel):
+    """A quantity of an invoice line to credit, at the line's price and tax."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sku: Annotated[SingleLine, Field(min_length=1, max_length=64)]
+    quantity: Annotated[Count, Field(gt=0, le=1_000_000)]
 
 
 class ApplyCreditNote(Command):
-    """Reduce an invoice's open amount by a credit note."""
+    """Reduce an invoice's open amount by a credit note: by a gross ``amount`` (split across
+    the invoice's tax groups) or by invoice ``lines``."""
 
     DATED_BY = "issued_on"
 
     invoice_id: UUID
     credit_note_id: UUID | None = None
-    amount: Amount
+    amount: Amount | None = None
+    lines: Annotated[list[CreditLineIn], Field(min_length=1, max_length=500)] | None = None
     reason: Reason
     issued_on: BusinessDate | None = None
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from o2c.commands.base import Amount, BusinessDate, Command, Count, MultiLine, Reason, SingleLine
+from o2c.domain.tax import LineKind, TaxCategory
+
+# A VAT rate in percent as a decimal string ("19", "7.00"); which rates are allowed is the
+# book's configuration (O2C_TAX_RATES), checked by the domain.
+TaxRate = Annotated[Decimal, Field(examples=["19.00"], allow_inf_nan=False)]
 
 
 class OrderLineIn(BaseModel):
@@ -19,6 +25,11 @@ class OrderLineIn(BaseModel):
     description: Annotated[MultiLine, Field(max_length=200)] = ""
     quantity: Annotated[Count, Field(gt=0, le=1_000_000)]
     unit_price: Amount
+    kind: LineKind = LineKind.GOODS
+    tax_category: TaxCategory | None = None
+    tax_rate: TaxRate | None = None
+    exemption_reason_code: Annotated[SingleLine, Field(max_length=40)] | None = None
+    exemption_reason: Annotated[SingleLine, Field(max_length=200)] | None = None
 
 
 class PlaceOrder(Command):
@@ -30,6 +41,10 @@ class PlaceOrder(Command):
     customer_id: UUID
     lines: Annotated[list[OrderLineIn], Field(min_length=1, max_length=500)]
     ordered_on: BusinessDate | None = None
+    purchase_order: (
+        Annotated[SingleLine, Field(max_length=100, description="the buyer's order number (BT-13)")]
+        | None
+    ) = None
 
 
 class ApproveOrder(Command):

@@ -13,10 +13,11 @@ split into net and tax at its group's rate, so the parts always add up to the am
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from typing import Any
 
 from o2c.domain.errors import InvalidInput
 from o2c.domain.money import quantum
@@ -271,3 +272,97 @@ def totals(groups: Iterable[TaxGroup]) -> tuple[Decimal, Decimal]:
         net += group.taxable
         tax += group.tax
     return net, tax
+
+
+DEFAULT_RATES = "S=19,S=7,Z=0"
+
+
+@dataclass(frozen=True)
+class TaxPolicy:
+    """What the book is configured to charge and reclaim: the rates (``O2C_TAX_RATES``) and
+    whether a write-off reclaims its tax part (bad-debt relief, ``O2C_WRITE_OFF_TAX_RELIEF``)."""
+
+    rates: TaxRates
+    write_off_relief: bool = True
+
+    @classmethod
+    def default(cls) -> TaxPolicy:
+        """Standard 19 %, reduced 7 %, zero rate; write-offs reclaim their tax."""
+        return cls(TaxRates.parse(DEFAULT_RATES))
+
+
+def line_tax_fields(tax: LineTax | None) -> dict[str, Any]:
+    """A line's tax as the fields stored on order and invoice lines (all ``None``: no tax data,
+    a line recorded before taxes)."""
+    if tax is None:
+        return dict.fromkeys(LINE_TAX_FIELDS)
+    return {
+        "tax_category": tax.category.value,
+        "tax_rate": tax.rate,
+        "exemption_reason_code": tax.exemption_reason_code,
+        "exemption_reason": tax.exemption_reason,
+    }
+
+
+LINE_TAX_FIELDS = ("tax_category", "tax_rate", "exemption_reason_code", "exemption_reason")
+
+
+def line_tax_of(fields: Mapping[str, Any]) -> LineTax | None:
+    """The tax a stored line carries, or ``None`` for a line recorded before taxes."""
+    category = fields.get("tax_category")
+    if category is None:
+        return None
+    return LineTax(
+        TaxCategory(category),
+        Decimal(fields["tax_rate"]),
+        fields.get("exemption_reason_code"),
+        fields.get("exemption_reason"),
+    )
+
+
+def group_fields(group: TaxGroup) -> dict[str, Any]:
+    """One breakdown row as events store it."""
+    return {
+        "category": group.category.value,
+        "rate": group.rate,
+        "taxable": group.taxable,
+        "tax": group.tax,
+        "exemption_reason_code": group.exemption_reason_code,
+        "exemption_reason": group.exemption_reason,
+    }
+
+
+def group_of(fields: Mapping[str, Any]) -> TaxGroup:
+    """A breakdown row read back from an event."""
+    return TaxGroup(
+        TaxCategory(fields["category"]),
+        Decimal(fields["rate"]),
+        Decimal(fields["taxable"]),
+        Decimal(fields["tax"]),
+        fields.get("exemption_reason_code"),
+        fields.get("exemption_reason"),
+    )
+
+
+def gross_of(lines: Iterable[tuple[LineTax, Decimal]], currency: str) -> Decimal:
+    """What lines come to with their tax: net plus the per-group tax."""
+    net, tax = totals(breakdown(lines, currency))
+    return net + tax
+
+
+def less(groups: Sequence[TaxGroup], taken: Iterable[TaxGroup]) -> tuple[TaxGroup, ...]:
+    """``groups`` with the parts ``taken`` off them (matched by category and rate)."""
+    left = {(g.category, g.rate): g for g in groups}
+    for part in taken:
+        key = (part.category, part.rate)
+        if key in left:
+            g = left[key]
+            left[key] = TaxGroup(
+                g.category,
+                g.rate,
+                g.taxable - part.taxable,
+                g.tax - part.tax,
+                g.exemption_reason_code,
+                g.exemption_reason,
+            )
+    return tuple(left.values())

@@ -197,7 +197,15 @@ CATALOG: tuple[EventSpec, ...] = (
         "Payment reversed (bounced, NSF); its cash leaves the account.",
         version=2,
     ),
-    _spec("OrderPlaced", _ORD, "order.placed", ORDERS_TOPIC, "Order placed."),
+    _spec(
+        "OrderPlaced",
+        _ORD,
+        "order.placed",
+        ORDERS_TOPIC,
+        "Order placed (v2: lines with their kind and tax, purchase_order, total gross with "
+        "net_total and tax_total).",
+        version=2,
+    ),
     _spec(
         "OrderApproved",
         _ORD,
@@ -227,26 +235,39 @@ CATALOG: tuple[EventSpec, ...] = (
         "InvoiceIssued",
         "issued",
         "Invoice issued (v3: with an imported opening invoice's legacy number, "
-        "external_reference).",
-        version=3,
+        "external_reference; v4: total gross, with lines carrying their tax, net_total, "
+        "tax_total, tax_breakdown, purchase_order, and the seller and buyer as at issue).",
+        version=4,
     ),
     _invoice(
         "PaymentApplied",
         "payment_applied",
         "Cash of a payment applied to the invoice (the payment's side is payment.allocated).",
     ),
-    _invoice("DiscountTaken", "discount_taken", "Early-payment discount taken."),
+    _invoice(
+        "DiscountTaken",
+        "discount_taken",
+        "Early-payment discount taken (v3: split into net_total, tax_total, tax_breakdown).",
+        version=3,
+    ),
     _invoice(
         "CreditNoteApplied",
         "credit_note_applied",
         "Credit note reduced the open amount (v3: with its gap-free number and the early-payment "
-        "discount the invoice offers after it).",
-        version=3,
+        "discount the invoice offers after it; v4: amount gross, the lines it credits, "
+        "net_total, tax_total, tax_breakdown).",
+        version=4,
     ),
     _invoice("InvoiceDisputed", "disputed", "Invoice disputed."),
     _invoice("DisputeResolved", "dispute_resolved", "Dispute resolved."),
     _invoice("ReminderSent", "reminder_sent", "Dunning reminder sent at a level."),
-    _invoice("InvoiceWrittenOff", "written_off", "Open amount written off as bad debt."),
+    _invoice(
+        "InvoiceWrittenOff",
+        "written_off",
+        "Open amount written off as bad debt (v3: split into net_total, tax_total, "
+        "tax_breakdown, and tax_relief: whether the tax part is reclaimed).",
+        version=3,
+    ),
     _invoice(
         "InvoicePaymentReversed",
         "payment_reversed",

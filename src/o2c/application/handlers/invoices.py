@@ -7,7 +7,7 @@ from uuid import uuid4
 
 from o2c import commands as c
 from o2c.aggregates.account import CustomerAccount
-from o2c.aggregates.invoice import Invoice
+from o2c.aggregates.invoice import Invoice, tax_fields
 from o2c.aggregates.numbering import (
     CREDIT_NOTE_NUMBERING_ID,
     CreditNoteNumbering,
@@ -19,6 +19,7 @@ from o2c.application.results import (
     InvoiceResult,
     ReminderResult,
     RemindersResult,
+    WriteOffPartsResult,
     WriteOffResult,
 )
 from o2c.application.unit_of_work import UnitOfWork
@@ -34,6 +35,7 @@ def _invoice_fields(inv: Invoice) -> dict[str, Any]:
         "open_amount": inv.open_amount,
         "disputed": inv.disputed,
         "dunning_level": inv.dunning_level,
+        **tax_fields(inv.tax_breakdown),
     }
 
 
@@ -48,19 +50,25 @@ def apply_credit_note(cmd: c.ApplyCreditNote, uow: UnitOfWork) -> CreditNoteResu
     acc = uow.get(inv.customer_id, CustomerAccount)
     credit_note_id = cmd.credit_note_id or uuid4()
     before = inv.open_amount
-    amount = inv.check_credit_note(credit_note_id, cmd.amount)
+    lines = None if cmd.lines is None else [(ln.sku, ln.quantity) for ln in cmd.lines]
+    inv.check_credit_note(credit_note_id, cmd.amount, lines)
     # Taken in the same save as the credit note: a refused command leaves no gap.
     number = format_credit_note_number(credit_note_numbering(uow).take(credit_note_id))
     issued_on = cmd.issued_on or uow.today
-    inv.apply_credit_note(credit_note_id, amount, cmd.reason, issued_on, number=number)
+    plan = inv.apply_credit_note(
+        credit_note_id, cmd.amount, cmd.reason, issued_on, number=number, lines=lines
+    )
     acc.reduce_receivable(
         inv.id, before - inv.open_amount, "credit_note", credit_note_id, inv.open_amount
     )
-    return CreditNoteResult(
-        **_invoice_fields(inv),
+    view = CreditNoteView(
         credit_note_id=credit_note_id,
-        credit_note=CreditNoteView(credit_note_id=credit_note_id, number=number, total=amount),
+        number=number,
+        total=plan.amount,
+        lines=plan.lines,
+        **tax_fields(plan.groups),
     )
+    return CreditNoteResult(**_invoice_fields(inv), credit_note_id=credit_note_id, credit_note=view)
 
 
 def credit_note_numbering(uow: UnitOfWork) -> CreditNoteNumbering:
@@ -75,9 +83,24 @@ def write_off_invoice(cmd: c.WriteOffInvoice, uow: UnitOfWork) -> WriteOffResult
     inv = uow.get(cmd.invoice_id, Invoice)
     acc = uow.get(inv.customer_id, CustomerAccount)
     write_off_id = uuid4()
-    amount = inv.write_off(write_off_id, cmd.amount, cmd.reason, cmd.written_off_on or uow.today)
+    amount = inv.write_off(
+        write_off_id,
+        cmd.amount,
+        cmd.reason,
+        cmd.written_off_on or uow.today,
+        tax_relief=uow.tax_policy.write_off_relief,
+    )
     acc.reduce_receivable(inv.id, amount, "write_off", write_off_id, inv.open_amount)
-    return WriteOffResult(**_invoice_fields(inv), written_off=amount)
+    recorded = next(
+        e for e in reversed(inv.pending_events) if isinstance(e, Invoice.InvoiceWrittenOff)
+    )
+    parts = WriteOffPartsResult(
+        net_total=recorded.net_total,
+        tax_total=recorded.tax_total,
+        tax_breakdown=recorded.tax_breakdown,
+        tax_relief=recorded.tax_relief,
+    )
+    return WriteOffResult(**_invoice_fields(inv), written_off=amount, write_off=parts)
 
 
 def dispute_invoice(cmd: c.DisputeInvoice, uow: UnitOfWork) -> InvoiceResult:

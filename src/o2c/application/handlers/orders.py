@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID, uuid4
 
 from o2c import commands as c
 from o2c.aggregates.account import CustomerAccount
-from o2c.aggregates.invoice import Invoice, format_number
+from o2c.aggregates.company import COMPANY_ID, Company
+from o2c.aggregates.invoice import Invoice, format_number, invoice_total, tax_fields
 from o2c.aggregates.numbering import NUMBERING_ID, InvoiceNumbering
 from o2c.aggregates.order import STATUS_CREDIT_HOLD, Order, OrderLine
 from o2c.application.results import (
@@ -22,6 +24,7 @@ from o2c.application.unit_of_work import UnitOfWork
 from o2c.domain.credit import CreditDecision, decide_credit
 from o2c.domain.errors import InvalidInput
 from o2c.domain.money import round_money, zero
+from o2c.domain.tax import LineTax, TaxPolicy, TaxTreatment, line_tax
 
 
 def decision_view(decision: CreditDecision) -> CreditDecisionResult:
@@ -40,21 +43,52 @@ def decision_view(decision: CreditDecision) -> CreditDecisionResult:
     )
 
 
+def _line_taxes(
+    acc: CustomerAccount, lines: list[c.OrderLineIn], policy: TaxPolicy
+) -> list[LineTax | None]:
+    """Each line's tax, decided at placement: what the line names, the customer's tax
+    treatment filling the rest. A customer whose treatment is unknown (no address and none set)
+    gets no tax decided for lines that name no category: the order is untaxed, as orders were
+    before taxes, until someone records where the customer is; once a line names a category,
+    every line is taxed and the others default as for a domestic customer."""
+    treatment = acc.details.get("tax_treatment")
+    if treatment is None and all(ln.tax_category is None for ln in lines):
+        return [None] * len(lines)
+    return [
+        line_tax(
+            policy.rates,
+            treatment=TaxTreatment(treatment or TaxTreatment.DOMESTIC.value),
+            kind=ln.kind,
+            category=ln.tax_category,
+            rate=ln.tax_rate,
+            exemption_reason_code=ln.exemption_reason_code,
+            exemption_reason=ln.exemption_reason,
+            buyer_vat_id=acc.details.get("vat_id"),
+        )
+        for ln in lines
+    ]
+
+
 def place_order(cmd: c.PlaceOrder, uow: UnitOfWork) -> OrderPlacedResult:
     """Place an order; approve it or put it on credit hold in the same transaction."""
     acc = uow.get(cmd.customer_id, CustomerAccount)
     order_id = uow.new_id(cmd.order_id)
     acc.ensure_open()
+    taxes = _line_taxes(acc, cmd.lines, uow.tax_policy)
     lines = [
         OrderLine(
             ln.sku,
             ln.description,
             ln.quantity,
             acc.money(ln.unit_price, "unit_price", allow_zero=True),
+            ln.kind,
+            tax,
         )
-        for ln in cmd.lines
+        for ln, tax in zip(cmd.lines, taxes, strict=True)
     ]
-    order = Order.place(order_id, acc.id, acc.currency, lines, cmd.ordered_on or uow.today)
+    order = Order.place(
+        order_id, acc.id, acc.currency, lines, cmd.ordered_on or uow.today, cmd.purchase_order
+    )
     decision = decide_credit(acc.exposure(), order.total)
     order.decide(decision)
     if decision.approved:
@@ -144,16 +178,47 @@ def numbering(uow: UnitOfWork) -> InvoiceNumbering:
     return uow.find_or_start(NUMBERING_ID, InvoiceNumbering, InvoiceNumbering.start)
 
 
+def seller_at_issue(uow: UnitOfWork) -> dict[str, Any] | None:
+    """The seller as a document names it now (``None`` while no company profile is set up:
+    ordinary AR use needs none)."""
+    company = uow.find(COMPANY_ID, Company)
+    if company is None or not company.details:
+        return None
+    return dict(company.details)
+
+
+def buyer_at_issue(acc: CustomerAccount) -> dict[str, Any]:
+    """The customer as a document names it now: legal name (or the account's name), address,
+    VAT ID, electronic address, buyer reference, language."""
+    d = acc.details
+    return {
+        "customer_number": d.get("customer_number"),
+        "name": d.get("legal_name") or acc.name,
+        "address": d.get("address"),
+        "vat_id": d.get("vat_id"),
+        "peppol_id": d.get("peppol_id"),
+        "buyer_reference": d.get("buyer_reference"),
+        "language": d.get("language"),
+        "tax_treatment": d.get("tax_treatment"),
+    }
+
+
 def invoice_order(cmd: c.InvoiceOrder, uow: UnitOfWork) -> InvoiceIssuedResult:
-    """Invoice everything shipped and not yet invoiced, atomically with the order and account."""
+    """Invoice everything shipped and not yet invoiced, atomically with the order and account.
+
+    The invoice records the seller and the buyer as they are now: a later change of either
+    never rewrites it."""
     order = uow.get(cmd.order_id, Order)
     acc = uow.get(order.customer_id, CustomerAccount)
     invoice_id = uow.new_id(cmd.invoice_id)
     issued_on = cmd.issued_on or uow.today
+    uninvoiced = order.uninvoiced_value()
     lines = order.invoice(invoice_id, issued_on)
     number = format_number(numbering(uow).take(invoice_id))
-    total = sum((ln.amount for ln in lines), zero(acc.currency))
     terms = acc.terms
+    invoice_lines = [ln.document_dict() for ln in lines]
+    # The discount's base is what the customer owes: the gross total.
+    total, _ = invoice_total(invoice_lines, acc.currency)
     discount_amount = (
         zero(acc.currency)
         if terms.discount_percent is None
@@ -165,12 +230,15 @@ def invoice_order(cmd: c.InvoiceOrder, uow: UnitOfWork) -> InvoiceIssuedResult:
         order.id,
         number,
         acc.currency,
-        [ln.as_dict() for ln in lines],
+        invoice_lines,
         issued_on,
         terms.due_on(issued_on),
         terms.discount_percent,
         terms.discount_until(issued_on),
         discount_amount,
+        purchase_order=order.purchase_order,
+        seller=seller_at_issue(uow),
+        buyer=buyer_at_issue(acc),
     )
     uow.add(invoice)
     acc.book_invoice(
@@ -183,7 +251,7 @@ def invoice_order(cmd: c.InvoiceOrder, uow: UnitOfWork) -> InvoiceIssuedResult:
         discount_amount,
         invoice.discount_until,
     )
-    acc.release_order(order.id, invoice.total, "invoiced")
+    acc.release_order(order.id, uninvoiced - order.uninvoiced_value(), "invoiced")
     return InvoiceIssuedResult(
         invoice_id=invoice.id,
         number=number,
@@ -192,4 +260,9 @@ def invoice_order(cmd: c.InvoiceOrder, uow: UnitOfWork) -> InvoiceIssuedResult:
         total=invoice.total,
         issued_on=issued_on,
         due_on=invoice.due_on,
+        lines=invoice.lines,
+        purchase_order=invoice.purchase_order,
+        seller=invoice.seller,
+        buyer=invoice.buyer,
+        **tax_fields(invoice.tax_breakdown),
     )
