@@ -149,7 +149,7 @@ def test_credit_notes_are_numbered_and_named_in_statement_and_ledger(client: Tes
         params={"from": "2026-01-01", "to": "2026-01-31", "format": "csv"},
         headers=auth("auditor"),
     ).text.splitlines()[0]
-    assert csv_head.endswith("document_id,document_number")
+    assert csv_head.endswith("document_id,document_number,tax_category,tax_rate")
 
 
 def test_concurrent_credit_notes_take_every_number_once(client: TestClient) -> None:

@@ -1,16 +1,29 @@
 """General-ledger postings: each AR fact as one balanced double-entry journal entry.
 
-| fact                         | debit                         | credit                      |
-|------------------------------|-------------------------------|-----------------------------|
-| invoice issued               | receivable (1100)             | revenue (4000)              |
-| opening balance imported     | receivable (1100)             | opening balances (3900)     |
-| payment received             | bank (1000)                   | unapplied cash (2100)       |
-| cash applied to an invoice   | unapplied cash (2100)         | receivable (1100)           |
-| early-payment discount       | sales discounts (4900)        | receivable (1100)           |
-| credit note                  | credit notes (4100)           | receivable (1100)           |
-| write-off                    | bad debt expense (6800)       | receivable (1100)           |
-| allocation undone            | the mirror of the application (cash and its discount)       |
-| payment reversed (bounced)   | the mirror of the receipt (the cash it still had)           |
+| fact                       | debit                            | credit                         |
+|----------------------------|----------------------------------|--------------------------------|
+| invoice issued             | receivable (1100) gross          | revenue (4000) net + output    |
+|                            |                                  | tax (2200), per group          |
+| opening balance imported   | receivable (1100)                | opening balances (3900)        |
+| payment received           | bank (1000)                      | unapplied cash (2100)          |
+| cash applied to an invoice | unapplied cash (2100)            | receivable (1100)              |
+| early-payment discount     | sales discounts (4900) gross     | receivable (1100)              |
+| its tax (DiscountTaken)    | output tax (2200), per group     | sales discounts (4900)         |
+| credit note                | credit notes (4100) net + output | receivable (1100) gross        |
+|                            | tax (2200), per group            |                                |
+| write-off, tax relief      | bad debt (6800) net + output tax | receivable (1100) gross        |
+|                            | (2200), per group                |                                |
+| write-off, no relief       | bad debt expense (6800) gross    | receivable (1100)              |
+| allocation undone          | the mirror of the application (cash and its discount)             |
+| payment reversed (bounced) | the mirror of the receipt (the cash it still had)                 |
+
+A *group* is one (category, rate) row of the fact's own VAT breakdown (``tax_breakdown``);
+revenue, credit-note, bad-debt and output-tax lines of a group carry its category and rate as a
+dimension of the line (``Line.category``, ``Line.rate``), so the accounts stay one per role and
+the trial balance is unchanged, while the journal shows revenue and tax per category and rate.
+Facts recorded before taxes (no breakdown) post exactly as they always did, gross. Each taxed
+fact also states its *tax movements* (``Entry.tax``): per group, the signed taxable amount and
+tax it adds to the VAT return, whose tax always equals the entry's output-tax lines.
 
 Lines name a ledger *role* (``receivable``), not an account number: the chart of accounts
 (``O2C_GL_ACCOUNTS``) maps roles to numbers and names when the ledger is read, so renumbering an
@@ -32,9 +45,11 @@ The rules are pure: the projection, the period close and the auditor's check sha
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from o2c.aggregates.invoice import OPENING_BALANCE_SKU
 from o2c.domain.days import to_day
@@ -53,6 +68,7 @@ class Role(StrEnum):
     DISCOUNTS = "discounts"
     BAD_DEBT = "bad_debt"
     OPENING = "opening"
+    OUTPUT_TAX = "output_tax"
 
 
 DEFAULT_CHART: dict[Role, tuple[str, str]] = {
@@ -64,6 +80,7 @@ DEFAULT_CHART: dict[Role, tuple[str, str]] = {
     Role.DISCOUNTS: ("4900", "Sales discounts"),
     Role.BAD_DEBT: ("6800", "Bad debt expense"),
     Role.OPENING: ("3900", "Opening balances clearing"),
+    Role.OUTPUT_TAX: ("2200", "Output tax"),
 }
 
 
@@ -90,12 +107,28 @@ def parse_chart(text: str) -> dict[Role, tuple[str, str]]:
 @dataclass(frozen=True)
 class Line:
     """One side of an entry, in mills (thousandths of the currency unit); ``document`` names
-    the line's own document where it differs from the entry's."""
+    the line's own document where it differs from the entry's; ``category`` and ``rate`` (a
+    two-decimal percentage, ``"19.00"``) the tax group a revenue, credit-note, bad-debt or
+    output-tax line belongs to."""
 
     role: Role
     debit: int = 0
     credit: int = 0
     document: str | None = None
+    category: str | None = None
+    rate: str | None = None
+
+
+@dataclass(frozen=True)
+class TaxMovement:
+    """What one fact adds to the VAT return in one (category, rate) group, in mills: positive
+    for an invoice, negative for what a credit note, a discount or a relieved write-off takes
+    back."""
+
+    category: str
+    rate: str
+    taxable: int
+    tax: int
 
 
 @dataclass(frozen=True)
@@ -108,6 +141,7 @@ class Entry:
     customer_id: str
     document_id: str
     lines: tuple[Line, ...]
+    tax: tuple[TaxMovement, ...] = ()
 
     @property
     def balanced(self) -> bool:
@@ -165,13 +199,21 @@ class _Fact:
     env: EventEnvelope
     books: Books
 
-    def entry(self, fact: str, day: int, *lines: Line, document: str | None = None) -> Entry | None:
+    def entry(
+        self,
+        fact: str,
+        day: int,
+        *lines: Line,
+        document: str | None = None,
+        tax: tuple[TaxMovement, ...] = (),
+    ) -> Entry | None:
         kept = tuple(x for x in lines if x.debit or x.credit)
-        if not kept:
+        if not kept and not tax:
             return None
         customer = self.env.customer_id or self.env.aggregate_id
         currency = self.books.currency_of(customer)
-        made = Entry(fact, day, currency, customer, document or self.env.aggregate_id, kept)
+        document = document or self.env.aggregate_id
+        made = Entry(fact, day, currency, customer, document, kept, tax)
         if not made.balanced:
             raise UnbalancedEntry(f"{self.env.event_type} at {self.env.position} does not balance")
         return made
@@ -187,11 +229,7 @@ def post(env: EventEnvelope, books: Books) -> Entry | None:
     d, fact = env.data, _Fact(env, books)
     match env.event_type:
         case "InvoiceIssued":
-            opening = _is_opening(d)
-            credit = Role.OPENING if opening else Role.REVENUE
-            lines = _pair(Role.RECEIVABLE, credit, to_mills(d["total"]))
-            kind = "opening_balance" if opening else "invoice"
-            return fact.entry(kind, _day(d["issued_on"]), *lines)
+            return _invoice(fact)
         case "PaymentReceived":
             lines = _pair(Role.BANK, Role.UNAPPLIED, to_mills(d["amount"]))
             return fact.entry("payment", _day(d["received_on"]), *lines, document=d["payment_id"])
@@ -201,17 +239,103 @@ def post(env: EventEnvelope, books: Books) -> Entry | None:
             return fact.entry("payment_reversal", day, *lines, document=d["payment_id"])
         case "PaymentAllocated" | "PaymentDeallocated":
             return _cash_applied(fact)
+        case "DiscountTaken":
+            return _discount_tax(fact)
         case "CreditNoteApplied":
-            invoice = env.aggregate_id
-            lines = _pair(Role.CREDIT_NOTES, Role.RECEIVABLE, to_mills(d["amount"]), invoice)
             day = fact.on_invoice("issued_on")
-            return fact.entry("credit_note", day, *lines, document=str(d["credit_note_id"]))
+            return _taken_back(fact, "credit_note", Role.CREDIT_NOTES, day, d["credit_note_id"])
         case "InvoiceWrittenOff":
-            invoice = env.aggregate_id
-            lines = _pair(Role.BAD_DEBT, Role.RECEIVABLE, to_mills(d["amount"]), invoice)
             day = fact.on_invoice("written_off_on")
-            return fact.entry("write_off", day, *lines, document=str(d["write_off_id"]))
+            relief = bool(d.get("tax_relief"))
+            return _taken_back(fact, "write_off", Role.BAD_DEBT, day, d["write_off_id"], relief)
     return None
+
+
+def _rate(value: object) -> str:
+    """A tax rate as two-decimal text (``19`` and ``"19.0"`` are both ``"19.00"``)."""
+    return f"{Decimal(str(value)):.2f}"
+
+
+def _groups(data: dict[str, Any]) -> tuple[TaxMovement, ...] | None:
+    """The fact's VAT breakdown as movements that add to the return (``None``: recorded before
+    taxes, or an invoice without tax data)."""
+    rows = data.get("tax_breakdown")
+    if rows is None:
+        return None
+    return tuple(
+        TaxMovement(
+            str(r["category"]), _rate(r["rate"]), to_mills(r["taxable"]), to_mills(r["tax"])
+        )
+        for r in rows
+    )
+
+
+def _per_group(groups: Iterable[TaxMovement], role: Role, *, debit: bool) -> tuple[Line, ...]:
+    """One line on ``role`` per group for its taxable amount, then one on output tax per group
+    for its tax, all on the debit (or the credit) side, each carrying its group."""
+
+    def line(on: Role, amount: int, g: TaxMovement) -> Line:
+        debited, credited = (amount, 0) if debit else (0, amount)
+        return Line(on, debited, credited, category=g.category, rate=g.rate)
+
+    groups = tuple(groups)
+    return (
+        *(line(role, g.taxable, g) for g in groups),
+        *(line(Role.OUTPUT_TAX, g.tax, g) for g in groups),
+    )
+
+
+def _less(groups: Iterable[TaxMovement]) -> tuple[TaxMovement, ...]:
+    """The movements of a fact that takes ``groups`` back off the return (zero parts left out)."""
+    return tuple(
+        TaxMovement(g.category, g.rate, -g.taxable, -g.tax) for g in groups if g.taxable or g.tax
+    )
+
+
+def _invoice(fact: _Fact) -> Entry | None:
+    """Receivable gross; revenue net and output tax per group (gross revenue before taxes)."""
+    d = fact.env.data
+    day, gross, groups = _day(d["issued_on"]), to_mills(d["total"]), _groups(d)
+    if _is_opening(d):
+        return fact.entry("opening_balance", day, *_pair(Role.RECEIVABLE, Role.OPENING, gross))
+    if groups is None:
+        return fact.entry("invoice", day, *_pair(Role.RECEIVABLE, Role.REVENUE, gross))
+    lines = (Line(Role.RECEIVABLE, debit=gross), *_per_group(groups, Role.REVENUE, debit=False))
+    return fact.entry("invoice", day, *lines, tax=groups)
+
+
+def _taken_back(
+    fact: _Fact, kind: str, role: Role, day: int, document: object, relief: bool = True
+) -> Entry | None:
+    """A credit note or write-off: ``role`` debited and the receivable credited gross; with a
+    breakdown (and, for a write-off, bad-debt relief) ``role`` takes the net per group and
+    output tax the tax per group, which the VAT return loses."""
+    d, invoice = fact.env.data, fact.env.aggregate_id
+    gross, groups = to_mills(d["amount"]), _groups(d)
+    if groups is None or not relief:
+        plain = _pair(role, Role.RECEIVABLE, gross, invoice)
+        return fact.entry(kind, day, *plain, document=str(document))
+    lines = (
+        *_per_group(groups, role, debit=True),
+        Line(Role.RECEIVABLE, credit=gross, document=invoice),
+    )
+    return fact.entry(kind, day, *lines, document=str(document), tax=_less(groups))
+
+
+def _discount_tax(fact: _Fact) -> Entry | None:
+    """The tax part of an early-payment discount: the discount itself was posted gross to sales
+    discounts with the cash that earned it; this moves its tax out of them into output tax, so
+    sales discounts hold the net discount. A discount recorded before taxes posts nothing."""
+    d = fact.env.data
+    groups = _groups(d)
+    if groups is None:
+        return None
+    lines = (
+        *(Line(Role.OUTPUT_TAX, debit=g.tax, category=g.category, rate=g.rate) for g in groups),
+        *(Line(Role.DISCOUNTS, credit=g.tax, category=g.category, rate=g.rate) for g in groups),
+    )
+    day = fact.on_invoice("taken_on")
+    return fact.entry("discount_tax", day, *lines, document=str(d["payment_id"]), tax=_less(groups))
 
 
 def _cash_applied(fact: _Fact) -> Entry | None:

@@ -2,7 +2,8 @@
 
 The posting rules live in ``o2c.ledger.postings`` (shared with the period close and the auditor's
 check); this projection stores their result: one line per debit or credit, naming its source
-event, and per (currency, ledger role, posting day) the sums a trial balance adds up.
+event, and per (currency, ledger role, posting day) the sums a trial balance adds up; and each
+taxed fact's movements per (category, rate), which the tax report sums.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from o2c.projections.rows import MissingRow, RowCache
 from o2c.projections.schema import ledger_tables
 
 # The two look-up tables have names no other projection uses for its own tables.
-LINES, DAYBOOK = "lines", "daybook"
+LINES, DAYBOOK, TAX = "lines", "daybook", "tax_movements"
 CUSTOMERS, INVOICES = "account_currencies", "invoice_dates"
 
 
@@ -73,6 +74,8 @@ def _record(rows: RowCache, env: EventEnvelope, entry: Entry) -> None:
                 "customer_id": entry.customer_id,
                 "document_id": document,
                 "document_number": _number_of(rows, env, document),
+                "tax_category": line.category,
+                "tax_rate": line.rate,
             },
         )
         rows.increment(
@@ -83,10 +86,29 @@ def _record(rows: RowCache, env: EventEnvelope, entry: Entry) -> None:
         )
 
 
+def _record_tax(rows: RowCache, env: EventEnvelope, entry: Entry) -> None:
+    for seq, movement in enumerate(entry.tax):
+        rows.append(
+            TAX,
+            {
+                "position": env.position,
+                "seq": seq,
+                "fact": entry.fact,
+                "posting_day": entry.posting_day,
+                "currency": entry.currency,
+                "category": movement.category,
+                "rate": movement.rate,
+                "taxable": movement.taxable,
+                "tax": movement.tax,
+            },
+        )
+
+
 def _posting(rows: RowCache, env: EventEnvelope) -> None:
     entry = post(env, _RowBooks(rows, env))
     if entry is not None:
         _record(rows, env, entry)
+        _record_tax(rows, env, entry)
 
 
 def _opened(rows: RowCache, env: EventEnvelope) -> None:
@@ -109,6 +131,7 @@ POSTING_EVENTS = (
     "PaymentReversed",
     "PaymentAllocated",
     "PaymentDeallocated",
+    "DiscountTaken",
     "CreditNoteApplied",
     "InvoiceWrittenOff",
 )

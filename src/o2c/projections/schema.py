@@ -285,7 +285,8 @@ def statements_tables(md: MetaData, prefix: str) -> dict[str, Table]:
 
 
 def ledger_tables(md: MetaData, prefix: str) -> dict[str, Table]:
-    """General-ledger journal lines, a day-book of balances, and what posting looks up."""
+    """General-ledger journal lines, a day-book of balances, the tax movements of the VAT
+    return, and what posting looks up."""
     lines = Table(
         f"{prefix}lines",
         md,
@@ -302,8 +303,27 @@ def ledger_tables(md: MetaData, prefix: str) -> dict[str, Table]:
         Column("document_id", String(64), nullable=False),
         # The human number of that document (an invoice's or a credit note's), if it has one.
         Column("document_number", String(32)),
+        # The tax group (category, two-decimal rate) of a line posted per group, else null.
+        Column("tax_category", String(2)),
+        Column("tax_rate", String(8)),
     )
     Index(f"{prefix}lines_day", lines.c.posting_day, lines.c.position, lines.c.seq)
+    # What each taxed fact adds to the VAT return per (category, rate), signed: the tax report
+    # sums these, and their tax equals the output-tax lines of the same entries.
+    tax = Table(
+        f"{prefix}tax_movements",
+        md,
+        Column("position", BigInteger, primary_key=True),
+        Column("seq", Integer, primary_key=True),
+        Column("fact", String(24), nullable=False),
+        Column("posting_day", Day, nullable=False),
+        Column("currency", String(3), nullable=False),
+        Column("category", String(2), nullable=False),
+        Column("rate", String(8), nullable=False),
+        Column("taxable", Money, nullable=False),
+        Column("tax", Money, nullable=False),
+    )
+    Index(f"{prefix}tax_movements_day", tax.c.currency, tax.c.posting_day)
     # Balance per (currency, role, posting day): a trial balance as of any date sums a few
     # thousand of these rows, however many lines the ledger holds.
     daybook = Table(
@@ -333,6 +353,7 @@ def ledger_tables(md: MetaData, prefix: str) -> dict[str, Table]:
     return {
         "lines": lines,
         "daybook": daybook,
+        "tax_movements": tax,
         "account_currencies": currencies,
         "invoice_dates": invoice_dates,
         "applied": _applied(md, prefix),

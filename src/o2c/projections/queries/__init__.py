@@ -15,6 +15,7 @@ from o2c.projections.queries.ledger import LedgerQueries
 from o2c.projections.queries.orders import OrderQueries
 from o2c.projections.queries.payments import PaymentQueries
 from o2c.projections.queries.statements import StatementQueries
+from o2c.projections.queries.tax_report import TaxReportQueries
 
 
 class ReadQueries(
@@ -24,6 +25,7 @@ class ReadQueries(
     AgingQueries,
     StatementQueries,
     PaymentQueries,
+    TaxReportQueries,
     LedgerQueries,
     BankQueries,
 ):

@@ -43,6 +43,8 @@ class GlLine(TypedDict):
     customer_id: str
     document_id: str
     document_number: str | None
+    tax_category: str | None
+    tax_rate: str | None
 
 
 class GlPage(TypedDict):
@@ -107,6 +109,8 @@ class LineFormat:
             customer_id=customer,
             document_id=document,
             document_number=row[11],
+            tax_category=row[12],
+            tax_rate=row[13],
         )
 
     def date(self, day: int) -> str | None:
@@ -137,6 +141,8 @@ def line_columns(lines: Table) -> tuple[Any, ...]:
         c.customer_id,
         c.document_id,
         c.document_number,
+        c.tax_category,
+        c.tax_rate,
     )
 
 

@@ -35,6 +35,8 @@ COLUMNS: tuple[str, ...] = (
     "customer_id",
     "document_id",
     "document_number",
+    "tax_category",
+    "tax_rate",
 )
 
 MEDIA_TYPES: dict[str, str] = {
