@@ -2,8 +2,10 @@
 
 The book sells, receives cash (applied oldest first, left unapplied, or applied later), earns
 early-payment discounts, undoes allocations, reverses payments, issues credit notes and writes
-invoices off, with business dates that go back as well as forward. The checks compare the
-ledger with figures computed by other read models (aging, accounts, payments) from the same log.
+invoices off, with business dates that go back as well as forward. Some customers buy without
+tax (as invoices were before taxes), the others lines at 19 %, 7 %, zero rated and exempt. The
+checks compare the ledger with figures computed by other read models (aging, accounts, payments)
+from the same log, and the tax report with the output-tax account.
 """
 
 from __future__ import annotations
@@ -23,10 +25,13 @@ from sqlalchemy import select
 from o2c import commands as c
 from o2c.aggregates.invoice import Invoice
 from o2c.domain.errors import DomainError
+from o2c.domain.money import from_mills
+from o2c.domain.tax import TaxCategory
 from o2c.projections.readstore import ReadStore
 from tests.read.conftest import ReadWorld
 
 FAR = date(2100, 1, 1)
+TAX_GROUPS = (("S", "19"), ("S", "7"), ("Z", "0"), ("E", "0"))
 RECEIVABLE, BANK, UNAPPLIED = "1100", "1000", "2100"
 D = Decimal
 
@@ -40,6 +45,7 @@ class Book:
     payments: list[UUID] = field(default_factory=list)
     allocations: list[tuple[UUID, UUID]] = field(default_factory=list)
     facts: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
+    taxed: set[UUID] = field(default_factory=set)
 
     def currencies(self) -> list[str]:
         """The currencies the book's accounts are kept in."""
@@ -68,8 +74,32 @@ class _Driver:
 
     def sell(self) -> None:
         cid, cur = self.customer()
-        body = self.rw.sell(cid, money(self.rnd, cur, 50, 2000), on=self.back(5))
+        if cid in self.book.taxed:
+            body = self.sell_taxed(cid, cur)
+        else:
+            body = self.rw.sell(cid, money(self.rnd, cur, 50, 2000), on=self.back(5))
         self.book.invoices.append(UUID(body["invoice_id"]))
+
+    def sell_taxed(self, cid: UUID, cur: str) -> dict[str, Any]:
+        """Order, ship and invoice one to four lines, each in a random tax group."""
+        on = self.back(5)
+        lines = [
+            c.OrderLineIn(
+                sku=f"L{n}",
+                quantity=self.rnd.randint(1, 4),
+                unit_price=D(money(self.rnd, cur, 1, 500)),
+                tax_category=TaxCategory(category),
+                tax_rate=D(rate),
+            )
+            for n, (category, rate) in enumerate(
+                self.rnd.choices(TAX_GROUPS, k=self.rnd.randint(1, 4))
+            )
+        ]
+        order = self.rw.do(c.PlaceOrder(customer_id=cid, lines=lines, ordered_on=on))
+        if order["status"] != "approved":
+            self.rw.do(c.ApproveOrder(order_id=UUID(order["order_id"])))
+        self.rw.ship(order["order_id"], *((ln.sku, ln.quantity) for ln in lines), on=on)
+        return self.rw.invoice(order["order_id"], on=on)
 
     def pay(self, allocate: bool) -> None:
         cid, cur = self.customer()
@@ -147,7 +177,11 @@ def random_book(rw: ReadWorld, seed: int, steps: int, currencies: Iterable[str])
     for n, cur in enumerate([*kinds, rnd.choice(kinds)]):
         # The first account always has discount terms, so every book can earn a discount.
         discount = ("2", 10) if n == 0 or rnd.random() < 0.5 else None
-        book.customers[rw.account(currency=cur, discount=discount)] = cur
+        cid = rw.account(currency=cur, discount=discount)
+        book.customers[cid] = cur
+        # The first account is always taxed, so every book posts output tax.
+        if n == 0 or rnd.random() < 0.5:
+            book.taxed.add(cid)
     drive = _Driver(rw, rnd, book)
     # (cumulative weight, step, needs) — a step that needs ids waits until there are some.
     steps_by_weight = (
@@ -283,13 +317,44 @@ def check_paging(rw: ReadWorld) -> None:
     assert exported == stored
 
 
+def output_tax(read_store: ReadStore, currency: str, start: date, end: date) -> dict[Any, int]:
+    """Per (category, rate), the output-tax account's movements (credit − debit, in mills) posted
+    from ``start`` to ``end``, read from the journal lines."""
+    moved: defaultdict[Any, int] = defaultdict(int)
+    for r in line_rows(read_store):
+        day = date.fromordinal(r["posting_day"])
+        if r["role"] == "output_tax" and r["currency"] == currency and start <= day <= end:
+            moved[(r["tax_category"], r["tax_rate"])] += r["credit"] - r["debit"]
+    return moved
+
+
+def check_tax_report(rw: ReadWorld, book: Book, dates: list[date], rnd: random.Random) -> None:
+    """The tax report's tax equals the output-tax movements of the period, per (category, rate)
+    and in total, over random periods of every currency; its totals add up its rows."""
+    periods = [(date(1, 1, 1), FAR)]
+    periods += [tuple(sorted(rnd.sample(dates, 2))) for _ in range(4) if len(dates) > 1]
+    for start, end in periods:
+        for cur in book.currencies():
+            report = rw.q.tax_report(start=start, end=end, currency=cur)
+            moved = output_tax(rw.read_store, cur, start, end)
+            rows = {(x["category"], x["rate"]): D(x["tax"]) for x in report["rows"]}
+            assert {k: v for k, v in rows.items() if v} == {
+                k: D(from_mills(v, cur)) for k, v in moved.items() if v
+            }, (start, end, cur, report)
+            assert D(report["tax"]) == D(from_mills(sum(moved.values()), cur))
+            assert D(report["tax"]) == sum(rows.values(), D(0))
+            assert D(report["taxable"]) == sum((D(x["taxable"]) for x in report["rows"]), D(0))
+
+
 def check_ledger(rw: ReadWorld, book: Book, seed: int) -> int:
     """Every check above on a projected book; returns the number of entries."""
     entries = check_entries_balance(rw.read_store)
-    dates = sample_dates(random.Random(seed), posting_days(rw.read_store), 6)
+    rnd = random.Random(seed)
+    dates = sample_dates(rnd, posting_days(rw.read_store), 6)
     check_trial_balances(rw, book, dates)
     check_cash(rw, book)
     check_paging(rw)
+    check_tax_report(rw, book, dates, rnd)
     return entries
 
 

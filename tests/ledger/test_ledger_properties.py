@@ -23,6 +23,7 @@ EVERY_FACT = {
     "payment",
     "cash_applied",
     "discount",
+    "discount_tax",
     "deallocation",
     "payment_reversal",
     "credit_note",
