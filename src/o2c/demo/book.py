@@ -71,6 +71,72 @@ CATALOG = [
 ]
 
 
+# Food and books are sold at the reduced rate to German customers.
+REDUCED_RATE_SKUS = frozenset(sku for sku, _, _ in CATALOG[::5])
+SELLER = {
+    "legal_name": "Demo Handels GmbH",
+    "address": {
+        "lines": ["Friedrichstraße 100"],
+        "city": "Berlin",
+        "postal_code": "10117",
+        "country": "DE",
+    },
+    "vat_id": "DE136695976",
+    "legal_registration_id": "HRB 123456 B",
+    "peppol_id": "9930:DE136695976",
+    "iban": "DE89370400440532013000",
+    "bic": "COBADEFFXXX",
+    "contact_name": "Eva Berger",
+    "email": "billing@demo-handels.example",
+    "phone": "+49 30 1234567",
+    "default_language": "de",
+}
+# Where customers are: most in Germany (domestic), some in France and Belgium with a VAT ID
+# (intra-EU supplies), some in the US and Switzerland (exports).
+PLACES: tuple[tuple[dict[str, Any], str | None, str], ...] = (
+    (
+        {"lines": ["Marienplatz 8"], "city": "München", "postal_code": "80331", "country": "DE"},
+        None,
+        "de",
+    ),
+    (
+        {"lines": ["Jungfernstieg 1"], "city": "Hamburg", "postal_code": "20354", "country": "DE"},
+        None,
+        "de",
+    ),
+    (
+        {"lines": ["Königsallee 2"], "city": "Düsseldorf", "postal_code": "40212", "country": "DE"},
+        None,
+        "de",
+    ),
+    (
+        {"lines": ["12 rue de la Paix"], "city": "Paris", "postal_code": "75002", "country": "FR"},
+        "FR40303265045",
+        "fr",
+    ),
+    (
+        {"lines": ["Rue Royale 3"], "city": "Bruxelles", "postal_code": "1000", "country": "BE"},
+        "BE0403170701",
+        "fr",
+    ),
+    (
+        {
+            "lines": ["350 Fifth Avenue"],
+            "city": "New York",
+            "postal_code": "10118",
+            "country": "US",
+        },
+        None,
+        "en",
+    ),
+    (
+        {"lines": ["Bahnhofstrasse 1"], "city": "Zürich", "postal_code": "8001", "country": "CH"},
+        None,
+        "de",
+    ),
+)
+
+
 @dataclass(order=True)
 class _Action:
     day: date
@@ -106,6 +172,7 @@ class DemoBook:
         self.seq = 0
         self.stats = DemoStats()
         self.ctx = CommandContext(actor="demo")
+        self.domestic: set[UUID] = set()
 
     # ---- plumbing -------------------------------------------------------------------------
 
@@ -126,6 +193,7 @@ class DemoBook:
 
     def load(self, progress: Callable[[int, int], None] | None = None) -> DemoStats:
         """Run the whole year; ``progress(done_days, total_days)`` is called as days pass."""
+        self._do(c.ReplaceCompanyProfile.model_validate(SELLER))
         for i in range(self.n_customers):
             self._open_customer(i)
         day = self.start
@@ -149,13 +217,25 @@ class DemoBook:
         behaviour = r.choices(["prompt", "discount", "late", "bad"], weights=[45, 20, 28, 7])[0]
         limit = Decimal(r.choice([5_000, 10_000, 25_000, 50_000, 100_000, 250_000]))
         terms = TERMS[1] if behaviour == "discount" else r.choice(TERMS)
+        address, vat_id, language = PLACES[i % len(PLACES)]
         body = self._do(
-            c.OpenAccount(name=name, currency="EUR", credit_limit=limit, payment_terms=terms)
+            c.OpenAccount(
+                name=name,
+                currency="EUR",
+                credit_limit=limit,
+                payment_terms=terms,
+                legal_name=name,
+                address=address,
+                vat_id=vat_id,
+                language=language,
+            )
         )
         if body is None:
             return
         self.stats.customers += 1
         customer = UUID(body["customer_id"])
+        if address["country"] == "DE":
+            self.domestic.add(customer)
         for _ in range(r.randint(3, 14)):
             self._at(
                 self.start + timedelta(days=r.randint(0, 350)),
@@ -173,8 +253,15 @@ class DemoBook:
     def _order(self, customer: UUID, behaviour: str) -> None:
         r = self.rnd
         day = self.queue[0].day if self.queue else self.today
+        reduced = customer in self.domestic
         lines = [
-            c.OrderLineIn(sku=sku, description=desc, quantity=r.randint(1, 12), unit_price=price)
+            c.OrderLineIn(
+                sku=sku,
+                description=desc,
+                quantity=r.randint(1, 12),
+                unit_price=price,
+                tax_rate=Decimal(7) if reduced and sku in REDUCED_RATE_SKUS else None,
+            )
             for sku, desc, price in r.sample(CATALOG, r.randint(1, 4))
         ]
         body = self._do(c.PlaceOrder(customer_id=customer, lines=lines, ordered_on=day))

@@ -78,6 +78,10 @@ def _post_to_daybook(
     )
 
 
+# What an invoice's own page shows of its tax and parties (None on invoices issued before taxes).
+DOCUMENT_FIELDS = ("net_total", "tax_total", "tax_breakdown", "purchase_order", "seller", "buyer")
+
+
 def _issued(rows: RowCache, env: EventEnvelope) -> None:
     d = env.data
     row = {
@@ -105,7 +109,8 @@ def _issued(rows: RowCache, env: EventEnvelope) -> None:
     }
     rows.put(T, env.aggregate_id, row)
     lines = json.dumps(d["lines"], sort_keys=True)
-    rows.append(LINES, {"invoice_id": env.aggregate_id, "lines": lines})
+    document = json.dumps({k: d.get(k) for k in DOCUMENT_FIELDS}, sort_keys=True)
+    rows.append(LINES, {"invoice_id": env.aggregate_id, "lines": lines, "document": document})
     _movement(rows, env, row, "invoice", row["total"], d["issued_on"])
 
 

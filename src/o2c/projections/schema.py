@@ -229,6 +229,8 @@ def receivables_tables(md: MetaData, prefix: str) -> dict[str, Table]:
         md,
         Column("invoice_id", String(64), primary_key=True),
         Column("lines", Text, nullable=False),
+        # Its tax and parties as issued (JSON): totals, breakdown, purchase order, seller, buyer.
+        Column("document", Text),
     )
     return {
         "invoices": invoices,

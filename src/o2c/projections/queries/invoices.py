@@ -46,10 +46,28 @@ class InvoiceView(TypedDict):
     external_reference: str | None
 
 
+class TaxGroupView(TypedDict):
+    """One row of an invoice's VAT breakdown; amounts and the rate as decimal strings."""
+
+    category: str
+    rate: str
+    taxable: str
+    tax: str
+    exemption_reason_code: str | None
+    exemption_reason: str | None
+
+
 class InvoiceDetail(InvoiceView):
-    """An invoice with its lines."""
+    """An invoice with its lines (each with its tax and net), its tax (``None`` on an invoice
+    without tax data: ``total`` is then what it always was) and its parties as issued."""
 
     lines: list[dict[str, Any]]
+    net_total: str | None
+    tax_total: str | None
+    tax_breakdown: list[TaxGroupView] | None
+    purchase_order: str | None
+    seller: dict[str, Any] | None
+    buyer: dict[str, Any] | None
 
 
 class InvoicePage(TypedDict):
@@ -130,7 +148,7 @@ class InvoiceQueries(QueryBase):
             i, ln = tables["invoices"], tables["invoice_lines"]
             row = (
                 conn.execute(
-                    select(i, ln.c.lines)
+                    select(i, ln.c.lines, ln.c.document)
                     .join(ln, ln.c.invoice_id == i.c.invoice_id, isouter=True)
                     .where(i.c.invoice_id == str(invoice_id))
                 )
@@ -140,7 +158,17 @@ class InvoiceQueries(QueryBase):
         if row is None:
             return None
         lines = json.loads(row["lines"] or "[]")
-        return InvoiceDetail(**invoice_view(dict(row), date.today()), lines=lines)
+        doc = json.loads(row["document"] or "{}")
+        return InvoiceDetail(
+            **invoice_view(dict(row), date.today()),
+            lines=lines,
+            net_total=doc.get("net_total"),
+            tax_total=doc.get("tax_total"),
+            tax_breakdown=doc.get("tax_breakdown"),
+            purchase_order=doc.get("purchase_order"),
+            seller=doc.get("seller"),
+            buyer=doc.get("buyer"),
+        )
 
     def invoices(
         self,
