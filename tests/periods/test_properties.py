@@ -1,10 +1,10 @@
 """Property: for random books and random close dates, the close records the trial balance the log
 replays to (and the GL read model shows), and the lock refuses exactly what is dated ≤ through.
 
-Each example is a fresh store in two currencies: sales, payments (allocated or not, dated before
-or after their invoices), credit notes, write-offs, reversals and deallocations on random dates
-in January and February, in random order. The books are then closed through a random date, and
-random commands dated around it are sent.
+Each example is a fresh store in two currencies: sales (some taxed at 19 % and 7 %), payments
+(allocated or not, dated before or after their invoices), credit notes, write-offs, reversals
+and deallocations on random dates in January and February, in random order. The books are then
+closed through a random date, and random commands dated around it are sent.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from o2c.audit.ledger_replay import trial_balance_from_log
 from o2c.audit.log_reader import decoder, raw_events
 from o2c.audit.verify import verify_events
 from o2c.domain.errors import DomainError, RuleViolation
+from o2c.domain.tax import TaxCategory
 from o2c.follow.embedded import EmbeddedRunner
 from o2c.projections.engine import ProjectionEngine
 from o2c.projections.readstore import ReadStore
@@ -32,7 +33,17 @@ from tests.support.world import World, opened_store
 
 START = date(2026, 1, 1)
 TODAY = date(2026, 3, 20)
-KINDS = ("sell", "sell", "pay", "pay_to", "credit", "write_off", "reverse", "deallocate")
+KINDS = (
+    "sell",
+    "sell",
+    "sell_taxed",
+    "pay",
+    "pay_to",
+    "credit",
+    "write_off",
+    "reverse",
+    "deallocate",
+)
 
 step = st.tuples(
     st.sampled_from(KINDS),
@@ -74,6 +85,8 @@ class RandomBook:
         w, who = self.world, self.customers.index(cid)
         if kind == "sell":
             self.invoices[who].append(UUID(w.sell(cid, str(amount), on)["invoice_id"]))
+        elif kind == "sell_taxed":
+            self.invoices[who].append(UUID(self._sell_taxed(cid, amount, on)["invoice_id"]))
         elif kind == "pay" or (kind == "pay_to" and invoice is None):
             self.payments[who].append(UUID(w.pay(cid, str(amount), on)["payment_id"]))
         elif kind == "pay_to" and invoice:
@@ -94,6 +107,14 @@ class RandomBook:
                 )
             )
 
+    def _sell_taxed(self, cid: UUID, amount: Decimal, on: date) -> dict[str, Any]:
+        w = self.world
+        order = w.do(c.PlaceOrder(customer_id=cid, lines=_taxed_lines(amount), ordered_on=on))
+        if order["status"] != "approved":
+            w.do(c.ApproveOrder(order_id=UUID(order["order_id"])))
+        w.ship(order["order_id"], ("S19", 1), ("S7", 1), on=on)
+        return w.invoice(order["order_id"], on=on)
+
     def probe(self, kind: str, on: date) -> c.Command:
         """A command dated ``on``."""
         cid = self.customers[0]
@@ -103,6 +124,20 @@ class RandomBook:
             line = c.OrderLineIn(sku="P", quantity=1, unit_price=Decimal(2))
             return c.PlaceOrder(customer_id=cid, lines=[line], ordered_on=on)
         return c.RunDunning(as_of=on)
+
+
+def _taxed_lines(amount: Decimal) -> list[c.OrderLineIn]:
+    """A line at 19 % and one at 7 % (each posting revenue and output tax per rate)."""
+    return [
+        c.OrderLineIn(
+            sku=sku,
+            quantity=1,
+            unit_price=price,
+            tax_category=TaxCategory.STANDARD,
+            tax_rate=Decimal(rate),
+        )
+        for sku, price, rate in (("S19", amount, "19"), ("S7", amount // 2 + 1, "7"))
+    ]
 
 
 def _projected(read_url: str, world: World) -> ReadStore:
