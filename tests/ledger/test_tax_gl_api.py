@@ -77,7 +77,7 @@ def taxed_book(client: TestClient) -> dict[str, Any]:
     }
     paid = posted(client, "/v1/payments", payment)
     assert [a["discount"] for a in paid["allocations"]] == ["2.38"]
-    return {"first": iid, "second": second["invoice_id"]}
+    return {"first": iid, "second": second["invoice_id"], "payment": paid["payment_id"]}
 
 
 def lines_by_fact(api: Api) -> dict[str, list[tuple[str, str, str, str | None, str | None]]]:
@@ -185,3 +185,24 @@ def test_the_tax_report_refuses_clerks_and_bad_periods(api: Api) -> None:
     not_iso = api.get("/v1/reports/tax", **{"from": "01.11.2026", "to": "2026-11-30"})
     assert not_iso.status_code == 422
     assert api.get("/v1/reports/tax", **{"from": "2026-11-01"}).status_code == 422
+
+
+def test_undoing_a_discounted_allocation_gives_the_discounts_tax_back_to_output_tax(
+    api: Api,
+) -> None:
+    ids = taxed_book(api.client)
+    undo = {"invoice_id": ids["second"], "reason": "wrong", "deallocated_on": "2026-11-06"}
+    posted(api.client, f"/v1/payments/{ids['payment']}/deallocate", undo)
+    assert lines_by_fact(api)["deallocation"] == [
+        ("2100", "0.00", "116.62", None, None),
+        ("4900", "0.00", "2.38", None, None),
+        ("1100", "119.00", "0.00", None, None),
+        ("4900", "0.38", "0.00", "S", "19.00"),
+        ("2200", "0.00", "0.38", "S", "19.00"),
+    ]
+    tb = api.get("/v1/gl/trial-balance", as_of="2026-11-30").json()
+    balances = {a["account"]: a["balance"] for a in tb["accounts"]}
+    # The second invoice is open again, gross, and owes its whole 19.00 of output tax.
+    assert (balances["1100"], balances["2200"], balances["4900"]) == ("119.00", "-19.00", "0.00")
+    report = api.get("/v1/reports/tax", **NOVEMBER).json()
+    assert (report["rows"][0]["taxable"], report["rows"][0]["tax"]) == ("100.00", "19.00")

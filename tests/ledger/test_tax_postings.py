@@ -13,7 +13,15 @@ import pytest
 
 from o2c.aggregates.invoice import OPENING_BALANCE_SKU
 from o2c.events.envelope import EventEnvelope
-from o2c.ledger.postings import Entry, Line, Role, TaxMovement, parse_chart, post
+from o2c.ledger.postings import (
+    Entry,
+    Line,
+    Role,
+    TaxMovement,
+    discount_tax_held,
+    parse_chart,
+    post,
+)
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "stored_events"
 INVOICE, CUSTOMER = "inv-1", "cust-1"
@@ -23,7 +31,13 @@ R, REV, TAX = Role.RECEIVABLE, Role.REVENUE, Role.OUTPUT_TAX
 
 
 class _Books:
-    """Every account in EUR, every invoice issued on day ``ISSUED``."""
+    """Every account in EUR, every invoice issued on day ``ISSUED``; discounts hold ``held``."""
+
+    def __init__(self, held: tuple[TaxMovement, ...] = ()) -> None:
+        self.held = held
+
+    def discount_tax_of(self, invoice_id: str, payment_id: str) -> tuple[TaxMovement, ...]:
+        return self.held
 
     def currency_of(self, customer_id: str) -> str:
         return "EUR"
@@ -267,3 +281,44 @@ def test_the_output_tax_account_is_in_the_chart_and_renumbered_like_any_other() 
     assert parse_chart("output_tax=2210:VAT payable")[Role.OUTPUT_TAX] == ("2210", "VAT payable")
     with pytest.raises(ValueError, match="same account number"):
         parse_chart("output_tax=2100")
+
+
+HELD = (TaxMovement("S", "19.00", 3_360, 640), TaxMovement("Z", "0.00", 2_000, 0))
+
+
+def deallocated(discount: str) -> EventEnvelope:
+    data = {
+        "payment_id": "pay-1",
+        "invoice_id": INVOICE,
+        "amount": "100.00",
+        "discount": discount,
+        "deallocated_on": "2026-01-12",
+    }
+    return envelope("PaymentDeallocated", data, aggregate_type="Account")
+
+
+def test_a_discount_given_back_whole_returns_its_tax_exactly() -> None:
+    entry = post(deallocated("6.00"), _Books(HELD))
+    assert entry is not None and entry.balanced
+    assert entry.lines[3:] == (
+        Line(Role.DISCOUNTS, debit=640, category="S", rate="19.00"),
+        Line(TAX, credit=640, category="S", rate="19.00"),
+    )
+    assert entry.tax == HELD
+    assert discount_tax_held(deallocated("6.00"), _Books(HELD))[2] == ()
+
+
+def test_part_of_a_discount_given_back_returns_its_share_of_each_group() -> None:
+    # 3.00 of the 6.00: 2.00 of the 4.00 at 19 % (0.32 tax), 1.00 of the 2.00 zero rated.
+    entry = post(deallocated("3.00"), _Books(HELD))
+    assert entry is not None and entry.balanced
+    assert entry.tax == (TaxMovement("S", "19.00", 1_680, 320), TaxMovement("Z", "0.00", 1_000, 0))
+    left = discount_tax_held(deallocated("3.00"), _Books(HELD))[2]
+    assert left == (TaxMovement("S", "19.00", 1_680, 320), TaxMovement("Z", "0.00", 1_000, 0))
+
+
+def test_a_discount_earned_before_taxes_is_given_back_as_before() -> None:
+    entry = post(deallocated("2.00"), _Books())
+    assert entry is not None
+    assert [x.role for x in entry.lines] == [Role.UNAPPLIED, Role.DISCOUNTS, R]
+    assert entry.tax == ()

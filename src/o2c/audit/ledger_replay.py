@@ -1,10 +1,11 @@
 """The general ledger replayed from the event log alone: trial balances as of any date.
 
 Every event goes through the posting rules the GL projection uses (``postings.post``), with the
-``Books`` that posting needs (each account's currency, each invoice's issue date) learnt from the
-same log as it streams past; no read model is consulted. A period close records the trial
-balance computed here, and ``o2c audit verify`` computes it again for every close: the two must
-agree unless the closed period changed behind the close's back.
+``Books`` that posting needs (each account's currency, each invoice's issue date, the tax split
+of each discount still taken) learnt from the same log as it streams past; no read model is
+consulted. A period close records the trial balance computed here, and ``o2c audit verify``
+computes it again for every close: the two must agree unless the closed period changed behind
+the close's back.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from o2c.domain.days import to_day
 from o2c.domain.money import from_mills
 from o2c.events.envelope import EventEnvelope
 from o2c.eventstore.store import EventStore
-from o2c.ledger.postings import Role, post
+from o2c.ledger.postings import Role, TaxMovement, discount_tax_held, post
 
 
 class ReplayError(Exception):
@@ -32,6 +33,7 @@ class LogBooks:
     def __init__(self) -> None:
         self.currencies: dict[str, str] = {}
         self.issued_days: dict[str, int] = {}
+        self.discount_taxes: dict[tuple[str, str], tuple[TaxMovement, ...]] = {}
 
     def learn(self, env: EventEnvelope) -> None:
         """Remember what later postings of the log will ask about."""
@@ -39,6 +41,12 @@ class LogBooks:
             self.currencies[env.aggregate_id] = str(env.data["currency"])
         elif env.event_type == "InvoiceIssued":
             self.issued_days[env.aggregate_id] = int(to_day(env.data["issued_on"]) or 0)
+
+    def learn_after(self, env: EventEnvelope) -> None:
+        """Remember what posting ``env`` changed: the tax a discount holds."""
+        if env.event_type in ("DiscountTaken", "PaymentDeallocated"):
+            invoice, payment, held = discount_tax_held(env, self)
+            self.discount_taxes[(invoice, payment)] = held
 
     def currency_of(self, customer_id: str) -> str:
         """The account's currency."""
@@ -53,6 +61,10 @@ class LogBooks:
             return self.issued_days[invoice_id]
         except KeyError:
             raise ReplayError(f"invoice {invoice_id} was never issued") from None
+
+    def discount_tax_of(self, invoice_id: str, payment_id: str) -> tuple[TaxMovement, ...]:
+        """The tax split of the discount the payment earned on the invoice and still holds."""
+        return self.discount_taxes.get((invoice_id, payment_id), ())
 
 
 class LedgerReplay:
@@ -69,6 +81,7 @@ class LedgerReplay:
             return
         self.books.learn(env)
         entry = post(env, self.books)
+        self.books.learn_after(env)
         if entry is None:
             return
         for line in entry.lines:

@@ -54,6 +54,7 @@ from typing import Any, Protocol
 from o2c.aggregates.invoice import OPENING_BALANCE_SKU
 from o2c.domain.days import to_day
 from o2c.domain.money import to_mills
+from o2c.domain.tax import TaxCategory, TaxGroup, split_gross
 from o2c.events.envelope import EventEnvelope
 
 
@@ -162,6 +163,62 @@ class Books(Protocol):
     def issued_day_of(self, invoice_id: str) -> int:
         """The invoice's issue date as a day number."""
 
+    def discount_tax_of(self, invoice_id: str, payment_id: str) -> tuple[TaxMovement, ...]:
+        """The tax split (positive parts) of the discount ``payment_id`` earned on the invoice
+        and still holds: empty when it earned none, or one recorded before taxes."""
+
+
+def discount_tax_held(env: EventEnvelope, books: Books) -> tuple[str, str, tuple[TaxMovement, ...]]:
+    """(invoice, payment, split) a ledger remembers after ``env`` for ``Books.discount_tax_of``:
+    a taxed ``DiscountTaken`` adds its split, a ``PaymentDeallocated`` takes off what it gave
+    back. Call it for those two event types only, after posting the event."""
+    d = env.data
+    if env.event_type == "DiscountTaken":
+        invoice, payment = env.aggregate_id, str(d["payment_id"])
+        held = books.discount_tax_of(invoice, payment)
+        return invoice, payment, _plus(held, _groups(d) or ())
+    invoice, payment = str(d["invoice_id"]), str(d["payment_id"])
+    held = books.discount_tax_of(invoice, payment)
+    given = _given_back(held, to_mills(d["discount"]), books.currency_of(_customer(env)))
+    return invoice, payment, _plus(held, _less(given))
+
+
+def _customer(env: EventEnvelope) -> str:
+    return env.customer_id or env.aggregate_id
+
+
+def _plus(a: Iterable[TaxMovement], b: Iterable[TaxMovement]) -> tuple[TaxMovement, ...]:
+    """Two splits added per (category, rate); groups that come to nothing are dropped."""
+    summed: dict[tuple[str, str], tuple[int, int]] = {}
+    for m in (*a, *b):
+        taxable, tax = summed.get((m.category, m.rate), (0, 0))
+        summed[(m.category, m.rate)] = (taxable + m.taxable, tax + m.tax)
+    return tuple(TaxMovement(c, r, n, t) for (c, r), (n, t) in summed.items() if n or t)
+
+
+def _given_back(
+    held: tuple[TaxMovement, ...], discount: int, currency: str
+) -> tuple[TaxMovement, ...]:
+    """The part of a held discount split that ``discount`` (mills, gross) gives back: all of it
+    when it is the whole discount, else its share of each group, split as the discount was."""
+    whole = sum(m.taxable + m.tax for m in held)
+    if not held or discount <= 0:
+        return ()
+    if discount >= whole:
+        return held
+    groups = [
+        TaxGroup(TaxCategory(m.category), Decimal(m.rate), _amount(m.taxable), _amount(m.tax))
+        for m in held
+    ]
+    return tuple(
+        TaxMovement(g.category.value, _rate(g.rate), to_mills(g.taxable), to_mills(g.tax))
+        for g in split_gross(_amount(discount), groups, currency)
+    )
+
+
+def _amount(mills: int) -> Decimal:
+    return Decimal(mills) / 1000
+
 
 def _pair(
     debit: Role, credit: Role, amount: int, receivable_of: str | None = None
@@ -210,7 +267,7 @@ class _Fact:
         kept = tuple(x for x in lines if x.debit or x.credit)
         if not kept and not tax:
             return None
-        customer = self.env.customer_id or self.env.aggregate_id
+        customer = _customer(self.env)
         currency = self.books.currency_of(customer)
         document = document or self.env.aggregate_id
         made = Entry(fact, day, currency, customer, document, kept, tax)
@@ -339,7 +396,9 @@ def _discount_tax(fact: _Fact) -> Entry | None:
 
 
 def _cash_applied(fact: _Fact) -> Entry | None:
-    """Cash (and the discount it earned) moved onto an invoice, or taken back off it."""
+    """Cash (and the discount it earned) moved onto an invoice, or taken back off it; a taxed
+    discount taken back gives its tax part back to output tax (``DiscountTaken`` had moved it
+    out of sales discounts)."""
     d = fact.env.data
     cash, discount = to_mills(d["amount"]), to_mills(d["discount"])
     undone = fact.env.event_type == "PaymentDeallocated"
@@ -353,5 +412,13 @@ def _cash_applied(fact: _Fact) -> Entry | None:
         mirrored = tuple(
             Line(x.role, debit=x.credit, credit=x.debit, document=x.document) for x in applied
         )
-        return fact.entry("deallocation", day, *mirrored, document=d["payment_id"])
+        held = fact.books.discount_tax_of(str(d["invoice_id"]), str(d["payment_id"]))
+        given = _given_back(held, discount, fact.books.currency_of(_customer(fact.env)))
+        tax_back = (
+            *(Line(Role.DISCOUNTS, debit=g.tax, category=g.category, rate=g.rate) for g in given),
+            *(Line(Role.OUTPUT_TAX, credit=g.tax, category=g.category, rate=g.rate) for g in given),
+        )
+        return fact.entry(
+            "deallocation", day, *mirrored, *tax_back, document=d["payment_id"], tax=given
+        )
     return fact.entry("cash_applied", day, *applied, document=d["payment_id"])

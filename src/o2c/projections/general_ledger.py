@@ -8,9 +8,11 @@ taxed fact's movements per (category, rate), which the tax report sums.
 
 from __future__ import annotations
 
+import json
+
 from o2c.domain.days import to_day
 from o2c.events.envelope import EventEnvelope
-from o2c.ledger.postings import Entry, post
+from o2c.ledger.postings import Entry, TaxMovement, discount_tax_held, post
 from o2c.projections.base import Handler, Projection
 from o2c.projections.rows import MissingRow, RowCache
 from o2c.projections.schema import ledger_tables
@@ -18,6 +20,16 @@ from o2c.projections.schema import ledger_tables
 # The two look-up tables have names no other projection uses for its own tables.
 LINES, DAYBOOK, TAX = "lines", "daybook", "tax_movements"
 CUSTOMERS, INVOICES = "account_currencies", "invoice_dates"
+DISCOUNT_TAXES = "discount_taxes"
+
+
+def _discount_key(env: EventEnvelope) -> str | None:
+    """``invoice:payment`` of a fact that earns or gives back a discount."""
+    if env.event_type == "DiscountTaken":
+        return f"{env.aggregate_id}:{env.data['payment_id']}"
+    if env.event_type == "PaymentDeallocated":
+        return f"{env.data['invoice_id']}:{env.data['payment_id']}"
+    return None
 
 
 def _needs(env: EventEnvelope) -> list[tuple[str, str]]:
@@ -25,7 +37,10 @@ def _needs(env: EventEnvelope) -> list[tuple[str, str]]:
     invoice = env.data.get("invoice_id") or (
         env.aggregate_id if env.aggregate_type == "Invoice" else None
     )
-    return [*wanted, (INVOICES, str(invoice))] if invoice else wanted
+    if invoice:
+        wanted.append((INVOICES, str(invoice)))
+    discount = _discount_key(env)
+    return [*wanted, (DISCOUNT_TAXES, discount)] if discount else wanted
 
 
 class _RowBooks:
@@ -45,6 +60,12 @@ class _RowBooks:
         if row is None:
             raise MissingRow(f"{self.env.event_type} at {self.env.position}: invoice unknown")
         return int(row["issued_day"])
+
+    def discount_tax_of(self, invoice_id: str, payment_id: str) -> tuple[TaxMovement, ...]:
+        row = self.rows.get(DISCOUNT_TAXES, f"{invoice_id}:{payment_id}")
+        if row is None:
+            return ()
+        return tuple(TaxMovement(c, r, n, t) for c, r, n, t in json.loads(row["split"]))
 
 
 def _number_of(rows: RowCache, env: EventEnvelope, document: str) -> str | None:
@@ -105,10 +126,16 @@ def _record_tax(rows: RowCache, env: EventEnvelope, entry: Entry) -> None:
 
 
 def _posting(rows: RowCache, env: EventEnvelope) -> None:
-    entry = post(env, _RowBooks(rows, env))
+    books = _RowBooks(rows, env)
+    entry = post(env, books)
     if entry is not None:
         _record(rows, env, entry)
         _record_tax(rows, env, entry)
+    key = _discount_key(env)
+    if key is not None:
+        _, _, held = discount_tax_held(env, books)
+        split = [[m.category, m.rate, m.taxable, m.tax] for m in held]
+        rows.put(DISCOUNT_TAXES, key, {"key": key, "split": json.dumps(split)})
 
 
 def _opened(rows: RowCache, env: EventEnvelope) -> None:

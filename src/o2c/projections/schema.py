@@ -352,10 +352,19 @@ def ledger_tables(md: MetaData, prefix: str) -> dict[str, Table]:
         Column("issued_day", Day, nullable=False),
         Column("number", String(32)),
     )
+    # Per invoice:payment, the tax split of the discount the payment earned and still holds (a
+    # JSON list of [category, rate, taxable, tax] in mills): what giving it back returns.
+    discount_taxes = Table(
+        f"{prefix}discount_taxes",
+        md,
+        Column("key", String(140), primary_key=True),
+        Column("split", Text, nullable=False),
+    )
     return {
         "lines": lines,
         "daybook": daybook,
         "tax_movements": tax,
+        "discount_taxes": discount_taxes,
         "account_currencies": currencies,
         "invoice_dates": invoice_dates,
         "applied": _applied(md, prefix),
