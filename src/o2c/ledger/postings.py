@@ -29,8 +29,10 @@ Lines name a ledger *role* (``receivable``), not an account number: the chart of
 (``O2C_GL_ACCOUNTS``) maps roles to numbers and names when the ledger is read, so renumbering an
 account needs no replay. Cash applied (and its discount) is posted from the account's
 ``PaymentAllocated``/``PaymentDeallocated``, the payment's side of the fact; the invoice's
-``PaymentApplied``/``DiscountTaken``/``InvoicePayment…`` record the same fact and post nothing, so
-nothing is counted twice. A posting that touches receivables is dated no earlier than the
+``PaymentApplied``/``InvoicePayment…`` record the same fact and post nothing, so nothing is
+counted twice. The invoice's ``DiscountTaken`` posts only what the payment's side cannot know:
+the tax part of a taxed discount, moved out of sales discounts into output tax (the ledger
+remembers it, ``Books.discount_tax_of``, so that an undone allocation gives it back). A posting that touches receivables is dated no earlier than the
 invoice's issue date, as in the aging: the receivable does not exist before it, and so the
 receivable account as of any date equals the aging total as of that date.
 
