@@ -32,9 +32,11 @@ account needs no replay. Cash applied (and its discount) is posted from the acco
 ``PaymentApplied``/``InvoicePayment…`` record the same fact and post nothing, so nothing is
 counted twice. The invoice's ``DiscountTaken`` posts only what the payment's side cannot know:
 the tax part of a taxed discount, moved out of sales discounts into output tax (the ledger
-remembers it, ``Books.discount_tax_of``, so that an undone allocation gives it back). A posting that touches receivables is dated no earlier than the
-invoice's issue date, as in the aging: the receivable does not exist before it, and so the
-receivable account as of any date equals the aging total as of that date.
+remembers it, ``Books.discount_tax_of``, so that an undone allocation gives it back).
+
+A posting that touches receivables is dated no earlier than the invoice's issue date, as in the
+aging: the receivable does not exist before it, and so the receivable account as of any date
+equals the aging total as of that date.
 
 An opening balance (an invoice imported from the system o2c replaces) was revenue in that
 system's books already: it is credited to an opening-balance clearing account, which the
