@@ -15,9 +15,11 @@ from uuid import UUID
 from o2c.application.clock import BusinessDay
 from o2c.application.deliveries import DeliveryService
 from o2c.application.service import O2CService
+from o2c.application.statement_letters import StatementRuns
 from o2c.audit.ledger_replay import LogLedger
 from o2c.config import Settings
 from o2c.delivery.channels import Channel, EmailChannel, FileChannel, PeppolChannel, SmtpTarget
+from o2c.delivery.letters import current_held_reason, wire_letters
 from o2c.delivery.queue import DeliveryQueue
 from o2c.delivery.worker import DeliveryWorker, SendPolicy
 from o2c.events.catalog import topic
@@ -134,6 +136,7 @@ class DeliveryParts:
     service: DeliveryService
     queue: DeliveryQueue
     worker: DeliveryWorker | None = None
+    statements: StatementRuns | None = None
 
 
 def delivery_channels(settings: Settings) -> dict[str, Callable[[], Channel]]:
@@ -155,7 +158,13 @@ def build_delivery(
     """The delivery service over the read store's queue, and a (not started) worker."""
     queue = DeliveryQueue(read_store.engine)
     email = "email" if settings.smtp_url is not None else "file"
-    deliveries = DeliveryService(store, queue, service.listeners, email_channel=email)
+    deliveries = DeliveryService(
+        store,
+        queue,
+        service.listeners,
+        email_channel=email,
+        held_reason=current_held_reason(store, queue),
+    )
     public_url = settings.public_url
     worker = DeliveryWorker(
         store,
@@ -202,6 +211,8 @@ def build_container(
             dispatcher.start()
             container.webhooks = dispatcher
         container.delivery = build_delivery(settings, store, service, container.read.read_store)
+        letters = wire_letters(service, container.delivery.service, container.read)
+        container.delivery.statements = letters
         sending = start_runner and settings.embedded if start_delivery is None else start_delivery
         if sending and container.delivery.worker is not None:
             service.listeners.append(container.delivery.worker.notify)
