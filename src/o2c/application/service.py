@@ -27,7 +27,7 @@ import random
 import threading
 import time
 import typing
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date
@@ -109,6 +109,9 @@ class O2CService:
         dunning_customers: DunningCustomersPort = _no_customers,
         serialize: bool = False,
         ledger: LedgerSnapshotPort | None = None,
+        bank_book: BankBookPort | None = None,
+        listeners: Sequence[Callable[[int], None]] = (),
+        followers: Mapping[type[Command], Follower] | None = None,
     ) -> None:
         self.store = store
         self.today = today
@@ -121,11 +124,12 @@ class O2CService:
         self._period_lock: PeriodLock | None = None
         # One writer at a time where the store cannot arbitrate between threads (SQLite).
         self._lock: AbstractContextManager[Any] = threading.RLock() if serialize else nullcontext()
-        self.listeners: list[Callable[[int], None]] = []
-        # The read side bank cash application matches against (set where read models run).
-        self.bank_book: BankBookPort | None = None
-        # What follows a command in its own save, by command type (set by the composition root).
-        self.followers: dict[type[Command], Follower] = {}
+        # Told each command's last stored position (the embedded runner, webhook delivery).
+        self.listeners: list[Callable[[int], None]] = list(listeners)
+        # The read side bank cash application matches against (where read models run).
+        self.bank_book = bank_book
+        # What follows a command in its own save, by command type (a dunning run's letters).
+        self.followers: dict[type[Command], Follower] = dict(followers or {})
 
     def handle(self, cmd: Command, ctx: CommandContext | None = None) -> CommandResult:
         """Run ``cmd``; all of it is stored or none of it."""

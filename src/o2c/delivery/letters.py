@@ -8,12 +8,14 @@ from datetime import date
 from typing import Any, Protocol
 from uuid import UUID
 
+from o2c.application.clock import BusinessDay
 from o2c.application.deliveries import DeliveryService
 from o2c.application.errors import BackendUnavailable
 from o2c.application.reminder_letters import ReminderLetters
-from o2c.application.service import O2CService
+from o2c.application.service import Follower
 from o2c.application.statement_letters import StatementRuns
-from o2c.commands import SendReminders
+from o2c.commands import Command, SendReminders
+from o2c.config import Settings
 from o2c.delivery.queue import DeliveryQueue
 from o2c.eventstore.store import EventStore
 from o2c.projections.queries import ReadQueries
@@ -65,15 +67,19 @@ def current_held_reason(store: EventStore, queue: DeliveryQueue) -> Any:
     return held_reason
 
 
-def wire_letters(
-    service: O2CService, deliveries: DeliveryService, read: ReadSidePort
+def letter_followers(deliveries: DeliveryService) -> dict[type[Command], Follower]:
+    """What follows a command in its own save: a dunning run's reminders, their letter."""
+    return {SendReminders: ReminderLetters(deliveries)}
+
+
+def build_statement_runs(
+    settings: Settings, store: EventStore, deliveries: DeliveryService, read: ReadSidePort
 ) -> StatementRuns:
-    """Dunning runs queue reminder letters; answers the statement runs of this process."""
-    service.followers[SendReminders] = ReminderLetters(deliveries)
+    """The statement runs of a process with read models."""
     return StatementRuns(
-        service.store,
+        store,
         deliveries,
         ReadModelStatements(read.queries),
         ReadModelStatementCustomers(read),
-        service.today,
+        BusinessDay(settings.timezone),
     )
