@@ -6,7 +6,7 @@ Nothing connects at import time; ``build_*`` functions connect when called.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -15,10 +15,13 @@ from uuid import UUID
 from o2c.application.clock import BusinessDay
 from o2c.application.deliveries import DeliveryService
 from o2c.application.ports import DunningCustomersPort
-from o2c.application.service import O2CService
+from o2c.application.service import Follower, O2CService
+from o2c.application.statement_letters import StatementRuns
 from o2c.audit.ledger_replay import LogLedger
+from o2c.commands import Command
 from o2c.config import Settings
 from o2c.delivery.channels import Channel, EmailChannel, FileChannel, PeppolChannel, SmtpTarget
+from o2c.delivery.letters import build_statement_runs, current_held_reason, letter_followers
 from o2c.delivery.queue import DeliveryQueue
 from o2c.delivery.worker import DeliveryWorker, SendPolicy
 from o2c.events.catalog import topic
@@ -96,6 +99,7 @@ def build_service(
     *,
     listeners: Sequence[Callable[[int], None]] = (),
     dunning_from_read_models: bool = True,
+    followers: Mapping[type[Command], Follower] | None = None,
 ) -> O2CService:
     """The application service over ``store`` with the configured dunning policy; a period
     close replays the event log itself for its trial balance (never a read model).
@@ -117,6 +121,7 @@ def build_service(
         ledger=LogLedger(store),
         bank_book=None if read is None else ReadModelBankBook(read),
         listeners=listeners,
+        followers=followers,
     )
 
 
@@ -173,6 +178,7 @@ class DeliveryParts:
     service: DeliveryService
     queue: DeliveryQueue
     worker: DeliveryWorker | None = None
+    statements: StatementRuns | None = None
 
 
 def delivery_channels(settings: Settings) -> dict[str, Callable[[], Channel]]:
@@ -198,7 +204,13 @@ def build_delivery(
     records are announced to ``listeners`` (the same list the application service is given)."""
     queue = DeliveryQueue(read_store.engine)
     email = "email" if settings.smtp_url is not None else "file"
-    deliveries = DeliveryService(store, queue, listeners, email_channel=email)
+    deliveries = DeliveryService(
+        store,
+        queue,
+        listeners,
+        email_channel=email,
+        held_reason=current_held_reason(store, queue),
+    )
     public_url = settings.public_url
     worker = DeliveryWorker(
         store,
@@ -247,6 +259,8 @@ def build_container(
         if follower is not None
     ]
     delivery = None if read is None else build_delivery(settings, store, listeners, read.read_store)
+    if delivery is not None and read is not None:
+        delivery.statements = build_statement_runs(settings, store, delivery.service, read)
     sending = start_runner and settings.embedded if start_delivery is None else start_delivery
     if delivery is not None and sending and delivery.worker is not None:
         listeners.append(delivery.worker.notify)
@@ -256,6 +270,7 @@ def build_container(
         read,
         listeners=listeners,
         dunning_from_read_models=dunning_from_read_models,
+        followers=None if delivery is None else letter_followers(delivery.service),
     )
     container = Container(settings, store, service, read, webhooks=webhooks, delivery=delivery)
     if read is not None and read.runner is not None and start_runner:
