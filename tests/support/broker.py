@@ -7,6 +7,7 @@ import subprocess
 import time
 
 from o2c.bench.broker import free_port, tansu_binary
+from tests.support.needs import KAFKA, require
 
 
 class TansuBroker:
@@ -23,6 +24,7 @@ class TansuBroker:
 
     def start(self, timeout: float = 10.0) -> None:
         """Start the broker and wait until it accepts connections."""
+        require(KAFKA)
         url = f"tcp://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
             [
