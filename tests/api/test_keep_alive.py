@@ -19,10 +19,10 @@ from fastapi import FastAPI
 from sqlalchemy.exc import OperationalError
 
 from o2c.api.app import create_app
-from o2c.bench.broker import free_port
 from o2c.bootstrap import Container, build_container
 from o2c.config import Settings
 from tests.api.conftest import TOKENS, auth
+from tests.support.ports import free_port
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from o2c.bench.broker import free_port
 from o2c.cli.main import main
+from tests.support.ports import free_port
 
 
 @pytest.fixture

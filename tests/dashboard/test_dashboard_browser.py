@@ -28,10 +28,10 @@ import pytest
 import uvicorn
 
 from o2c.api.app import create_app
-from o2c.bench.broker import free_port
 from o2c.bootstrap import build_container
 from o2c.cli.demo import load_demo
 from o2c.config import Settings
+from tests.support.ports import free_port
 
 TOKEN = "t-dashboard-credit"
 TOKENS = {TOKEN: "admin", "t-dashboard-clerk": "clerk"}

@@ -26,7 +26,6 @@ from fastapi.testclient import TestClient
 from standardwebhooks import Webhook
 
 from o2c.api.app import create_app
-from o2c.bench.broker import free_port
 from o2c.bootstrap import build_container
 from o2c.events.envelope import EXTENSION_ATTRIBUTES
 from o2c.kafka.relay import relay_until_caught_up
@@ -42,6 +41,7 @@ from tests.kafka.test_outside_client import (
     sell,
 )
 from tests.support.broker import TansuBroker
+from tests.support.ports import free_port
 from tests.support.wait import wait_until
 from tests.webhooks.conftest import FAST, sqlite_settings
 

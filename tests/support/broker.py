@@ -6,8 +6,9 @@ import socket
 import subprocess
 import time
 
-from o2c.bench.broker import free_port, tansu_binary
+from o2c.bench.broker import tansu_binary
 from tests.support.needs import KAFKA, require
+from tests.support.ports import free_port
 
 
 class TansuBroker:
