@@ -4,50 +4,72 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from pydantic import BaseModel
+
 from o2c.commands.base import Amount, BusinessDate, Command, Reason
 
 
-class ApplyCreditNote(Command):
-    """Reduce an invoice's open amount by a credit note."""
+class CreditNoteFields(BaseModel):
+    """A credit note against an invoice (the invoice is named apart, e.g. in a URL)."""
 
-    DATED_BY = "issued_on"
-
-    invoice_id: UUID
     credit_note_id: UUID | None = None
     amount: Amount
     reason: Reason
     issued_on: BusinessDate | None = None
 
 
-class DisputeInvoice(Command):
+class ApplyCreditNote(CreditNoteFields, Command):
+    """Reduce an invoice's open amount by a credit note."""
+
+    DATED_BY = "issued_on"
+
+    invoice_id: UUID
+
+
+class DisputeFields(BaseModel):
+    """Why and when the customer disputes an invoice."""
+
+    reason: Reason
+    disputed_on: BusinessDate | None = None
+
+
+class DisputeInvoice(DisputeFields, Command):
     """Open a dispute on an invoice."""
 
     DATED_BY = "disputed_on"
 
     invoice_id: UUID
-    reason: Reason
-    disputed_on: BusinessDate | None = None
 
 
-class ResolveDispute(Command):
+class ResolvedOn(BaseModel):
+    """When an invoice's dispute was resolved."""
+
+    resolved_on: BusinessDate | None = None
+
+
+class ResolveDispute(ResolvedOn, Command):
     """Resolve an invoice's dispute."""
 
     DATED_BY = "resolved_on"
 
     invoice_id: UUID
     resolution: Reason = "resolved"
-    resolved_on: BusinessDate | None = None
 
 
-class WriteOffInvoice(Command):
+class WriteOffFields(BaseModel):
+    """How much of an invoice is written off (default: its whole open amount), why and when."""
+
+    amount: Amount | None = None
+    reason: Reason
+    written_off_on: BusinessDate | None = None
+
+
+class WriteOffInvoice(WriteOffFields, Command):
     """Write off (part of) an invoice as bad debt; default the whole open amount."""
 
     DATED_BY = "written_off_on"
 
     invoice_id: UUID
-    amount: Amount | None = None
-    reason: Reason
-    written_off_on: BusinessDate | None = None
 
 
 class RunDunning(Command):

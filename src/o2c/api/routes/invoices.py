@@ -41,7 +41,8 @@ def resolve(
     invoice_id: UUID, body: b.ResolveBody, request: Request, service: Service, who: Clerk
 ) -> dict[str, Any]:
     """Resolve the dispute, with the ``reason`` (or ``resolution``) it was resolved for."""
-    cmd = c.ResolveDispute(invoice_id=invoice_id, resolution=body.why, resolved_on=body.resolved_on)
+    given = {} if body.why is None else {"resolution": body.why}
+    cmd = c.ResolveDispute(invoice_id=invoice_id, resolved_on=body.resolved_on, **given)
     return run(request, who, cmd, service)
 
 
