@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from o2c import commands as c
 from o2c.api.auth import Clerk, Reader
-from o2c.api.deps import Service, context, run
+from o2c.api.deps import Service, answer, context, run
 from o2c.api.problems import Problem
 from o2c.api.reads import After, Limit, MinPosition, queries
 from o2c.application.bank_import import BankStatementImporter, ImportOutcome
@@ -205,7 +205,11 @@ def _chosen(line: BankLineView, body: ApplyLineBody, request: Request) -> tuple[
     return UUID(customers.pop()), invoice_ids
 
 
-@router.post("/v1/bank-lines/{line_id}/apply", summary="Apply a queued line by hand")
+@router.post(
+    "/v1/bank-lines/{line_id}/apply",
+    summary="Apply a queued line by hand",
+    response_model=answer(c.DecideBankLines),
+)
 def apply_line(
     line_id: UUID, body: ApplyLineBody, request: Request, service: Service, who: Clerk
 ) -> dict[str, Any]:
