@@ -6,7 +6,7 @@ Nothing connects at import time; ``build_*`` functions connect when called.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -14,17 +14,24 @@ from uuid import UUID
 
 from o2c.application.clock import BusinessDay
 from o2c.application.deliveries import DeliveryService
-from o2c.application.service import O2CService
+from o2c.application.ports import DunningCustomersPort
+from o2c.application.service import Follower, O2CService
+from o2c.application.statement_letters import StatementRuns
 from o2c.audit.ledger_replay import LogLedger
+from o2c.commands import Command
 from o2c.config import Settings
 from o2c.delivery.channels import Channel, EmailChannel, FileChannel, PeppolChannel, SmtpTarget
+from o2c.delivery.letters import build_statement_runs, current_held_reason, letter_followers
 from o2c.delivery.queue import DeliveryQueue
 from o2c.delivery.worker import DeliveryWorker, SendPolicy
 from o2c.events.catalog import topic
 from o2c.eventstore.migrate import migrate_event_store
 from o2c.eventstore.store import EventStore
+from o2c.follow.embedded import EmbeddedRunner
+from o2c.projections.engine import ProjectionEngine
+from o2c.projections.queries import ReadQueries
 from o2c.projections.readstore import ReadStore
-from o2c.projections.wiring import ReadSideParts, build_read_side
+from o2c.read_side import ReadModelBankBook, ReadModelDunningCustomers, ReadSideParts
 from o2c.webhooks.subscriptions import SubscriptionStore
 from o2c.webhooks.worker import DeliveryPolicy, WebhookDispatcher
 
@@ -68,16 +75,52 @@ class LogScanDunningCustomers:
             after = page[-1].id
 
 
-def build_service(settings: Settings, store: EventStore) -> O2CService:
+def follows_log_in_process(settings: Settings) -> bool:
+    """True where this process applies the event log to the read models itself: embedded mode
+    with in-process projections (otherwise ``o2c project`` or a Kafka consumer group does)."""
+    return settings.embedded and settings.projections == "in-process"
+
+
+def build_read_side(settings: Settings, store: EventStore) -> ReadSideParts:
+    """Migrate the read store; where this process follows the event log, a runner (not started
+    yet) that does."""
+    read_store = ReadStore(settings.read_store_url)
+    read_store.migrate()
+    engine = ProjectionEngine(read_store)
+    runner = EmbeddedRunner(store, engine) if follows_log_in_process(settings) else None
+    group = None if settings.embedded else settings.kafka_group
+    return ReadSideParts(read_store, engine, ReadQueries(read_store), runner, group)
+
+
+def build_service(
+    settings: Settings,
+    store: EventStore,
+    read: ReadSideParts | None = None,
+    *,
+    listeners: Sequence[Callable[[int], None]] = (),
+    dunning_from_read_models: bool = True,
+    followers: Mapping[type[Command], Follower] | None = None,
+) -> O2CService:
     """The application service over ``store`` with the configured dunning policy; a period
-    close replays the event log itself for its trial balance (never a read model)."""
+    close replays the event log itself for its trial balance (never a read model).
+
+    With ``read``, dunning lists customers from the read models (falling back to the log when
+    they lag) unless ``dunning_from_read_models`` is off, and bank cash application matches
+    against them; ``listeners`` hear each command's last stored position.
+    """
+    dunning: DunningCustomersPort = LogScanDunningCustomers(store)
+    if read is not None and dunning_from_read_models:
+        dunning = ReadModelDunningCustomers(read, dunning)
     return O2CService(
         store,
         today=BusinessDay(settings.timezone),
         dunning_policy=settings.dunning_policy,
-        dunning_customers=LogScanDunningCustomers(store),
+        dunning_customers=dunning,
         serialize=store.is_sqlite,
         ledger=LogLedger(store),
+        bank_book=None if read is None else ReadModelBankBook(read),
+        listeners=listeners,
+        followers=followers,
     )
 
 
@@ -134,6 +177,7 @@ class DeliveryParts:
     service: DeliveryService
     queue: DeliveryQueue
     worker: DeliveryWorker | None = None
+    statements: StatementRuns | None = None
 
 
 def delivery_channels(settings: Settings) -> dict[str, Callable[[], Channel]]:
@@ -150,12 +194,22 @@ def delivery_channels(settings: Settings) -> dict[str, Callable[[], Channel]]:
 
 
 def build_delivery(
-    settings: Settings, store: EventStore, service: O2CService, read_store: ReadStore
+    settings: Settings,
+    store: EventStore,
+    listeners: list[Callable[[int], None]],
+    read_store: ReadStore,
 ) -> DeliveryParts:
-    """The delivery service over the read store's queue, and a (not started) worker."""
+    """The delivery service over the read store's queue, and a (not started) worker; letters it
+    records are announced to ``listeners`` (the same list the application service is given)."""
     queue = DeliveryQueue(read_store.engine)
     email = "email" if settings.smtp_url is not None else "file"
-    deliveries = DeliveryService(store, queue, service.listeners, email_channel=email)
+    deliveries = DeliveryService(
+        store,
+        queue,
+        listeners,
+        email_channel=email,
+        held_reason=current_held_reason(store, queue),
+    )
     public_url = settings.public_url
     worker = DeliveryWorker(
         store,
@@ -181,29 +235,47 @@ def build_container(
     start_webhooks: bool | None = None,
     webhook_policy: DeliveryPolicy | None = None,
     start_delivery: bool | None = None,
+    dunning_from_read_models: bool = True,
 ) -> Container:
-    """Build the store, the service and (optionally) the read side for ``settings``.
+    """Build the store, the read side (optionally) and the service for ``settings``, each once.
 
     With the read side, a long-running process (``start_runner``, unless ``start_webhooks``
     says otherwise) also delivers webhooks, in embedded and in Kafka mode alike: delivery reads
     the event log itself. One-shot commands pass ``start_runner=False`` and deliver nothing.
     In embedded mode a long-running process also sends letters (``start_delivery``); with
-    Kafka, ``o2c deliver`` does.
+    Kafka, ``o2c deliver`` does. The runner, the webhook workers and the letter worker are built
+    before the service, which is handed them as listeners, and started last.
     """
     settings = settings or Settings.from_env()
     store = build_event_store(settings)
-    service = build_service(settings, store)
-    container = Container(settings, store, service)
-    if with_read_side:
-        container.read = build_read_side(settings, store, service, start_runner=start_runner)
-        if start_runner if start_webhooks is None else start_webhooks:
-            dispatcher = build_webhooks(settings, store, container.read.read_store, webhook_policy)
-            service.listeners.append(dispatcher.notify)
-            dispatcher.start()
-            container.webhooks = dispatcher
-        container.delivery = build_delivery(settings, store, service, container.read.read_store)
-        sending = start_runner and settings.embedded if start_delivery is None else start_delivery
-        if sending and container.delivery.worker is not None:
-            service.listeners.append(container.delivery.worker.notify)
-            container.delivery.worker.start()
+    read = build_read_side(settings, store) if with_read_side else None
+    webhooks = None
+    if read is not None and (start_runner if start_webhooks is None else start_webhooks):
+        webhooks = build_webhooks(settings, store, read.read_store, webhook_policy)
+    listeners: list[Callable[[int], None]] = [
+        follower.notify
+        for follower in (read.runner if read else None, webhooks)
+        if follower is not None
+    ]
+    delivery = None if read is None else build_delivery(settings, store, listeners, read.read_store)
+    if delivery is not None and read is not None:
+        delivery.statements = build_statement_runs(settings, store, delivery.service, read)
+    sending = start_runner and settings.embedded if start_delivery is None else start_delivery
+    if delivery is not None and sending and delivery.worker is not None:
+        listeners.append(delivery.worker.notify)
+    service = build_service(
+        settings,
+        store,
+        read,
+        listeners=listeners,
+        dunning_from_read_models=dunning_from_read_models,
+        followers=None if delivery is None else letter_followers(delivery.service),
+    )
+    container = Container(settings, store, service, read, webhooks=webhooks, delivery=delivery)
+    if read is not None and read.runner is not None and start_runner:
+        read.runner.start()
+    if webhooks is not None:
+        webhooks.start()
+    if delivery is not None and sending and delivery.worker is not None:
+        delivery.worker.start()
     return container

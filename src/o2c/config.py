@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from o2c.domain.dunning import DEFAULT_LEVELS, DunningPolicy
 from o2c.events.envelope import DEFAULT_PUBLIC_URL
 from o2c.identity.api_keys import ROLES, ApiKey, parse_keys
-from o2c.projections.postings import DEFAULT_CHART, Role, parse_chart
+from o2c.ledger.postings import DEFAULT_CHART, Role, parse_chart
 from o2c.webhooks.rules import parse_allow
 
 __all__ = ["ROLES", "Settings"]

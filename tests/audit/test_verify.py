@@ -12,6 +12,7 @@ import pytest
 
 from o2c.audit.log_reader import decoder, raw_events
 from o2c.audit.verify import verify_events
+from o2c.database_url import is_sqlite
 from o2c.eventstore.store import EventStore
 from tests.support.scenario import every_event_type
 from tests.support.world import World, opened_store
@@ -24,7 +25,7 @@ class Tamper:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.sqlite = url.startswith("sqlite:")
+        self.sqlite = is_sqlite(url)
 
     def _run(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         if self.sqlite:

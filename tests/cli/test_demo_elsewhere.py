@@ -10,7 +10,7 @@ import pytest
 from o2c.bootstrap import build_event_store
 from o2c.cli.main import main
 from o2c.config import Settings
-from o2c.projections.wiring import ReadSideParts
+from o2c.read_side import ReadSideParts
 
 
 @pytest.fixture

@@ -66,7 +66,7 @@ def invoice_numbers(url: str) -> list[int]:
 def projected_position(read_url: str) -> int:
     read = ReadStore(read_url)
     try:
-        return ProjectionEngine(read).position("embedded")
+        return ProjectionEngine(read).position()
     finally:
         read.close()
 

@@ -16,7 +16,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from o2c.bootstrap import DeliveryParts, build_delivery, build_event_store, build_service
+from o2c.bootstrap import DeliveryParts, build_delivery, build_event_store
 from o2c.config import Settings
 from o2c.delivery.worker import SendPolicy
 from o2c.eventstore.store import EventStore
@@ -128,7 +128,7 @@ def open_desk(settings: Settings, policy: SendPolicy = FAST) -> Desk:
     store = build_event_store(settings)
     read_store = ReadStore(settings.read_store_url)
     read_store.migrate()
-    parts = build_delivery(settings, store, build_service(settings, store), read_store)
+    parts = build_delivery(settings, store, [], read_store)
     assert parts.worker is not None
     parts.worker.policy = policy
     return Desk(settings, store, read_store, parts)

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 
 from o2c.eventstore.store import EventStore
+from o2c.follow.rebuild import rebuild
 from o2c.kafka.projector import Projector
 from o2c.kafka.relay import Relay
 from o2c.kafka.relay_position import RelayPosition
 from o2c.projections.engine import ProjectionEngine
 from o2c.projections.readstore import ReadStore
-from o2c.projections.rebuild import rebuild
 from tests.read.test_replay_equivalence import snapshot
 from tests.support.broker import TansuBroker
 from tests.support.pg import temporary_database

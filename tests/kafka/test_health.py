@@ -23,6 +23,7 @@ from o2c.api.app import create_app
 from o2c.application.context import CommandContext
 from o2c.bootstrap import Container, build_container
 from o2c.config import Settings
+from o2c.kafka.checkpoints import group_offsets
 from o2c.kafka.relay import relay_until_caught_up
 from tests.kafka.conftest import Pipeline, running, wait_until
 from tests.kafka.test_crashes import commands
@@ -71,7 +72,7 @@ def test_kafka_mode_reports_relay_and_projector_progress(
         engine = projector.engine
         wait_until(lambda: pipeline.live_snapshot() == expected)
         ends = journal_ends(pipeline.broker.bootstrap)
-        wait_until(lambda: {p: o for (_, p), o in engine.kafka_offsets(GROUP).items()} == ends)
+        wait_until(lambda: {p: o for (_, p), o in group_offsets(engine, GROUP).items()} == ends)
     head = pipeline.store.last_position()
     with api(settings) as (client, _):
         status, checks = kafka_checks(client)

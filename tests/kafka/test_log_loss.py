@@ -14,6 +14,7 @@ import threading
 from kafka import KafkaConsumer
 
 from o2c.events.catalog import JOURNAL_TOPIC
+from o2c.kafka.checkpoints import group_offsets
 from o2c.kafka.health import KafkaMonitor
 from o2c.kafka.relay import Relay, relay_until_caught_up
 from o2c.kafka.topics import ensure_topics, existing_topics, read_topic
@@ -55,7 +56,7 @@ def applied_everything_on_the_journal(p: Pipeline) -> None:
         ends = journal_ends(p.broker.bootstrap)
         stored = lambda: {  # noqa: E731
             part: off
-            for (topic, part), off in projector.engine.kafka_offsets(GROUP).items()
+            for (topic, part), off in group_offsets(projector.engine, GROUP).items()
             if topic == JOURNAL_TOPIC
         }
         wait_until(lambda: stored() == ends and p.live_snapshot() == expected)

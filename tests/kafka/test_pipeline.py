@@ -123,7 +123,7 @@ def test_two_projectors_split_the_partitions(pipeline: Pipeline) -> None:
 
 def test_kafka_mode_read_your_writes_position(pipeline: Pipeline) -> None:
     from o2c.config import Settings
-    from o2c.projections.wiring import ReadSideParts
+    from o2c.read_side import ReadSideParts
 
     cid = pipeline.world.account()
     pipeline.world.sell(cid, "10.00", JAN)

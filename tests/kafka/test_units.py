@@ -15,7 +15,7 @@ from sqlalchemy import exc as sa
 from o2c.application.errors import BackendUnavailable
 from o2c.cli.main import main
 from o2c.events.catalog import DLQ_TOPIC, JOURNAL_TOPIC, PUBLIC_TOPICS
-from o2c.kafka.failures import is_transient
+from o2c.follow.failures import is_transient
 from o2c.kafka.log import LogProbe
 from o2c.projections.rows import MissingRow, RowCache
 from tests.support.broker import TansuBroker

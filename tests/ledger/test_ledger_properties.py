@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from o2c.domain.errors import InvalidInput
+from o2c.follow.rebuild import rebuild
 from o2c.projections.readstore import ReadStore
-from o2c.projections.rebuild import rebuild
 from tests.ledger.book import FAR, check_ledger, ledger_rows, posted_facts, random_book
 from tests.read.conftest import ReadWorld, _world
 from tests.support.pg import temporary_database

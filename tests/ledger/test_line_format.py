@@ -5,10 +5,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from o2c.domain.money import MINOR_UNITS
-from o2c.projections.postings import DEFAULT_CHART
+from o2c.domain.money import MINOR_UNITS, from_mills
+from o2c.ledger.postings import DEFAULT_CHART
 from o2c.projections.queries.ledger import LineFormat
-from o2c.projections.units import from_mills
 
 
 @given(

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from o2c.domain.money import to_mills
 from o2c.projections.readstore import ReadStore
-from o2c.projections.units import to_mills
 
 Net = dict[str, dict[str, int]]
 

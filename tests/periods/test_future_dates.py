@@ -5,6 +5,7 @@ through the service (a set clock) and over HTTP (the server's clock)."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from pydantic import ValidationError
@@ -120,3 +121,23 @@ def test_a_dunning_run_as_of_2099_sends_nothing(api: Api) -> None:
     response = api.client.post("/v1/periods/close", json=body, headers=auth("admin"))
     assert (response.status_code, response.json()["code"]) == (422, "date-in-future")
     assert api.container.store.last_position() == before
+
+
+def test_a_statement_booking_a_line_after_today_is_refused_whole(shared: Closed) -> None:
+    booked = [
+        c.BankLineIn(line_id=f"F{n}", booked_on=on, amount=Decimal("3.00"), credit=True)
+        for n, on in enumerate((TODAY, TOMORROW))
+    ]
+    statement = c.ImportBankStatement(
+        account_id="DE89370400440532013000",
+        statement_id="ST-FUTURE",
+        currency="EUR",
+        period_start=TODAY,
+        period_end=TODAY,
+        lines=booked,
+    )
+    before = shared.world.store.last_position()
+    with pytest.raises(InvalidInput) as refused:
+        shared.world.service.handle(statement, CommandContext())
+    assert refused.value.code == "date-in-future"
+    assert shared.world.store.last_position() == before

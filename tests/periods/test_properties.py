@@ -24,9 +24,9 @@ from o2c.audit.ledger_replay import trial_balance_from_log
 from o2c.audit.log_reader import decoder, raw_events
 from o2c.audit.verify import verify_events
 from o2c.domain.errors import DomainError, RuleViolation
+from o2c.follow.embedded import EmbeddedRunner
 from o2c.projections.engine import ProjectionEngine
 from o2c.projections.readstore import ReadStore
-from o2c.projections.runner import EmbeddedRunner
 from tests.periods.ledger import read_model_net, recorded_net, sides_balance
 from tests.support.world import World, opened_store
 

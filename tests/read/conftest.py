@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from o2c.follow.embedded import EmbeddedRunner
 from o2c.projections.engine import ProjectionEngine
 from o2c.projections.queries import ReadQueries
 from o2c.projections.readstore import ReadStore
-from o2c.projections.runner import EmbeddedRunner
 from tests.support.pg import temporary_database
 from tests.support.world import World, opened_store
 

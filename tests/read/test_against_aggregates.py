@@ -33,7 +33,7 @@ from o2c.aggregates.order import Order
 from o2c.aggregates.payment_link import PaymentLink
 from o2c.domain.errors import DomainError
 from o2c.events.envelope import EventEnvelope
-from o2c.projections.rebuild import rebuild
+from o2c.follow.rebuild import rebuild
 from tests.read.conftest import ReadWorld, _world
 from tests.read.test_replay_equivalence import snapshot
 from tests.support.pg import temporary_database

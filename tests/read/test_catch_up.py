@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 from sqlalchemy import text
 
+from o2c.follow.embedded import EmbeddedRunner
 from o2c.projections.engine import ProjectionEngine
-from o2c.projections.runner import EmbeddedRunner
 from tests.read.conftest import ReadWorld, _world
 from tests.support.pg import temporary_database
 

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from o2c.eventstore.store import EventStore
-from o2c.projections.read_ahead import pages_ahead
+from o2c.follow.read_ahead import pages_ahead
 from tests.read.conftest import ReadWorld
 
 

@@ -29,11 +29,12 @@ from o2c.bootstrap import build_container
 from o2c.config import Settings
 from o2c.events.envelope import EventEnvelope
 from o2c.eventstore.store import EventStore
+from o2c.follow.parking import EMBEDDED_GROUP, replay
+from o2c.follow.rebuild import rebuild
 from o2c.projections import receivables
 from o2c.projections.engine import ProjectionEngine
-from o2c.projections.parking import EMBEDDED_GROUP, parked, replay
+from o2c.projections.parking import parked
 from o2c.projections.readstore import ReadStore
-from o2c.projections.rebuild import rebuild
 from tests.read.conftest import ReadWorld
 from tests.read.test_replay_equivalence import read_figures, recomputed, snapshot
 from tests.support.world import World, opened_store

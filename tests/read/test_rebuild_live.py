@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from o2c.projections.rebuild import rebuild
+from o2c.follow.rebuild import rebuild
 from tests.read.conftest import ReadWorld
 from tests.read.test_replay_equivalence import random_book, snapshot
 

@@ -18,9 +18,9 @@ from o2c import commands as c
 from o2c.aggregates.account import CustomerAccount
 from o2c.aggregates.invoice import Invoice
 from o2c.domain.errors import DomainError
+from o2c.follow.rebuild import rebuild
 from o2c.projections import receivables
 from o2c.projections.checkpoints import PositionCheckpoint
-from o2c.projections.rebuild import rebuild
 from o2c.projections.registry import PROJECTIONS
 from tests.read.conftest import ReadWorld
 

@@ -15,9 +15,10 @@ from o2c.application.context import CommandContext
 from o2c.bootstrap import build_container
 from o2c.cli.main import main
 from o2c.config import Settings
-from o2c.projections.checkpoints import KafkaCheckpoint, PositionCheckpoint
+from o2c.kafka.checkpoints import KafkaCheckpoint, group_offsets
+from o2c.projections.checkpoints import PositionCheckpoint
 from o2c.projections.schema import layouts
-from o2c.projections.wiring import ReadModelDunningCustomers
+from o2c.read_side import ReadModelDunningCustomers
 from tests.read.conftest import ReadWorld
 from tests.read.test_replay_equivalence import random_book, snapshot
 
@@ -89,13 +90,13 @@ def test_kafka_checkpoint_is_stored_with_the_rows_and_redelivery_is_ignored(
     first = KafkaCheckpoint("g1", {("o2c.journal.v1", 0): 7, ("o2c.journal.v1", 1): 3})
     applied = rw.engine.apply(envelopes, checkpoint=first)
     assert 0 < applied < len(envelopes) * 5
-    assert rw.engine.kafka_offsets("g1") == first.offsets
+    assert group_offsets(rw.engine, "g1") == first.offsets
     before = snapshot(rw)
     again = KafkaCheckpoint("g1", {("o2c.journal.v1", 0): 9})
     assert rw.engine.apply(envelopes, checkpoint=again) == 0
     assert snapshot(rw) == before
-    assert rw.engine.kafka_offsets("g1") == {("o2c.journal.v1", 0): 9, ("o2c.journal.v1", 1): 3}
-    assert rw.engine.kafka_offsets("other") == {}
+    assert group_offsets(rw.engine, "g1") == {("o2c.journal.v1", 0): 9, ("o2c.journal.v1", 1): 3}
+    assert group_offsets(rw.engine, "other") == {}
     exposure = rw.q.credit_exposure(cid)
     assert exposure is not None and exposure["ar_balance"] == "40.00"
 

@@ -22,9 +22,9 @@ from sqlalchemy import select
 from o2c import commands as c
 from o2c.cli.main import main
 from o2c.eventstore.store import EventStore
+from o2c.follow.embedded import EmbeddedRunner
 from o2c.projections.engine import ProjectionEngine
 from o2c.projections.readstore import ReadStore
-from o2c.projections.runner import EmbeddedRunner
 from tests.support.pg import temporary_database
 from tests.support.world import World, opened_store
 

@@ -24,8 +24,9 @@ from typing import Any
 from sqlalchemy import text
 
 from o2c.bootstrap import Container
+from o2c.follow.parking import EMBEDDED_GROUP
 from o2c.kafka.health import KafkaMonitor, KafkaProgress
-from o2c.projections.parking import EMBEDDED_GROUP, parked
+from o2c.projections.parking import parked
 
 MAX_READY_LAG = 10_000
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Protocol
 from uuid import UUID, uuid4
 
-from o2c.aggregates.delivery import Delivery
+from o2c.aggregates.delivery import HELD, Delivery
 from o2c.application.context import CommandContext, EventMetadata
 from o2c.application.errors import ConcurrencyConflict
 from o2c.application.ports import EventStorePort
@@ -44,6 +44,8 @@ class QueuedDelivery:
     delivery_id: UUID
     digest: str
     position: int
+    # Queued to an address that bounced before: held, not to be sent.
+    held: bool = False
 
 
 def digest_of(content: bytes) -> str:
@@ -61,9 +63,13 @@ class DeliveryService:
         listeners: list[Callable[[int], None]] | None = None,
         *,
         email_channel: str = "email",
+        held_reason: Callable[[str], str | None] | None = None,
     ) -> None:
         self.store = store
         self.documents = documents
+        # Why letters to an address are held (it bounced), or None: a letter queued to such an
+        # address is held in the same save, so a run can count it and a person sees it at once.
+        self.held_reason = held_reason or (lambda address: None)
         # Without an SMTP server (the embedded default) e-mail goes to the outbox directory:
         # the delivery then says so (channel ``file``) rather than claim an e-mail was sent.
         self.email_channel = email_channel
@@ -91,6 +97,51 @@ class DeliveryService:
         reason for sending) a caller can queue idempotently: the same id with the same
         attachment answers the first queueing again; with other bytes it is refused.
         """
+        delivery_id = delivery_id or uuid4()
+        existing = self.store.get(delivery_id)
+        if existing is not None:
+            if isinstance(existing, Delivery) and existing.digest == digest_of(content):
+                return QueuedDelivery(
+                    delivery_id,
+                    existing.digest,
+                    self.store.last_position(),
+                    existing.status == HELD,
+                )
+            raise RuleViolation(f"id {delivery_id} already exists", code="already-exists")
+        delivery = self.prepare(
+            delivery_id=delivery_id,
+            customer_id=customer_id,
+            document=document,
+            content=content,
+            filename=filename,
+            channel=channel,
+            to=to,
+            subject=subject,
+            body=body,
+            content_type=content_type,
+        )
+        position = self._save(delivery, ctx or CommandContext())
+        return QueuedDelivery(delivery_id, delivery.digest, position, delivery.status == HELD)
+
+    def prepare(
+        self,
+        *,
+        delivery_id: UUID,
+        customer_id: UUID,
+        document: str,
+        content: bytes,
+        filename: str,
+        channel: str,
+        to: str,
+        subject: str,
+        body: str = "",
+        content_type: str = "application/pdf",
+    ) -> Delivery:
+        """A new delivery, not yet saved, for a caller that saves it with its own changes (a
+        dunning run queues its reminder letter in the save that records the reminders).
+
+        The attachment is stored first; a letter to a flagged address comes back held.
+        """
         if not content:
             raise InvalidInput("the document is empty", code="invalid-document")
         if len(content) > MAX_ATTACHMENT_BYTES:
@@ -98,12 +149,6 @@ class DeliveryService:
         digest = digest_of(content)
         if channel == "email":
             channel = self.email_channel
-        delivery_id = delivery_id or uuid4()
-        existing = self.store.get(delivery_id)
-        if existing is not None:
-            if isinstance(existing, Delivery) and existing.digest == digest:
-                return QueuedDelivery(delivery_id, digest, self.store.last_position())
-            raise RuleViolation(f"id {delivery_id} already exists", code="already-exists")
         # Validated before the bytes are stored: a refused letter leaves nothing behind.
         delivery = Delivery.queue(
             delivery_id,
@@ -118,8 +163,10 @@ class DeliveryService:
             body,
         )
         self.documents.put(digest, content, content_type)
-        position = self._save(delivery, ctx or CommandContext())
-        return QueuedDelivery(delivery_id, digest, position)
+        held = None if channel == "peppol" else self.held_reason(to)
+        if held is not None:
+            delivery.hold(held)
+        return delivery
 
     def get(self, delivery_id: UUID) -> Delivery:
         """The delivery, or ``NotFound``."""

@@ -250,12 +250,26 @@ class ReminderResult(Result):
     days_past_due: int
 
 
+class LetterResult(Result):
+    """The reminder letter of one customer in a dunning run: ``queued`` (to ``to``), ``held``
+    (the address bounced before: ``reason``), ``no_contact`` (no dunning or billing e-mail:
+    nothing sent) or ``no_letterhead`` (no seller profile yet: nothing sent)."""
+
+    customer_id: UUID
+    status: str
+    delivery_id: UUID | None = None
+    to: str | None = None
+    reason: str | None = None
+
+
 class RemindersResult(Result):
-    """Reminders sent by a dunning run (or for one customer)."""
+    """Reminders sent by a dunning run (or for one customer), and the letter each customer
+    was sent (answers recorded before letters were sent have none)."""
 
     as_of: date
     reminders_sent: int
     reminders: list[ReminderResult]
+    letters: list[LetterResult] = []
 
 
 class CustomersImportedResult(Result):

@@ -27,7 +27,7 @@ import random
 import threading
 import time
 import typing
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date
@@ -46,7 +46,7 @@ from o2c.application.ports import (
     EventStorePort,
     LedgerSnapshotPort,
 )
-from o2c.application.results import ReminderResult, RemindersResult, Result
+from o2c.application.results import LetterResult, ReminderResult, RemindersResult, Result
 from o2c.application.unit_of_work import UnitOfWork
 from o2c.commands import ClosePeriod, Command, RunDunning, SendReminders
 from o2c.domain.business_dates import ensure_not_in_future
@@ -56,6 +56,10 @@ from o2c.domain.errors import DomainError
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
+
+# Runs after a command's handler, in the same unit of work: it may add aggregates to the save
+# (a dunning run's reminder letter) and answers the result to return instead.
+Follower = Callable[[Any, Result, UnitOfWork], Result]
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,9 @@ class O2CService:
         dunning_customers: DunningCustomersPort = _no_customers,
         serialize: bool = False,
         ledger: LedgerSnapshotPort | None = None,
+        bank_book: BankBookPort | None = None,
+        listeners: Sequence[Callable[[int], None]] = (),
+        followers: Mapping[type[Command], Follower] | None = None,
     ) -> None:
         self.store = store
         self.today = today
@@ -117,9 +124,12 @@ class O2CService:
         self._period_lock: PeriodLock | None = None
         # One writer at a time where the store cannot arbitrate between threads (SQLite).
         self._lock: AbstractContextManager[Any] = threading.RLock() if serialize else nullcontext()
-        self.listeners: list[Callable[[int], None]] = []
-        # The read side bank cash application matches against (set where read models run).
-        self.bank_book: BankBookPort | None = None
+        # Told each command's last stored position (the embedded runner, webhook delivery).
+        self.listeners: list[Callable[[int], None]] = list(listeners)
+        # The read side bank cash application matches against (where read models run).
+        self.bank_book = bank_book
+        # What follows a command in its own save, by command type (a dunning run's letters).
+        self.followers: dict[type[Command], Follower] = dict(followers or {})
 
     def handle(self, cmd: Command, ctx: CommandContext | None = None) -> CommandResult:
         """Run ``cmd``; all of it is stored or none of it."""
@@ -196,6 +206,9 @@ class O2CService:
             if checked is not None:
                 uow.rely_on(PERIOD_LOCK_ID, checked)
             result = handler(cmd, uow)
+            follower = self.followers.get(type(cmd))
+            if follower is not None:
+                result = follower(cmd, result, uow)
         except DomainError:
             if attempt < MAX_ATTEMPTS and uow.is_stale():
                 return None
@@ -246,6 +259,7 @@ class O2CService:
         self._check_dates(cmd, today)
         start = self.store.last_position()
         reminders: list[ReminderResult] = []
+        letters: list[LetterResult] = []
         position = start
         for customer_id in self.dunning_customers(as_of, start):
             part = CommandContext(
@@ -254,8 +268,11 @@ class O2CService:
             result = self.handle(SendReminders(customer_id=customer_id, as_of=as_of), part)
             assert isinstance(result.result, RemindersResult)
             reminders.extend(result.result.reminders)
+            letters.extend(result.result.letters)
             position = max(position, result.position)
-        summary = RemindersResult(as_of=as_of, reminders_sent=len(reminders), reminders=reminders)
+        summary = RemindersResult(
+            as_of=as_of, reminders_sent=len(reminders), reminders=reminders, letters=letters
+        )
         if ctx.idempotency_key:
             position = self._record_response(cmd, ctx, digest, summary)
         return CommandResult(position, summary)

@@ -15,10 +15,11 @@ from datetime import date
 from o2c.aggregates.period_lock import TrialBalance
 from o2c.application.ports import LedgerSnapshot
 from o2c.audit.chain_head import ChainHeads, StreamHead
+from o2c.domain.days import to_day
+from o2c.domain.money import from_mills
 from o2c.events.envelope import EventEnvelope
 from o2c.eventstore.store import EventStore
-from o2c.projections.postings import Role, post
-from o2c.projections.units import from_mills, to_day
+from o2c.ledger.postings import Role, post
 
 
 class ReplayError(Exception):

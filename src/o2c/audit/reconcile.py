@@ -21,7 +21,7 @@ from o2c.audit.ledger_replay import LedgerReplay
 from o2c.audit.replay_aging import replay_aging
 from o2c.events.envelope import EventEnvelope
 from o2c.eventstore.store import EventStore
-from o2c.projections.postings import DEFAULT_CHART
+from o2c.ledger.postings import DEFAULT_CHART
 from o2c.projections.queries import ReadQueries
 
 _FIGURES = ("credit_limit", "ar_balance", "open_orders", "unapplied_cash")

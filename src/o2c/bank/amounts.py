@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from o2c.bank.errors import MalformedStatement
-from o2c.domain.money import MINOR_UNITS
+from o2c.domain.money import MINOR_UNITS, quantum
 
 
 def currency_exponent(currency: str, *, line: int | None) -> int:
@@ -22,8 +22,8 @@ def currency_exponent(currency: str, *, line: int | None) -> int:
 
 def quantized(amount: Decimal, currency: str, *, line: int | None) -> Decimal:
     """``amount`` with exactly the currency's decimals; more significant decimals are refused."""
-    quantum = Decimal(1).scaleb(-currency_exponent(currency, line=line))
-    result = amount.quantize(quantum)
+    currency_exponent(currency, line=line)
+    result = amount.quantize(quantum(currency))
     if result != amount:
         raise MalformedStatement(f"amount {amount} has more decimals than {currency} allows", line)
     return result

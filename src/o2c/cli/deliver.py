@@ -41,7 +41,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Send until stopped (or, with ``--drain``, until the queue is empty)."""
-    from o2c.bootstrap import build_delivery, build_event_store, build_service
+    from o2c.bootstrap import build_delivery, build_event_store
     from o2c.cli.relay import stop_on_signals
     from o2c.logging_setup import configure
     from o2c.projections.readstore import ReadStore
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     read_store = ReadStore(settings.read_store_url)
     try:
         read_store.migrate()
-        parts = build_delivery(settings, store, build_service(settings, store), read_store)
+        parts = build_delivery(settings, store, [], read_store)
         assert parts.worker is not None
         if args.drain:
             return 0 if parts.worker.drain(args.timeout) else 1

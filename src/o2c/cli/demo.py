@@ -33,15 +33,17 @@ def load_demo(settings: Settings, customers: int = 200, seed: int = 7) -> dict[s
     the event log instead (the same customers, each account picking its own overdue invoices),
     and at the end it says how far the read models got and what fills them.
     """
-    from o2c.bootstrap import LogScanDunningCustomers, build_container
+    from o2c.bootstrap import build_container, follows_log_in_process
     from o2c.demo.book import DemoBook
     from o2c.progress import Progress
 
-    container = build_container(settings, start_runner=False)
+    container = build_container(
+        settings,
+        start_runner=False,
+        dunning_from_read_models=follows_log_in_process(settings),
+    )
     try:
         runner = container.read.runner if container.read is not None else None
-        if runner is None:
-            container.service.dunning_customers = LogScanDunningCustomers(container.store)
         bar = Progress("demo book (days)")
         stats = DemoBook(container.service, customers=customers, seed=seed).load(bar.update)
         bar.finish()
@@ -69,6 +71,7 @@ def _elsewhere(settings: Settings, engine: ProjectionEngine, head: int) -> str:
             "`o2c project` fills them (start it if it is not running); the dashboard shows the "
             "demo once it has caught up"
         )
+    from o2c.kafka.checkpoints import group_position
     from o2c.kafka.health import KafkaMonitor
 
     assert settings.kafka_bootstrap is not None
@@ -77,7 +80,7 @@ def _elsewhere(settings: Settings, engine: ProjectionEngine, head: int) -> str:
         relayed = monitor.relay_position()
     finally:
         monitor.close()
-    applied = engine.position(f"kafka:{settings.kafka_group}")
+    applied = group_position(engine, settings.kafka_group)
     needed = [
         f"`o2c relay` (published {relayed} of {head} events)" if relayed < head else None,
         f"`o2c project` (read models at position {applied})" if applied < head else None,

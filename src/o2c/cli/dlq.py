@@ -29,8 +29,8 @@ def register(sub: Any) -> None:
 
 
 def _parts(args: argparse.Namespace) -> tuple[Settings, Any, str]:
+    from o2c.follow.parking import EMBEDDED_GROUP
     from o2c.projections.engine import ProjectionEngine
-    from o2c.projections.parking import EMBEDDED_GROUP
     from o2c.projections.readstore import ReadStore
 
     settings = Settings.from_env()
@@ -89,7 +89,7 @@ def _replay(settings: Settings, engine: Any, group: str) -> dict[str, int]:
             from o2c.kafka.dlq import replay
 
             return replay(engine, settings.kafka_bootstrap, group, store)
-        from o2c.projections.parking import replay as replay_from_log
+        from o2c.follow.parking import replay as replay_from_log
 
         return replay_from_log(engine, store, group)
     finally:

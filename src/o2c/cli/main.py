@@ -29,6 +29,7 @@ from o2c.cli import (
     relay,
     schemas,
     serve,
+    statements,
     webhooks,
 )
 from o2c.cli.refusals import REFUSALS, refusal_line
@@ -52,6 +53,7 @@ COMMANDS: tuple[Callable[[Any], None], ...] = (
     relay.register,
     schemas.register,
     serve.register,
+    statements.register,
     webhooks.register,
 )
 

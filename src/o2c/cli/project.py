@@ -55,9 +55,9 @@ def _follow_log(settings: Settings) -> int:
     from o2c.bootstrap import build_event_store
     from o2c.cli.relay import stop_on_signals
     from o2c.eventstore.log_waiter import log_waiter
+    from o2c.follow.embedded import EmbeddedRunner, follow_log
     from o2c.projections.engine import ProjectionEngine
     from o2c.projections.readstore import ReadStore
-    from o2c.projections.runner import EmbeddedRunner, follow_log
 
     if settings.projections == "in-process":
         log.warning(

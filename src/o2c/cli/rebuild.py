@@ -28,11 +28,12 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Stream the log into new tables, switch over, drop the old ones."""
     from o2c.bootstrap import build_event_store
+    from o2c.follow.parking import EMBEDDED_GROUP
+    from o2c.follow.rebuild import rebuild
     from o2c.progress import Progress
     from o2c.projections.engine import ProjectionEngine
-    from o2c.projections.parking import EMBEDDED_GROUP, parked
+    from o2c.projections.parking import parked
     from o2c.projections.readstore import ReadStore
-    from o2c.projections.rebuild import rebuild
 
     settings = Settings.from_env()
     group = settings.kafka_group if settings.kafka_bootstrap else EMBEDDED_GROUP

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 from uuid import UUID
 
@@ -78,6 +79,11 @@ class ImportBankStatement(Command):
     created_on: BusinessDate | None = None
     file_format: Annotated[SingleLine, Field(max_length=20)] = ""
     lines: Annotated[list[BankLineIn], Field(max_length=100_000)]
+
+    def dates_not_after_today(self, today: date) -> list[date]:
+        """A bank cannot have booked a line tomorrow: a statement booking one (or ending after
+        today) is refused whole, before any of its lines becomes a payment."""
+        return [self.period_end, *(line.booked_on for line in self.lines)]
 
 
 class SuggestionIn(BaseModel):

@@ -293,6 +293,32 @@ class DeliveryQueue:
 
     # ---- reading ---------------------------------------------------------------------------
 
+    def held_letters(self, customer_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """Letters held (their address bounced) per customer, oldest first: what a collector
+        must see to get a corrected address."""
+        if not customer_ids:
+            return {}
+        c, h = deliveries.c, held_addresses.c
+        query = (
+            select(c.customer_id, c.delivery_id, c.document, c.to_address, c.queued_at, h.reason)
+            .join(held_addresses, h.address == func.lower(c.to_address), isouter=True)
+            .where(c.status == HELD, c.customer_id.in_(sorted(set(customer_ids))))
+            .order_by(c.customer_id, c.queued_at, c.delivery_id)
+        )
+        found: dict[str, list[dict[str, Any]]] = {}
+        with self.engine.connect() as conn:
+            for row in conn.execute(query):
+                found.setdefault(row.customer_id, []).append(
+                    {
+                        "delivery_id": row.delivery_id,
+                        "document": row.document,
+                        "address": row.to_address,
+                        "reason": row.reason or "the address bounced",
+                        "queued_at": row.queued_at,
+                    }
+                )
+        return found
+
     def find(self, delivery_id: str) -> DeliveryView | None:
         """One delivery, or ``None``."""
         with self.engine.connect() as conn:

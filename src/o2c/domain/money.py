@@ -6,6 +6,7 @@ never silently rounded; rounding happens only where the domain computes a figure
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from o2c.domain.errors import InvalidInput
@@ -160,3 +161,82 @@ def check_total(amount: Decimal, currency: str, *, field: str = "total") -> Deci
 def round_money(amount: Decimal, currency: str) -> Decimal:
     """Round a computed figure (never a caller's input) half-up to the currency's minor unit."""
     return amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
+
+
+# ---- Money: an amount with its currency ----------------------------------------------------
+
+# Read models and posting rules count money in thousandths ("mills"): every supported currency
+# has at most three decimals, so this is exact, and integer ``SUM`` behaves the same on SQLite
+# (which has no decimal type) and PostgreSQL.
+MILLS = 1000
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount in a currency, at the currency's exponent (``Money(Decimal("12.30"), "EUR")``).
+
+    Built from a validated figure (``of``) or from stored mills (``from_mills``); ``str`` writes
+    the amount with exactly the currency's decimals, as every API and export shows it.
+    """
+
+    amount: Decimal
+    currency: str
+
+    @classmethod
+    def of(cls, amount: Decimal, currency: str) -> Money:
+        """``amount`` at the currency's exponent; more decimals than it allows are refused."""
+        return cls(check_amount(amount, currency, allow_zero=True, allow_negative=True), currency)
+
+    @classmethod
+    def from_mills(cls, mills: int | None, currency: str) -> Money:
+        """The amount a read model stored as mills, at the currency's exponent."""
+        return cls((Decimal(int(mills or 0)) / MILLS).quantize(quantum(currency)), currency)
+
+    @property
+    def mills(self) -> int:
+        """The amount in thousandths, as read models store it."""
+        return to_mills(self.amount)
+
+    def __str__(self) -> str:
+        return str(self.amount)
+
+
+def to_mills(amount: str | Decimal | int) -> int:
+    """``"12.34"`` → ``12340``."""
+    return int(Decimal(str(amount)) * MILLS)
+
+
+def from_mills(mills: int | None, currency: str | None = None) -> str:
+    """``12340`` → ``"12.34"`` (at the currency's exponent; two decimals when it is unknown)."""
+    if currency:
+        return str(Money.from_mills(mills, currency))
+    return str((Decimal(int(mills or 0)) / MILLS).quantize(Decimal("0.01")))
+
+
+@dataclass(frozen=True)
+class MillsFormat:
+    """Writes stored mills as text at one currency's exponent, without ``Decimal`` for the whole
+    minor units every posted figure holds (anything else goes through ``Money``): a ledger page
+    formats two amounts per line."""
+
+    currency: str
+    decimals: int
+    per_unit: int  # mills in one minor unit
+    zero: str
+
+    @classmethod
+    def of(cls, currency: str) -> MillsFormat:
+        """The format of ``currency``."""
+        decimals = minor_units(currency)
+        return cls(currency, decimals, MILLS // 10**decimals, from_mills(0, currency))
+
+    def __call__(self, mills: int) -> str:
+        if not mills:
+            return self.zero
+        whole, rest = divmod(int(mills), self.per_unit)
+        if rest or whole < 0:
+            return from_mills(mills, self.currency)
+        if not self.decimals:
+            return str(whole)
+        digits = str(whole).rjust(self.decimals + 1, "0")
+        return f"{digits[: -self.decimals]}.{digits[-self.decimals :]}"

@@ -13,6 +13,7 @@ from typing import Protocol
 import psycopg
 from psycopg.conninfo import make_conninfo
 
+from o2c.database_url import is_sqlite
 from o2c.eventstore.settings import events_table, postgres_params
 
 
@@ -75,6 +76,6 @@ class ListeningWaiter:
 
 def log_waiter(url: str) -> LogWaiter:
     """The best waiter for this event store URL."""
-    if url.startswith("sqlite:"):
+    if is_sqlite(url):
         return PollingWaiter()
     return ListeningWaiter(url)

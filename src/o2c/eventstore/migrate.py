@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+from o2c.database_url import is_sqlite
 from o2c.eventstore.settings import library_env
 
 log = logging.getLogger(__name__)
@@ -20,7 +21,7 @@ def migrate_event_store(url: str) -> None:
     from o2c.eventstore.application import O2CEventStoreApp
 
     env = library_env(url, create_tables=True)
-    if url.startswith("sqlite:"):
+    if is_sqlite(url):
         O2CEventStoreApp(env=env).close()
         return
     import psycopg

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from o2c.database_url import is_sqlite
 from o2c.domain.errors import InvalidInput
 
 # Aggregates kept in memory between commands. The library fast-forwards a cached aggregate with
@@ -28,7 +29,7 @@ def _cache_env() -> dict[str, str]:
 
 def _persistence_env(url: str, create_tables: bool) -> dict[str, str]:
     create = "y" if create_tables else "n"
-    if url.startswith("sqlite:"):
+    if is_sqlite(url):
         path = url.split(":///", 1)[1] if ":///" in url else ":memory:"
         if path in ("", ":memory:"):
             dbname = "file:o2c-memory?mode=memory&cache=shared"
@@ -74,4 +75,4 @@ def postgres_params(url: str) -> dict[str, str]:
 
 def events_table(url: str) -> str:
     """Name of the events table the library uses for this URL."""
-    return "stored_events" if url.startswith("sqlite:") else "o2c_events"
+    return "stored_events" if is_sqlite(url) else "o2c_events"

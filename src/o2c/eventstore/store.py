@@ -27,6 +27,7 @@ from eventsourcing.persistence import (
 
 from o2c.application.context import EventMetadata
 from o2c.application.errors import BackendUnavailable, ConcurrencyConflict
+from o2c.database_url import is_sqlite
 from o2c.events.catalog import BY_STORED_TOPIC
 from o2c.events.envelope import EventEnvelope, to_json_native
 from o2c.eventstore.application import DEFAULT_SNAPSHOT_INTERVAL, O2CEventStoreApp
@@ -64,7 +65,7 @@ class EventStore:
     @property
     def is_sqlite(self) -> bool:
         """True for the embedded SQLite store (one writer at a time)."""
-        return self.url.startswith("sqlite:")
+        return is_sqlite(self.url)
 
     def close(self) -> None:
         """Release connections."""

@@ -10,10 +10,11 @@ from typing import Any
 from o2c.events.catalog import DLQ_TOPIC
 from o2c.events.envelope import EventEnvelope
 from o2c.eventstore.store import EventStore
+from o2c.follow.parking import parked_events
+from o2c.kafka.checkpoints import KafkaCheckpoint
 from o2c.kafka.topics import read_topic
-from o2c.projections.checkpoints import KafkaCheckpoint
 from o2c.projections.engine import ProjectionEngine
-from o2c.projections.parking import parked, parked_events, unpark
+from o2c.projections.parking import parked, unpark
 
 log = logging.getLogger(__name__)
 

@@ -21,11 +21,11 @@ from kafka import TopicPartition
 from sqlalchemy import Engine, create_engine, inspect, select
 
 from o2c.events.catalog import JOURNAL_TOPIC
-from o2c.kafka.failures import describe
+from o2c.follow.failures import describe
+from o2c.kafka.checkpoints import OffsetMark, group_marks, group_offsets, group_position
 from o2c.kafka.log import LogProbe, fingerprint
 from o2c.kafka.relay_position import relay_positions
-from o2c.projections.checkpoints import OffsetMark
-from o2c.projections.engine import ProjectionEngine, kafka_position_key
+from o2c.projections.engine import ProjectionEngine
 from o2c.projections.readstore import sqlalchemy_url
 
 
@@ -141,9 +141,9 @@ class KafkaMonitor:
         """Relay position against the log head, group offsets against the journal's ends."""
         with self._lock:
             relay = self.relay_position()
-            offsets = engine.kafka_offsets(self.group)
-            marks = engine.kafka_marks(self.group)
-            applied = engine.position(kafka_position_key(self.group))
+            offsets = group_offsets(engine, self.group)
+            marks = group_marks(engine, self.group)
+            applied = group_position(engine, self.group)
             count: int | None = None
             ends: dict[int, int] = {}
             error: str | None = None

@@ -41,7 +41,9 @@ from kafka.errors import NoOffsetForPartitionError, OffsetOutOfRangeError
 
 from o2c.events.catalog import DLQ_TOPIC, JOURNAL_TOPIC
 from o2c.events.envelope import EventEnvelope
-from o2c.kafka.failures import describe, is_transient
+from o2c.follow.failures import describe, is_transient
+from o2c.follow.parking import isolate, now
+from o2c.kafka.checkpoints import KafkaCheckpoint, OffsetMark, group_marks, group_offsets
 from o2c.kafka.log import EPOCH_HEADER, LogProbe, fingerprint, header
 from o2c.kafka.settings import (
     CONSUMER_DEFAULTS,
@@ -49,9 +51,9 @@ from o2c.kafka.settings import (
     forbid_topic_creation,
     servers,
 )
-from o2c.projections.checkpoints import KafkaCheckpoint, OffsetMark, ParkedCustomer
+from o2c.projections.checkpoints import ParkedCustomer
 from o2c.projections.engine import ProjectionEngine
-from o2c.projections.parking import isolate, now, parked
+from o2c.projections.parking import parked
 
 log = logging.getLogger(__name__)
 
@@ -269,8 +271,8 @@ class Projector:
 
     def _position(self, tps: Sequence[TopicPartition]) -> None:
         assert self.consumer is not None
-        offsets = self.engine.kafka_offsets(self.group)
-        marks = self.engine.kafka_marks(self.group)
+        offsets = group_offsets(self.engine, self.group)
+        marks = group_marks(self.engine, self.group)
         count = self._partition_count()
         ends = self.probe.end_offsets(tps)
         to_check: dict[TopicPartition, OffsetMark] = {}

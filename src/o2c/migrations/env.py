@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import o2c.kafka.checkpoints  # noqa: F401  (its tables are part of CONTROL)
 from o2c.projections.schema import CONTROL
 
 connection = context.config.attributes["connection"]

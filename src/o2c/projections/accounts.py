@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 
+from o2c.domain.money import to_mills
 from o2c.events.catalog import GIVEN_BACK_ON
 from o2c.events.envelope import EventEnvelope
 from o2c.projections.base import Handler, Projection
 from o2c.projections.rows import MissingRow, RowCache
 from o2c.projections.schema import accounts_tables
-from o2c.projections.units import to_mills
 
 T = "customers"
 

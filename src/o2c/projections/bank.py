@@ -11,11 +11,12 @@ import json
 from uuid import UUID
 
 from o2c.aggregates.bank_statement import line_uuid
+from o2c.domain.days import to_day
+from o2c.domain.money import to_mills
 from o2c.events.envelope import EventEnvelope
 from o2c.projections.base import Handler, Projection
 from o2c.projections.rows import MissingRow, RowCache
 from o2c.projections.schema import bank_tables
-from o2c.projections.units import to_day, to_mills
 
 S = "statements"
 L = "lines"

@@ -1,5 +1,10 @@
 """Where a projection batch says it got to, stored in the same transaction as its rows.
 
+A transport hands the engine a ``Checkpoint``: the engine asks it what of a batch was applied
+already (``applied``), applies the rest, and has it record where the batch got to (``store``),
+all in one transaction. ``PositionCheckpoint`` is the event log transport's; the Kafka consumer
+brings its own (``o2c.kafka.checkpoints``), so the engine knows no transport.
+
 Every write here is an upsert (``INSERT … ON CONFLICT DO UPDATE``) rather than update-then-insert:
 two projectors of one group share some rows (the group's position), and the insert race of the
 read-then-write form would surface as a unique violation, an error that says nothing about the
@@ -8,8 +13,9 @@ event being applied.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import (
     Connection,
@@ -18,7 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from o2c.projections.schema import checkpoints, kafka_marks, kafka_offsets, parked_customers
+from o2c.events.envelope import EventEnvelope
+from o2c.projections.schema import checkpoints, parked_customers
 
 
 @dataclass(frozen=True)
@@ -28,6 +35,36 @@ class ParkedCustomer:
     reason: str
     first_position: int
     parked_at: str
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What a checkpoint says a batch need not apply again.
+
+    ``positions``: per projection, the global position it has applied (its row locked until the
+    transaction ends); ``None`` for a transport that keeps no such position, whose redelivery
+    the aggregate version each projection records already catches. ``parked``: customers whose
+    events are passed over from the event they were parked at on.
+    """
+
+    positions: Mapping[str, int] | None = None
+    parked: Mapping[str, ParkedCustomer] = field(default_factory=dict)
+
+
+class Checkpoint(Protocol):
+    """Where a transport's batch got to, stored in the transaction that applies the batch."""
+
+    def applied(self, conn: Connection, lock_positions: Callable[[], dict[str, int]]) -> Applied:
+        """What of the batch was applied already; ``lock_positions`` locks and reads each
+        projection's position, for a checkpoint that counts in them."""
+        ...
+
+    def store(
+        self, conn: Connection, batch: Sequence[EventEnvelope], generations: Mapping[str, int]
+    ) -> None:
+        """Record where ``batch`` (what the engine applied of it) got to, for the projections
+        (name → generation) it was applied to."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -43,39 +80,20 @@ class PositionCheckpoint:
     position: int
     parked: dict[str, ParkedCustomer] = field(default_factory=dict)
 
+    def applied(self, conn: Connection, lock_positions: Callable[[], dict[str, int]]) -> Applied:
+        """Each projection's position, and the customers parked for this group (read after the
+        positions are locked, so a replay that unparks a customer under the same locks is seen
+        whole or not at all)."""
+        positions = lock_positions()
+        return Applied(positions, load_parked(conn, self.name))
 
-@dataclass(frozen=True)
-class OffsetMark:
-    """The message a group handled last in one partition, and what that partition proves.
-
-    ``offset`` and ``fingerprint`` (its event id) identify the message; ``epoch`` is the relay's
-    log epoch it carried. ``applied_position``: every event this partition held at or below that
-    global position has been handled (applied, or parked in the DLQ) — valid while the topic keeps
-    ``partitions`` partitions, since a customer's partition depends on that count.
-    """
-
-    offset: int
-    fingerprint: str
-    epoch: str | None
-    applied_position: int
-    partitions: int
-
-
-@dataclass(frozen=True)
-class KafkaCheckpoint:
-    """Kafka mode: the next offset to read per (topic, partition) for a consumer group.
-
-    ``marks`` (per partition) and ``parked`` (per customer) are written in the same transaction,
-    so what the group says it handled and where it resumes never disagree.
-    """
-
-    group: str
-    offsets: dict[tuple[str, int], int]
-    marks: dict[tuple[str, int], OffsetMark] = field(default_factory=dict)
-    parked: dict[str, ParkedCustomer] = field(default_factory=dict)
-
-
-Checkpoint = PositionCheckpoint | KafkaCheckpoint
+    def store(
+        self, conn: Connection, batch: Sequence[EventEnvelope], generations: Mapping[str, int]
+    ) -> None:
+        """The customers parked, and the page's last position for every projection."""
+        store_parked(conn, self.name, self.parked)
+        for projection, generation in generations.items():
+            store_position(conn, projection, generation, self.position)
 
 
 def _insert(conn: Connection, table: Table) -> Any:
@@ -83,16 +101,17 @@ def _insert(conn: Connection, table: Table) -> Any:
     return dialect.insert(table)
 
 
-def _upsert(
+def upsert(
     conn: Connection, table: Table, keys: dict[str, object], values: dict[str, object]
 ) -> None:
+    """Insert a row, or update ``values`` of the row with ``keys``."""
     stmt = _insert(conn, table).values(**keys, **values)
     conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=values))
 
 
 def store_position(conn: Connection, projection: str, generation: int, position: int) -> None:
     """Record the position a projection generation has applied."""
-    _upsert(
+    upsert(
         conn,
         checkpoints,
         {"projection": projection, "generation": generation},
@@ -133,32 +152,6 @@ def load_position(conn: Connection, projection: str, generation: int, *, lock: b
     return int(value or 0)
 
 
-def store_offsets(conn: Connection, cp: KafkaCheckpoint) -> None:
-    """Record the consumer group's next offsets, their marks and the customers it parked."""
-    # Sorted: two members of the group never take row locks in opposite orders.
-    for (topic, partition), offset in sorted(cp.offsets.items()):
-        _upsert(
-            conn,
-            kafka_offsets,
-            {"group_id": cp.group, "topic": topic, "partition": partition},
-            {"next_offset": offset},
-        )
-    for (topic, partition), mark in sorted(cp.marks.items()):
-        _upsert(
-            conn,
-            kafka_marks,
-            {"group_id": cp.group, "topic": topic, "partition": partition},
-            {
-                "offset": mark.offset,
-                "fingerprint": mark.fingerprint[:128],
-                "epoch": mark.epoch,
-                "applied_position": mark.applied_position,
-                "partitions": mark.partitions,
-            },
-        )
-    store_parked(conn, cp.group, cp.parked)
-
-
 def store_parked(conn: Connection, group: str, parked: dict[str, ParkedCustomer]) -> None:
     """Record customers a group parked; a customer parked already keeps its first record."""
     for customer, park in sorted(parked.items()):
@@ -181,29 +174,3 @@ def load_parked(conn: Connection, group: str) -> dict[str, ParkedCustomer]:
         )
     )
     return {str(c): ParkedCustomer(str(r), int(p), str(at)) for c, r, p, at in rows}
-
-
-def load_offsets(conn: Connection, group: str) -> dict[tuple[str, int], int]:
-    """Next offsets stored for a consumer group."""
-    rows = conn.execute(
-        select(kafka_offsets.c.topic, kafka_offsets.c.partition, kafka_offsets.c.next_offset).where(
-            kafka_offsets.c.group_id == group
-        )
-    )
-    return {(str(t), int(p)): int(o) for t, p, o in rows}
-
-
-def load_marks(conn: Connection, group: str) -> dict[tuple[str, int], OffsetMark]:
-    """Marks stored for a consumer group (none for offsets written before marks existed)."""
-    m = kafka_marks
-    rows = conn.execute(select(m).where(m.c.group_id == group)).mappings()
-    return {
-        (str(r["topic"]), int(r["partition"])): OffsetMark(
-            int(r["offset"]),
-            str(r["fingerprint"]),
-            None if r["epoch"] is None else str(r["epoch"]),
-            int(r["applied_position"]),
-            int(r["partitions"]),
-        )
-        for r in rows
-    }

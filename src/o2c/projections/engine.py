@@ -1,11 +1,11 @@
 """The projection engine: applies a batch of envelopes to every projection in one transaction.
 
-Both transports call ``apply``: the event log transport (embedded runner, rebuild) with a
-``PositionCheckpoint``, the Kafka consumer with a ``KafkaCheckpoint``; both park a customer an
-event cannot be applied for the same way (``o2c.projections.parking``). The checkpoint is
-written in the same transaction as the rows, so a crash anywhere neither loses nor doubles an
-event; an event whose aggregate version a projection has already applied is skipped, so
-redelivery changes nothing.
+Both transports call ``apply`` with their own ``Checkpoint``: the event log transport (embedded
+runner, rebuild: ``o2c.follow``) with a ``PositionCheckpoint``, the Kafka consumer with its
+offsets (``o2c.kafka.checkpoints``); both park a customer an event cannot be applied for the same
+way. The checkpoint is written in the same transaction as the rows, so a crash anywhere neither
+loses nor doubles an event; an event whose aggregate version a projection has already applied is
+skipped, so redelivery changes nothing.
 """
 
 from __future__ import annotations
@@ -19,19 +19,10 @@ from sqlalchemy import Connection
 from o2c.events.envelope import EventEnvelope
 from o2c.projections.base import Projection
 from o2c.projections.checkpoints import (
+    Applied,
     Checkpoint,
-    KafkaCheckpoint,
-    OffsetMark,
     ParkedCustomer,
-    PositionCheckpoint,
-    load_marks,
-    load_offsets,
-    load_parked,
     load_position,
-    raise_position,
-    store_offsets,
-    store_parked,
-    store_position,
 )
 from o2c.projections.readstore import ReadStore
 from o2c.projections.registry import PROJECTIONS
@@ -39,11 +30,6 @@ from o2c.projections.rows import RowCache
 from o2c.projections.text import storable_envelope
 
 log = logging.getLogger(__name__)
-
-
-def kafka_position_key(group: str) -> str:
-    """Checkpoint key under which a consumer group's highest applied position is kept."""
-    return f"kafka:{group}"
 
 
 def projectable(envelopes: Sequence[EventEnvelope]) -> list[EventEnvelope]:
@@ -97,32 +83,21 @@ class ProjectionEngine:
         ready: Sequence[EventEnvelope],
         checkpoint: Checkpoint | None,
     ) -> int:
-        """``apply`` inside the caller's transaction, for envelopes ``projectable`` returned.
-
-        With a ``PositionCheckpoint`` the events of customers parked for its group, from the
-        event they were parked at on, are passed over; the parked customers are read after the
-        checkpoint rows are locked, so a replay that unparks a customer under the same locks
-        (``lock_positions``) is seen whole or not at all.
-        """
+        """``apply`` inside the caller's transaction, for envelopes ``projectable`` returned:
+        what the checkpoint says was applied already is passed over, the rest applied, and the
+        checkpoint stored."""
         active = self.generations(conn)
-        done: dict[str, int] = {}
-        if isinstance(checkpoint, PositionCheckpoint):
-            done = self.lock_positions(conn, active)
-            parks = load_parked(conn, checkpoint.name)
-            if parks:
-                ready = [e for e in ready if not held_back(e, parks)]
-            store_parked(conn, checkpoint.name, checkpoint.parked)
+        seen = Applied()
+        if checkpoint is not None:
+            seen = checkpoint.applied(conn, lambda: self.lock_positions(conn, active))
+        if seen.parked:
+            ready = [e for e in ready if not held_back(e, seen.parked)]
         applied = 0
         for projection in self.projections:
-            generation = active[projection.name]
-            applied += self.apply_to(
-                conn, projection, generation, ready, checkpoint, done.get(projection.name)
-            )
-        if isinstance(checkpoint, KafkaCheckpoint):
-            store_offsets(conn, checkpoint)
-            if ready:
-                high = max(e.position for e in ready)
-                raise_position(conn, kafka_position_key(checkpoint.group), 0, high)
+            done = None if seen.positions is None else seen.positions[projection.name]
+            applied += self.apply_to(conn, projection, active[projection.name], ready, done)
+        if checkpoint is not None:
+            checkpoint.store(conn, ready, {p.name: active[p.name] for p in self.projections})
         return applied
 
     def generations(self, conn: Connection) -> dict[str, int]:
@@ -161,22 +136,17 @@ class ProjectionEngine:
         projection: Projection,
         generation: int,
         envelopes: Sequence[EventEnvelope],
-        checkpoint: Checkpoint | None,
         done: int | None = None,
     ) -> int:
         """Apply a batch (as ``projectable`` returns it) to one projection generation inside
-        the caller's transaction; ``done``: its position, if the caller locked it already."""
+        the caller's transaction; ``done``: the position it has applied, if the checkpoint
+        counts in positions (events at or below it are passed over)."""
         relevant = [e for e in envelopes if projection.handles(e)]
-        if isinstance(checkpoint, PositionCheckpoint):
-            if done is None:
-                done = load_position(conn, projection.name, generation, lock=True)
+        if done is not None:
             relevant = [e for e in relevant if e.position > done]
-        applied = 0
-        if relevant:
-            applied = self._apply_rows(conn, projection, generation, relevant)
-        if isinstance(checkpoint, PositionCheckpoint):
-            store_position(conn, projection.name, generation, checkpoint.position)
-        return applied
+        if not relevant:
+            return 0
+        return self._apply_rows(conn, projection, generation, relevant)
 
     def _apply_rows(
         self,
@@ -212,27 +182,10 @@ class ProjectionEngine:
         cache.flush(conn)
         return applied
 
-    def position(self, name: str = "embedded") -> int:
-        """The position every live projection has reached (the minimum over projections).
-
-        ``name="kafka:<group>"`` gives the highest position a consumer group has applied. That
-        is approximate across partitions (another partition may still lag behind it), but exact
-        for read-your-writes on one customer, whose events all travel in one partition in order.
-        """
+    def position(self) -> int:
+        """The position every live projection has reached (the minimum over projections)."""
         with self.read_store.engine.connect() as conn:
-            if name.startswith("kafka:"):
-                return load_position(conn, name, 0)
             active = self.read_store.active_generations(conn)
             return min(
                 (load_position(conn, p.name, active[p.name]) for p in self.projections), default=0
             )
-
-    def kafka_offsets(self, group: str) -> dict[tuple[str, int], int]:
-        """Next offsets stored for ``group``."""
-        with self.read_store.engine.connect() as conn:
-            return load_offsets(conn, group)
-
-    def kafka_marks(self, group: str) -> dict[tuple[str, int], OffsetMark]:
-        """What ``group`` last handled in each partition (see ``OffsetMark``)."""
-        with self.read_store.engine.connect() as conn:
-            return load_marks(conn, group)

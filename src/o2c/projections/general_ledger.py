@@ -1,18 +1,18 @@
 """General-ledger projection: every AR fact as balanced journal lines, and a day-book of balances.
 
-The posting rules live in ``postings.py`` (shared with the period close and the auditor's check);
-this projection stores their result: one line per debit or credit, naming its source event, and
-per (currency, ledger role, posting day) the sums a trial balance adds up.
+The posting rules live in ``o2c.ledger.postings`` (shared with the period close and the auditor's
+check); this projection stores their result: one line per debit or credit, naming its source
+event, and per (currency, ledger role, posting day) the sums a trial balance adds up.
 """
 
 from __future__ import annotations
 
+from o2c.domain.days import to_day
 from o2c.events.envelope import EventEnvelope
+from o2c.ledger.postings import Entry, post
 from o2c.projections.base import Handler, Projection
-from o2c.projections.postings import Entry, post
 from o2c.projections.rows import MissingRow, RowCache
 from o2c.projections.schema import ledger_tables
-from o2c.projections.units import to_day
 
 # The two look-up tables have names no other projection uses for its own tables.
 LINES, DAYBOOK = "lines", "daybook"

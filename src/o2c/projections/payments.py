@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from o2c.domain.days import to_day
+from o2c.domain.money import to_mills
 from o2c.events.envelope import EventEnvelope
 from o2c.projections.base import Handler, Projection
 from o2c.projections.rows import MissingRow, RowCache
 from o2c.projections.schema import payments_tables
-from o2c.projections.units import to_day, to_mills
 
 T = "payments"
 

@@ -13,6 +13,7 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, event, select, update
 from sqlalchemy.schema import CreateIndex, CreateTable
 
+from o2c.database_url import is_sqlite
 from o2c.projections.checkpoints import store_position
 from o2c.projections.registry import BY_NAME, PROJECTIONS
 from o2c.projections.schema import generations, layouts
@@ -43,7 +44,7 @@ class ReadStore:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.is_sqlite = url.startswith("sqlite:")
+        self.is_sqlite = is_sqlite(url)
         if self.is_sqlite and ":///" in url:
             path = url.split(":///", 1)[1]
             if path and path != ":memory:":

@@ -37,15 +37,6 @@ checkpoints = Table(
     Column("position", BigInteger, nullable=False),
 )
 
-kafka_offsets = Table(
-    "rm_kafka_offsets",
-    CONTROL,
-    Column("group_id", String(128), primary_key=True),
-    Column("topic", String(255), primary_key=True),
-    Column("partition", Integer, primary_key=True),
-    Column("next_offset", BigInteger, nullable=False),
-)
-
 generations = Table(
     "rm_generations",
     CONTROL,
@@ -71,24 +62,8 @@ parked_customers = Table(
     Column("parked_at", String(40), nullable=False),
 )
 
-# What a consumer group last handled from each partition, written with its offset. After a broker
-# lost its log the stored offset points into a different log (or past its end): the mark is what
-# tells the two apart. Created by Alembic revision 0003.
-kafka_marks = Table(
-    "rm_kafka_marks",
-    CONTROL,
-    Column("group_id", String(128), primary_key=True),
-    Column("topic", String(255), primary_key=True),
-    Column("partition", Integer, primary_key=True),
-    Column("offset", BigInteger, nullable=False),
-    Column("fingerprint", String(128), nullable=False),
-    Column("epoch", String(64)),
-    Column("applied_position", BigInteger, nullable=False),
-    Column("partitions", Integer, nullable=False),
-)
-
-Money = BigInteger  # integer mills, see units.py
-Day = Integer  # date ordinal, see units.py
+Money = BigInteger  # integer mills (o2c.domain.money)
+Day = Integer  # date ordinal (o2c.domain.days)
 
 
 def _applied(md: MetaData, prefix: str) -> Table:

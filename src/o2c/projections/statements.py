@@ -8,12 +8,13 @@ account, so it is no statement line; the discount it earned (or gave back) is.
 
 from __future__ import annotations
 
+from o2c.domain.days import to_day
+from o2c.domain.money import to_mills
 from o2c.events.catalog import GIVEN_BACK_ON
 from o2c.events.envelope import EventEnvelope
 from o2c.projections.base import Handler, Projection
 from o2c.projections.rows import MissingRow, RowCache
 from o2c.projections.schema import statements_tables
-from o2c.projections.units import to_day, to_mills
 
 T = "entries"
 NUMBERS = "invoice_numbers"

@@ -24,8 +24,9 @@ from statistics import quantiles
 from o2c.bootstrap import Container, build_container
 from o2c.commands.base import Command
 from o2c.config import Settings
+from o2c.kafka.checkpoints import group_position
 from o2c.kafka.topics import ensure_topics
-from o2c.projections.engine import ProjectionEngine, kafka_position_key
+from o2c.projections.engine import ProjectionEngine
 from o2c.projections.readstore import ReadStore
 from o2c_devtools.bench.database import url_for
 from o2c_devtools.bench.processes import spawn, stop_all, wait_applied
@@ -138,19 +139,18 @@ def kafka(url: str, scale: Scale, progress: Progress) -> list[Figure]:
     read_store = ReadStore(url)
     read_store.migrate()
     engine = ProjectionEngine(read_store)
-    key = kafka_position_key(GROUP)
     with TansuBroker() as broker:
         ensure_topics(broker.bootstrap, 6)
         procs = _start_workers(url, broker.bootstrap)
         try:
             progress("e2e: waiting for the relay and the consumer group")
             warm = container.service.handle(open_account(2_999_999)).position
-            wait_applied(engine, key, warm, timeout=90)
+            wait_applied(engine, GROUP, warm, timeout=90)
             progress(f"e2e (kafka): {scale.e2e_rate} commands/s for {scale.e2e_seconds:.0f}s")
             figures = drive(
                 container,
                 scale,
-                lambda: engine.position(key),
+                lambda: group_position(engine, GROUP),
                 2_000_000,
             )
         finally:

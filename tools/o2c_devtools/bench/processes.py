@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Sequence
 
+from o2c.kafka.checkpoints import group_position
 from o2c.projections.engine import ProjectionEngine
 
 CLI = [sys.executable, "-m", "o2c.cli.main"]
@@ -26,10 +27,10 @@ def stop_all(procs: Sequence[subprocess.Popen[bytes]], timeout: float = 30) -> N
         proc.wait(timeout=timeout)
 
 
-def wait_applied(engine: ProjectionEngine, key: str, position: int, timeout: float) -> None:
-    """Until the read models' checkpoint ``key`` reached ``position``."""
+def wait_applied(engine: ProjectionEngine, group: str, position: int, timeout: float) -> None:
+    """Until the consumer group ``group`` applied ``position`` to the read models."""
     deadline = time.monotonic() + timeout
-    while engine.position(key) < position:
+    while group_position(engine, group) < position:
         if time.monotonic() > deadline:
             raise TimeoutError(f"position {position} not visible after {timeout}s")
         time.sleep(0.002)

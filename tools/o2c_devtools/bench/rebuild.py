@@ -27,10 +27,10 @@ from o2c.events.envelope import EventEnvelope
 from o2c.eventstore.application import O2CEventStoreApp
 from o2c.eventstore.settings import library_env
 from o2c.eventstore.store import EventStore
+from o2c.follow.rebuild import rebuild
 from o2c.projections.checkpoints import PositionCheckpoint
 from o2c.projections.engine import ProjectionEngine
 from o2c.projections.readstore import ReadStore
-from o2c.projections.rebuild import rebuild
 from o2c_devtools.bench.aging import _opening_invoices
 from o2c_devtools.bench.database import url_for
 from o2c_devtools.bench.report import Figure

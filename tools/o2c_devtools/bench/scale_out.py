@@ -27,7 +27,7 @@ from uuid import UUID
 import httpx
 
 from o2c.kafka.topics import ensure_topics
-from o2c.projections.engine import ProjectionEngine, kafka_position_key
+from o2c.projections.engine import ProjectionEngine
 from o2c.projections.queries import ReadQueries
 from o2c.projections.readstore import ReadStore
 from o2c_devtools.bench.database import temporary_database, url_for
@@ -39,7 +39,6 @@ from o2c_devtools.tansu import TansuBroker
 
 Progress = Callable[[str], None]
 GROUP = "o2c-bench-scale-out"
-KEY = kafka_position_key(GROUP)
 TOKEN = "t-bench-scale-out"
 CLIENTS = 8
 
@@ -141,11 +140,11 @@ def _measure(dbname: str, apis: int, projectors: int, seconds: float) -> list[Fi
             with httpx.Client(headers={"Authorization": f"Bearer {TOKEN}"}) as client:
                 for k, base in enumerate(bases):
                     warm.open_account(client, base, -1 - k)
-            wait_applied(engine, KEY, warm.high, 120)  # relay and group up before timing
+            wait_applied(engine, GROUP, warm.high, 120)  # relay and group up before timing
             load = _Load(bases)
             elapsed = load.run(seconds)
             sent_done = time.monotonic()
-            wait_applied(engine, KEY, load.high, 300)
+            wait_applied(engine, GROUP, load.high, 300)
             drain = time.monotonic() - sent_done
             missing = _missing(read_store, load.customers)
         finally:

@@ -17,7 +17,7 @@ from o2c.api.deps import container
 from o2c.api.problems import Problem
 from o2c.api.reads import After, Currency, Limit, MinPosition, queries
 from o2c.commands.base import IsoDate
-from o2c.projections.postings import Role
+from o2c.ledger.postings import Role
 from o2c.projections.queries.ledger import Chart, GlPage, TrialBalance
 from o2c.projections.queries.ledger_export import MEDIA_TYPES, filename, render
 

@@ -12,12 +12,13 @@ from datetime import date, timedelta
 from fastapi import APIRouter, Query, Request
 
 from o2c.api.auth import Reader
+from o2c.api.deps import container
 from o2c.api.problems import Problem
 from o2c.api.reads import After, Currency, Limit, MinPosition, queries
 from o2c.commands.base import IsoDate
 from o2c.projections.queries.accounts import ExposurePage
 from o2c.projections.queries.aging import Kpis, PortfolioAging
-from o2c.projections.queries.invoices import Worklist
+from o2c.projections.queries.invoices import HeldLetter, Worklist
 
 router = APIRouter(prefix="/v1", tags=["reports"])
 
@@ -107,7 +108,24 @@ def worklist(
     min_position: int | None = MinPosition,
 ) -> Worklist:
     """Overdue open items ranked by amount × days past due, with dunning level and disputes,
-    paged."""
-    return queries(request, min_position).worklist(
+    paged. `held_letters`: the customer's letters kept back because their address bounced
+    (address and reason), until someone records a corrected contact."""
+    found = queries(request, min_position).worklist(
         as_of=as_of or date.today(), after=after, limit=limit
     )
+    parts = container(request).delivery
+    if parts is not None:
+        parts.queue.catch_up(container(request).store)
+        held = parts.queue.held_letters([item["customer_id"] for item in found["items"]])
+        for item in found["items"]:
+            item["held_letters"] = [
+                HeldLetter(
+                    delivery_id=h["delivery_id"],
+                    document=h["document"],
+                    address=h["address"],
+                    reason=h["reason"],
+                    queued_at=h["queued_at"],
+                )
+                for h in held.get(item["customer_id"], [])
+            ]
+    return found

@@ -81,4 +81,19 @@ MESSAGES: dict[str, str] = {
     "interest": "Verzugszinsen",
     "total_due": "Gesamt fällig",
     "page": "Seite {page} von {pages}",
+    "reminder_text_1": "Nach unseren Unterlagen sind die folgenden Rechnungen noch offen. "
+    "Sicher haben Sie dies nur übersehen.\n\n"
+    "Bitte überweisen Sie den fälligen Betrag. Sollten Sie inzwischen gezahlt haben, "
+    "betrachten Sie dieses Schreiben bitte als gegenstandslos.",
+    "reminder_text_2": "Trotz unserer Zahlungserinnerung sind die folgenden Rechnungen noch "
+    "offen.\n\nBitte überweisen Sie den fälligen Betrag umgehend.",
+    "reminder_text_3": "Die folgenden Rechnungen sind trotz unserer Mahnungen noch offen.\n\n"
+    "Geht der fällige Betrag nicht umgehend bei uns ein, müssen wir weitere Schritte "
+    "einleiten.",
+    "mail_statement_subject": "Kontoauszug {period} – {seller}",
+    "mail_statement_body": "Sehr geehrte Damen und Herren,\n\nanbei erhalten Sie Ihren "
+    "Kontoauszug für {period}.\n\nMit freundlichen Grüßen\n{seller}",
+    "mail_reminder_subject": "{title} – {seller}",
+    "mail_reminder_body": "Sehr geehrte Damen und Herren,\n\nanbei erhalten Sie unser "
+    "Schreiben zu den Rechnungen {numbers}.\n\nMit freundlichen Grüßen\n{seller}",
 }

@@ -81,4 +81,19 @@ MESSAGES: dict[str, str] = {
     "interest": "Default interest",
     "total_due": "Total due",
     "page": "Page {page} of {pages}",
+    "reminder_text_1": "According to our records, the invoices below are still unpaid. "
+    "Perhaps this has escaped your notice.\n\n"
+    "Please transfer the amount due. If you have paid in the meantime, please disregard "
+    "this letter.",
+    "reminder_text_2": "Despite our reminder, the invoices below are still unpaid.\n\n"
+    "Please transfer the amount due without further delay.",
+    "reminder_text_3": "The invoices below remain unpaid despite our reminders.\n\n"
+    "Unless we receive the amount due promptly, we will have to take further steps "
+    "to recover it.",
+    "mail_statement_subject": "Statement of account {period} – {seller}",
+    "mail_statement_body": "Dear Sir or Madam,\n\nplease find attached your statement of "
+    "account for {period}.\n\nKind regards\n{seller}",
+    "mail_reminder_subject": "{title} – {seller}",
+    "mail_reminder_body": "Dear Sir or Madam,\n\nplease find attached our letter "
+    "regarding invoices {numbers}.\n\nKind regards\n{seller}",
 }

@@ -81,4 +81,17 @@ MESSAGES: dict[str, str] = {
     "interest": "Intérêts de retard",
     "total_due": "Total dû",
     "page": "Page {page} sur {pages}",
+    "reminder_text_1": "Sauf erreur de notre part, les factures ci-dessous restent impayées "
+    "à ce jour.\n\nNous vous prions de bien vouloir régler le montant dû. Si votre "
+    "paiement a croisé ce courrier, veuillez ne pas en tenir compte.",
+    "reminder_text_2": "Malgré notre relance, les factures ci-dessous restent impayées.\n\n"
+    "Nous vous prions de régler le montant dû sans délai.",
+    "reminder_text_3": "Les factures ci-dessous restent impayées malgré nos relances.\n\n"
+    "À défaut de paiement rapide, nous serons contraints d'engager d'autres démarches.",
+    "mail_statement_subject": "Relevé de compte {period} – {seller}",
+    "mail_statement_body": "Madame, Monsieur,\n\nveuillez trouver ci-joint votre relevé de "
+    "compte pour la période {period}.\n\nCordialement,\n{seller}",
+    "mail_reminder_subject": "{title} – {seller}",
+    "mail_reminder_body": "Madame, Monsieur,\n\nveuillez trouver ci-joint notre courrier "
+    "concernant les factures {numbers}.\n\nCordialement,\n{seller}",
 }

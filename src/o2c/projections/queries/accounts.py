@@ -10,9 +10,9 @@ from uuid import UUID
 from sqlalchemy import ColumnElement, Table, func, or_, select
 from typing_extensions import TypedDict
 
+from o2c.domain.money import from_mills
 from o2c.projections.queries.base import QueryBase
 from o2c.projections.queries.paging import clamp, decode_cursor, encode_cursor
-from o2c.projections.units import from_mills
 
 
 class TermsView(TypedDict):

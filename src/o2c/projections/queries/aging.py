@@ -20,10 +20,10 @@ from sqlalchemy import Connection, case, func, select, tuple_
 from typing_extensions import TypedDict
 
 from o2c.domain.errors import InvalidInput
+from o2c.domain.money import from_mills
 from o2c.projections.aging import DEFAULT_BOUNDS, bucket_sums, labels, parse_bounds
 from o2c.projections.queries.base import Bucket, QueryBase, buckets
 from o2c.projections.queries.paging import PageSpec, clamp
-from o2c.projections.units import from_mills
 
 BASES = ("due", "invoice")
 SORTS = ("id", "name")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import date
-from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -13,9 +12,10 @@ from sqlalchemy import select
 from typing_extensions import TypedDict
 
 from o2c.domain.bank_matching import KnownPayer, OpenInvoiceRef
+from o2c.domain.days import from_day
+from o2c.domain.money import Money, from_mills
 from o2c.projections.queries.base import QueryBase
 from o2c.projections.queries.paging import clamp, decode_cursor, encode_cursor
-from o2c.projections.units import MILLS, from_day, from_mills
 
 LINE_STATUSES = ("pending", "applied", "unmatched", "duplicate", "debit")
 _CHUNK = 500
@@ -123,10 +123,6 @@ def line_view(row: Any, names: Names = NO_NAMES) -> BankLineView:
             for s in json.loads(row["suggestions"])
         ],
     )
-
-
-def _money(mills: Any, places: int) -> Decimal:
-    return (Decimal(int(mills)) / MILLS).quantize(Decimal(1).scaleb(-places))
 
 
 class BankQueries(QueryBase):
@@ -250,7 +246,7 @@ class BankQueries(QueryBase):
                     found.setdefault(str(line_id), str(statement))
         return found
 
-    def open_invoice_refs(self, currency: str, places: int) -> list[OpenInvoiceRef]:
+    def open_invoice_refs(self, currency: str) -> list[OpenInvoiceRef]:
         """Every invoice of ``currency`` with an open amount, as the matcher reads it (a
         discount already taken is no longer offered)."""
         with self.rs.engine.connect() as conn:
@@ -273,10 +269,12 @@ class BankQueries(QueryBase):
                 invoice_id=UUID(r.invoice_id),
                 customer_id=UUID(r.customer_id),
                 number=r.number,
-                open_amount=_money(r.open_amount, places),
+                open_amount=Money.from_mills(r.open_amount, currency).amount,
                 currency=currency,
                 due_on=_date(r.due_day),
-                discount_amount=_money(0 if r.discount_taken else r.discount_amount, places),
+                discount_amount=Money.from_mills(
+                    0 if r.discount_taken else r.discount_amount, currency
+                ).amount,
                 discount_until=None
                 if r.discount_until_day is None
                 else _date(r.discount_until_day),

@@ -10,8 +10,8 @@ from uuid import UUID
 from sqlalchemy import Connection, Subquery, Table, func, select
 from typing_extensions import TypedDict
 
+from o2c.domain.money import from_mills
 from o2c.projections.readstore import ReadStore
-from o2c.projections.units import from_mills
 
 
 class Bucket(TypedDict):

@@ -12,9 +12,10 @@ from uuid import UUID
 from sqlalchemy import select, tuple_
 from typing_extensions import TypedDict
 
+from o2c.domain.days import from_day
+from o2c.domain.money import MILLS, from_mills
 from o2c.projections.queries.base import QueryBase
 from o2c.projections.queries.paging import clamp, decode_cursor, encode_cursor
-from o2c.projections.units import MILLS, from_day, from_mills
 
 STATUSES = ("open", "settled", "written_off")
 
@@ -67,8 +68,18 @@ class OpenItems(TypedDict):
     next: str | None
 
 
+class HeldLetter(TypedDict):
+    """A letter to the customer kept back because its address bounced."""
+
+    delivery_id: str
+    document: str
+    address: str
+    reason: str
+    queued_at: str
+
+
 class WorkItem(TypedDict):
-    """An overdue open item to chase."""
+    """An overdue open item to chase, with the customer's held letters."""
 
     invoice_id: str
     number: str
@@ -81,6 +92,7 @@ class WorkItem(TypedDict):
     priority: str
     dunning_level: int
     disputed: bool
+    held_letters: list[HeldLetter]
 
 
 class Worklist(TypedDict):
@@ -271,6 +283,21 @@ class InvoiceQueries(QueryBase):
             ),
         )
 
+    def reminded_since(self, customer_id: UUID, as_of: date) -> list[UUID]:
+        """The customer's invoices last reminded on or after ``as_of`` (each reminded on
+        ``as_of`` is among them)."""
+        with self.rs.engine.connect() as conn:
+            i = self._t(conn, "receivables")["invoices"]
+            rows = conn.execute(
+                select(i.c.invoice_id)
+                .where(
+                    i.c.customer_id == str(customer_id),
+                    i.c.last_reminder_day >= as_of.toordinal(),
+                )
+                .order_by(i.c.invoice_id)
+            )
+            return [UUID(r[0]) for r in rows]
+
     def customers_with_overdue(self, as_of: date) -> list[UUID]:
         """Customers with an open, undisputed invoice due before ``as_of``."""
         with self.rs.engine.connect() as conn:
@@ -307,4 +334,5 @@ def _work_item(r: Any) -> WorkItem:
         priority=str(priority),
         dunning_level=r["dunning_level"],
         disputed=bool(r["disputed"]),
+        held_letters=[],
     )

@@ -9,19 +9,18 @@ walks the lines in keyset pages, so memory holds one page however long the perio
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Table, func, select, tuple_
 from typing_extensions import TypedDict
 
+from o2c.domain.days import from_day
 from o2c.domain.errors import InvalidInput
-from o2c.domain.money import minor_units
-from o2c.projections.postings import DEFAULT_CHART, Role
+from o2c.domain.money import MillsFormat, from_mills
+from o2c.ledger.postings import DEFAULT_CHART, Role
 from o2c.projections.queries.base import QueryBase
 from o2c.projections.queries.paging import clamp, decode_cursor, encode_cursor
-from o2c.projections.units import from_day, from_mills
 
 Chart = Mapping[Role, tuple[str, str]]
 
@@ -88,7 +87,7 @@ class LineFormat:
     def __init__(self, chart: Chart) -> None:
         self.accounts = {role.value: account_of(role, chart) for role in Role}
         self.dates: dict[int, str | None] = {}
-        self.units: dict[str, _Unit] = {}
+        self.formats: dict[str, MillsFormat] = {}
 
     def __call__(self, row: Sequence[Any]) -> GlLine:
         """One row as the API and the export show it."""
@@ -117,34 +116,11 @@ class LineFormat:
         return self.dates[day]
 
     def amount(self, mills: int, currency: str) -> str:
-        """``from_mills`` without ``Decimal`` for the whole amounts of the currency's smallest
-        unit every posted line holds (anything else falls back to it)."""
-        unit = self.units.get(currency)
-        if unit is None:
-            unit = self.units[currency] = _Unit.of(currency)
-        if not mills:  # one side of every line
-            return unit.zero
-        whole, rest = divmod(int(mills), unit.mills)
-        if rest or whole < 0:
-            return from_mills(mills, currency)
-        if not unit.decimals:
-            return str(whole)
-        digits = str(whole).rjust(unit.decimals + 1, "0")
-        return f"{digits[: -unit.decimals]}.{digits[-unit.decimals :]}"
-
-
-@dataclass(frozen=True)
-class _Unit:
-    """A currency's smallest unit: its decimals, its size in mills, and zero written out."""
-
-    decimals: int
-    mills: int
-    zero: str
-
-    @classmethod
-    def of(cls, currency: str) -> _Unit:
-        decimals = minor_units(currency)
-        return cls(decimals, 10 ** (3 - decimals), from_mills(0, currency))
+        """A stored amount as text at its currency's exponent (one format per currency)."""
+        format_ = self.formats.get(currency)
+        if format_ is None:
+            format_ = self.formats[currency] = MillsFormat.of(currency)
+        return format_(mills)
 
 
 def line_columns(lines: Table) -> tuple[Any, ...]:

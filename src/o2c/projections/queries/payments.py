@@ -9,9 +9,10 @@ from uuid import UUID
 from sqlalchemy import select
 from typing_extensions import TypedDict
 
+from o2c.domain.days import from_day
+from o2c.domain.money import from_mills
 from o2c.projections.queries.base import QueryBase
 from o2c.projections.queries.paging import clamp, decode_cursor, encode_cursor
-from o2c.projections.units import from_day, from_mills
 
 
 class AllocationView(TypedDict):

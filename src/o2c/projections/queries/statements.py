@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, func, select, tuple_
+from sqlalchemy import ColumnElement, case, func, select, tuple_
 from typing_extensions import TypedDict
 
+from o2c.domain.days import from_day
+from o2c.domain.money import from_mills
 from o2c.projections.queries.base import QueryBase
 from o2c.projections.queries.paging import clamp, decode_cursor, encode_cursor
-from o2c.projections.units import from_day, from_mills
 
 
 class StatementLine(TypedDict):
@@ -120,3 +121,18 @@ class StatementQueries(QueryBase):
             else encode_cursor([last_row["business_day"], last_row["position"], last_row["seq"]]),
         }
         return statement
+
+    def statement_customers(self, start: date, end: date) -> list[UUID]:
+        """Customers with a non-zero balance on ``end`` or a booking in ``start`` … ``end``."""
+        with self.rs.engine.connect() as conn:
+            e = self._t(conn, "statements")["entries"]
+            first, last = start.toordinal(), end.toordinal()
+            booked = func.sum(case((e.c.business_day >= first, 1), else_=0))
+            rows = conn.execute(
+                select(e.c.customer_id)
+                .where(e.c.business_day <= last)
+                .group_by(e.c.customer_id)
+                .having((func.sum(e.c.amount) != 0) | (booked > 0))
+                .order_by(e.c.customer_id)
+            )
+            return [UUID(r[0]) for r in rows]

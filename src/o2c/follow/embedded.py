@@ -7,7 +7,7 @@ a query can wait, bounded, until the read models reached a command's position.
 ``follow_log`` is the same work as a process of its own (``o2c project`` without Kafka): the
 serving processes then spend no time on projections, and wake on PostgreSQL's ``NOTIFY``.
 
-An event no projection can apply parks its customer (``o2c.projections.parking``, as the Kafka
+An event no projection can apply parks its customer (``o2c.follow.parking``, as the Kafka
 projector does) and everyone else goes on, so no single event stops a start-up or a catch-up;
 only an error that says "not now" (the database away) makes a catch-up raise and retry.
 """
@@ -21,9 +21,9 @@ import time
 from o2c.events.envelope import EventEnvelope
 from o2c.eventstore.log_waiter import LogWaiter
 from o2c.eventstore.store import EventStore
+from o2c.follow.parking import LogParking
+from o2c.follow.read_ahead import pages_ahead
 from o2c.projections.engine import ProjectionEngine
-from o2c.projections.parking import LogParking
-from o2c.projections.read_ahead import pages_ahead
 
 log = logging.getLogger(__name__)
 

@@ -37,8 +37,9 @@ from enum import StrEnum
 from typing import Protocol
 
 from o2c.aggregates.invoice import OPENING_BALANCE_SKU
+from o2c.domain.days import to_day
+from o2c.domain.money import to_mills
 from o2c.events.envelope import EventEnvelope
-from o2c.projections.units import to_day, to_mills
 
 
 class Role(StrEnum):

@@ -1,4 +1,10 @@
-"""Builds the read side for the composition root: store, engine, queries and embedded runner."""
+"""The read side of one process, and the application ports it answers.
+
+Built by the composition root (``o2c.bootstrap``) before the application service, which is
+handed these adapters at construction: the dunning run's customer list and the bank book that
+cash application matches against, both from the read models, each waiting (bounded) until the
+read models have applied what the command saw.
+"""
 
 from __future__ import annotations
 
@@ -11,21 +17,19 @@ from uuid import UUID
 
 from o2c.application.errors import BackendUnavailable
 from o2c.application.ports import BankBook, DunningCustomersPort
-from o2c.application.service import O2CService
-from o2c.config import Settings
-from o2c.domain.money import minor_units
-from o2c.eventstore.store import EventStore
+from o2c.follow.embedded import EmbeddedRunner
+from o2c.kafka.checkpoints import group_position
 from o2c.projections.engine import ProjectionEngine
 from o2c.projections.queries import ReadQueries
 from o2c.projections.readstore import ReadStore
-from o2c.projections.runner import EmbeddedRunner
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class ReadSideParts:
-    """The read side of one process."""
+    """The read side of one process: ``runner`` where it follows the event log in-process,
+    ``kafka_group`` where a Kafka consumer group fills the read models."""
 
     read_store: ReadStore
     engine: ProjectionEngine
@@ -33,13 +37,18 @@ class ReadSideParts:
     runner: EmbeddedRunner | None
     kafka_group: str | None = None
 
+    def applied(self) -> int:
+        """The position the read models reached (the group's highest, in Kafka mode)."""
+        if self.kafka_group:
+            return group_position(self.engine, self.kafka_group)
+        return self.engine.position()
+
     def wait_for(self, position: int, timeout: float) -> bool:
         """Bounded wait until the read models reached ``position``."""
         if self.runner is not None:
             return self.runner.wait_for(position, timeout)
         deadline = time.monotonic() + timeout
-        name = f"kafka:{self.kafka_group}" if self.kafka_group else "embedded"
-        while self.engine.position(name) < position:
+        while self.applied() < position:
             if time.monotonic() >= deadline:
                 return False
             time.sleep(0.02)
@@ -53,27 +62,6 @@ class ReadSideParts:
 
 
 ReadSide = ReadSideParts  # the name the read-side interface documents
-
-
-def build_read_side(
-    settings: Settings, store: EventStore, service: O2CService, *, start_runner: bool = True
-) -> ReadSideParts:
-    """Migrate the read store; in embedded mode follow the event log in-process."""
-    read_store = ReadStore(settings.read_store_url)
-    read_store.migrate()
-    engine = ProjectionEngine(read_store)
-    queries = ReadQueries(read_store)
-    runner: EmbeddedRunner | None = None
-    if settings.embedded and settings.projections == "in-process":
-        runner = EmbeddedRunner(store, engine)
-        service.listeners.append(runner.notify)
-        if start_runner:
-            runner.start()
-    group = None if settings.embedded else settings.kafka_group
-    parts = ReadSideParts(read_store, engine, queries, runner, group)
-    service.dunning_customers = ReadModelDunningCustomers(parts, service.dunning_customers)
-    service.bank_book = ReadModelBankBook(parts)
-    return parts
 
 
 class ReadModelDunningCustomers:
@@ -120,7 +108,7 @@ class ReadModelBankBook:
         self._wait(min_position)
         q = self.parts.queries
         return BankBook(
-            tuple(q.open_invoice_refs(currency, minor_units(currency))),
+            tuple(q.open_invoice_refs(currency)),
             tuple(q.known_payers(currency)),
         )
 

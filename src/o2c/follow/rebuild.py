@@ -23,11 +23,11 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import update
 
 from o2c.eventstore.store import EventStore
+from o2c.follow.parking import EMBEDDED_GROUP, LogParking
+from o2c.follow.read_ahead import pages_ahead
 from o2c.projections.base import Projection
 from o2c.projections.checkpoints import load_position
 from o2c.projections.engine import ProjectionEngine
-from o2c.projections.parking import EMBEDDED_GROUP, LogParking
-from o2c.projections.read_ahead import pages_ahead
 from o2c.projections.readstore import ReadStore
 from o2c.projections.registry import BY_NAME, PROJECTIONS
 from o2c.projections.schema import generations
