@@ -32,7 +32,8 @@ SLOW = "slow"
 
 _PREFIXES = {"pg_": POSTGRES, "kafka_": KAFKA}
 _FIXTURES = {"browser": BROWSER, "tmp_path": DISK, "tmp_path_factory": DISK}
-_PARAMETERS = {"postgres": POSTGRES}
+# Kafka mode keeps its event store and read models on PostgreSQL.
+_PARAMETERS = {"postgres": (POSTGRES,), "kafka": (KAFKA, POSTGRES)}
 _GENERATORS = ("hypothesis", "schemathesis")
 
 
@@ -43,7 +44,9 @@ def needs_of(fixturenames: Iterable[str], parameters: Iterable[object]) -> set[s
         found.update(need for prefix, need in _PREFIXES.items() if name.startswith(prefix))
         if name in _FIXTURES:
             found.add(_FIXTURES[name])
-    found.update(_PARAMETERS[p] for p in parameters if isinstance(p, str) and p in _PARAMETERS)
+    for p in parameters:
+        if isinstance(p, str) and p in _PARAMETERS:
+            found.update(_PARAMETERS[p])
     return found
 
 
