@@ -54,12 +54,17 @@ poppler:
 		echo "installing Debian's poppler-utils for the document tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; }
 
+# Workers: most tests wait on PostgreSQL, brokers and subprocesses, so more workers than cores
+# pay; each worker makes its own databases, brokers, ports and temporary directories.
+WORKERS ?= 4
 test: $(STAMP) $(ASYNCAPI_NODE)/node_modules/.installed chromium poppler importlint lint typecheck
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider -n $(WORKERS) --dist worksteal
 
-# The domain rules in memory: no database, no broker, a few seconds.
+# Every test that runs in memory: no database, broker, browser, file or other program (the
+# markers are set from each test's fixtures: tests/support/needs.py).
+FAST := not postgres and not kafka and not browser and not disk and not slow
 test-fast: $(STAMP)
-	$(BIN)/pytest -q -p no:cacheprovider -m fast tests/domain
+	$(BIN)/pytest -q -p no:cacheprovider -m "$(FAST)"
 
 bench: $(STAMP)
 	$(BIN)/o2c bench --scale smoke

@@ -208,7 +208,9 @@ def test_every_date_query_parameter_takes_an_iso_date_only(client: TestClient) -
         url = path.replace("{customer_id}", cid)
         valid = dict.fromkeys(names, "2026-01-01")
         response = client.get(url, params=valid, headers=auth("admin"))
-        assert response.status_code == 200, (url, response.text)
+        # A letter needs the seller's profile: its 409 says the dates themselves were taken.
+        taken = response.status_code == 200 or response.json().get("code") == "company-not-set-up"
+        assert taken, (url, response.text)
         for name in names:
             for bad in ("0", "20260101", "1e3", "2026-01-01T00:00:00", "2026-1-1"):
                 response = client.get(url, params={**valid, name: bad}, headers=auth("admin"))

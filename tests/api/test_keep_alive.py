@@ -21,8 +21,8 @@ from sqlalchemy.exc import OperationalError
 from o2c.api.app import create_app
 from o2c.bootstrap import Container, build_container
 from o2c.config import Settings
-from o2c_devtools.ports import free_port
 from tests.api.conftest import TOKENS, auth
+from tests.support.ports import free_port
 
 
 @pytest.fixture

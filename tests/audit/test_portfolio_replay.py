@@ -32,13 +32,9 @@ def _read_world(backend: str, base: Path) -> Generator[ReadWorld, None, None]:
             yield from _world(url, url)
 
 
-@pytest.mark.postgres
-@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
-@given(
-    seed=st.integers(0, 10**6),
-    offset=st.integers(-200, 60),
-    backend=st.sampled_from(["sqlite", "postgres"]),
-)
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
+@given(seed=st.integers(0, 10**6), offset=st.integers(-200, 60))
 def test_portfolio_aging_as_of_any_date_equals_replaying_every_customer(
     seed: int, offset: int, backend: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

@@ -229,7 +229,6 @@ def test_a_queued_line_can_be_put_on_a_customers_account(bank: Bank) -> None:
     assert bad.status_code == 422
 
 
-@pytest.mark.postgres
 def test_an_import_end_to_end_on_postgresql(pg_url: str) -> None:
     settings = Settings(event_store_url=pg_url, read_store_url=pg_url, api_tokens=dict(TOKENS))
     bank: Iterator[Bank] = open_bank(settings)

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from o2c.cli.main import main
-from o2c_devtools.ports import free_port
+from tests.support.ports import free_port
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from o2c.bootstrap import build_container
 from o2c.config import Settings
 from o2c.contracts.schemas import public_specs
 from o2c.events.catalog import DLQ_TOPIC, JOURNAL_TOPIC, PUBLIC_TOPICS
-from o2c_devtools.ports import free_port
+from tests.support.ports import free_port
 
 HERE = Path(__file__).parent / "asyncapi"
 CHECK = HERE / "check.mjs"

@@ -31,7 +31,7 @@ from o2c.api.app import create_app
 from o2c.bootstrap import build_container
 from o2c.cli.demo import load_demo
 from o2c.config import Settings
-from o2c_devtools.ports import free_port
+from tests.support.ports import free_port
 
 TOKEN = "t-dashboard-credit"
 TOKENS = {TOKEN: "admin", "t-dashboard-clerk": "clerk"}

@@ -204,7 +204,8 @@ def test_a_dunning_run_mails_each_customer_one_reminder_letter_in_their_language
     assert "Zahlungserinnerung" in text
     for sold in book["de_invoices"]:
         assert sold["number"] in text
-    assert "120,00" in text and "80,50" in text
+    # gross: the customers are German, the seller too (19 % VAT on 120.00 and 80.50)
+    assert "142,80" in text and "95,80" in text
     french = text_of(pdf_of(to_of(messages, "compta@client.example")[0]))
     assert "Rappel de paiement" in french and book["fr_invoice"]["number"] in french
 
@@ -242,7 +243,7 @@ def test_a_statement_run_twice_sends_one_statement_per_customer(
     ]
     german = text_of(pdf_of(to_of(messages, "rechnung@kunde.example")[0]), layout=True)
     assert "Kontoauszug" in german and book["de_invoices"][1]["number"] in german
-    assert "200,50" in german  # the closing balance
+    assert "238,60" in german  # the closing balance, gross
     for cid in (book["de"], book["fr"]):
         assert len(deliveries(client, cid)) == 1
 

@@ -18,8 +18,6 @@ from o2c.domain.errors import InvalidInput
 from o2c.domain.tax import TaxTreatment
 from o2c.domain.terms import PaymentTerms
 
-pytestmark = pytest.mark.fast
-
 PARIS = {"lines": ["1 rue de Rivoli"], "city": "Paris", "postal_code": "75001", "country": "fr"}
 BERLIN = {
     "lines": ["Unter den Linden 1"],

@@ -22,8 +22,6 @@ from o2c.domain.tax import (
     totals,
 )
 
-pytestmark = pytest.mark.fast
-
 RATES = TaxRates.parse("S=19,S=7,Z=0")
 S19 = LineTax(TaxCategory.STANDARD, Decimal("19.00"))
 S7 = LineTax(TaxCategory.STANDARD, Decimal("7.00"))

@@ -30,8 +30,6 @@ from tests.einvoice.documents import (
     without_tax,
 )
 
-pytestmark = pytest.mark.fast
-
 UBL = {
     "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
     "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",

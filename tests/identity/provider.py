@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,8 @@ from types import TracebackType
 from urllib.parse import parse_qs, urlparse
 
 import httpx
+
+from tests.support.ports import free_port
 
 CLI = Path(sys.executable).with_name("oidc-provider-mock")
 CLIENT_ID = "o2c-api"
@@ -25,13 +26,6 @@ ALICE: dict[str, object] = {
     "roles": ["clerk"],
 }
 BOB: dict[str, object] = {"sub": "bob", "name": "Bob"}
-
-
-def free_port() -> int:
-    """A loopback TCP port nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Provider:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import random
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -31,6 +30,7 @@ from o2c.config import Settings
 from o2c.eventstore.publication import Publication
 from o2c.identity.api_keys import ApiKeyring, BadKeyEntry, parse_keys
 from o2c.identity.principal import Principal
+from tests.support.ports import free_port
 
 
 def _secret(seed: int) -> str:
@@ -183,15 +183,9 @@ def test_cors_is_closed_by_default_and_opens_to_configured_origins(tmp_path: Pat
             container.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_the_served_api_sends_no_server_banner(tmp_path: Path) -> None:
     container = build_container(_settings(tmp_path))
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         server_config(create_app(container), "127.0.0.1", port, log_level="critical")
     )

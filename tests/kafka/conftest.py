@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -80,20 +79,6 @@ def running(projector: Projector) -> Iterator[Projector]:
 @dataclass
 class _Holder:
     read_store: ReadStore
-
-
-def wait_until(
-    check: Callable[[], bool], timeout: float = 60.0, step: Callable[[], Any] | None = None
-) -> None:
-    """Poll ``check`` (running ``step`` between tries) until true, or fail."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if step is not None:
-            step()
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError("condition not reached in time")
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -25,8 +25,10 @@ from o2c.application.errors import BackendUnavailable
 from o2c.events.catalog import JOURNAL_TOPIC
 from o2c.events.envelope import EventEnvelope
 from o2c.kafka.relay import relay_until_caught_up
+from o2c.kafka.relay_position import RelayPosition
 from o2c.kafka.topics import read_topic
-from tests.kafka.conftest import Pipeline, running, wait_until
+from tests.kafka.conftest import Pipeline, running
+from tests.support.wait import wait_until
 from tests.support.world import World
 
 O2C = str(Path(sys.executable).parent / "o2c")
@@ -65,21 +67,30 @@ def commands(world: World, n: int, rnd: random.Random) -> None:
         world.pay(cid, f"{rnd.randint(1, 900)}.00", date(2026, 2, 1), [(inv["invoice_id"], None)])
 
 
+def moved_on(p: Pipeline, position: RelayPosition) -> Callable[[], bool]:
+    """True once the relay has published, and the projector applied, more than they had now."""
+    relayed, projected = position.load(), p.live_snapshot()
+    return lambda: position.load() > relayed and p.live_snapshot() != projected
+
+
 def test_kill_9_relay_and_projector_then_restart(pipeline: Pipeline) -> None:
     rnd = random.Random(7)
     world = pipeline.world
-    writer = threading.Thread(target=commands, args=(world, 60, rnd))
-    writer.start()
-    for _ in range(3):
+    relay_position = RelayPosition(pipeline.url)
+    for n in range(3):
+        progress = moved_on(pipeline, relay_position)
         with (
             process(pipeline, "relay", "--batch", "20") as relay,
             process(pipeline, "project") as projector,
         ):
-            time.sleep(rnd.uniform(3.0, 6.0))
+            writer = threading.Thread(target=commands, args=(world, 20, random.Random(n)))
+            writer.start()
+            wait_until(progress, timeout=120)  # both are mid-way through the commands
             victim = rnd.choice([relay, projector])
             victim.send_signal(signal.SIGKILL)
-            time.sleep(rnd.uniform(0.2, 1.0))
-    writer.join()
+            victim.wait(timeout=10)
+            writer.join()
+    relay_position.close()
     expected = None
     with process(pipeline, "relay"), process(pipeline, "project"):
         expected = pipeline.rebuilt_snapshot()

@@ -30,9 +30,10 @@ from o2c.projections import receivables
 from o2c.projections.engine import ProjectionEngine
 from o2c.projections.queries import ReadQueries
 from o2c.projections.readstore import ReadStore
-from tests.kafka.conftest import Pipeline, wait_until
+from tests.kafka.conftest import Pipeline
 from tests.kafka.test_crashes import commands
 from tests.read.test_replay_equivalence import recomputed
+from tests.support.wait import wait_until
 from tests.support.world import D
 
 JAN = date(2026, 1, 1)

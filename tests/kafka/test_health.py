@@ -25,9 +25,10 @@ from o2c.bootstrap import Container, build_container
 from o2c.config import Settings
 from o2c.kafka.checkpoints import group_offsets
 from o2c.kafka.relay import relay_until_caught_up
-from tests.kafka.conftest import Pipeline, running, wait_until
+from tests.kafka.conftest import Pipeline, running
 from tests.kafka.test_crashes import commands
 from tests.kafka.test_log_loss import journal_ends
+from tests.support.wait import wait_until
 
 GROUP = "o2c-test"
 

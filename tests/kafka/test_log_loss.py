@@ -19,8 +19,9 @@ from o2c.kafka.health import KafkaMonitor
 from o2c.kafka.relay import Relay, relay_until_caught_up
 from o2c.kafka.topics import ensure_topics, existing_topics, read_topic
 from o2c.projections.engine import ProjectionEngine
-from tests.kafka.conftest import Pipeline, running, wait_until
+from tests.kafka.conftest import Pipeline, running
 from tests.kafka.test_crashes import commands
+from tests.support.wait import wait_until
 
 GROUP = "o2c-survivor"
 

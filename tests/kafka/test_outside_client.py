@@ -21,7 +21,6 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlparse
 
-import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 from cloudevents.core.bindings import kafka
@@ -35,10 +34,9 @@ from o2c.kafka.projector import Projector
 from o2c.kafka.relay import Relay, relay_until_caught_up
 from o2c.kafka.relay_position import RelayPosition
 from tests.api.conftest import TOKENS, auth
-from tests.kafka.conftest import running, wait_until
+from tests.kafka.conftest import running
 from tests.support.broker import TansuBroker
-
-pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
+from tests.support.wait import wait_until
 
 PUBLIC_URL = "https://o2c.example.test"  # not where the TestClient answers: only its path is used
 GROUP = "o2c-outside"

@@ -16,8 +16,9 @@ from o2c.kafka.dlq import parked_in_db, read_dlq, replay
 from o2c.kafka.relay import relay_until_caught_up
 from o2c.kafka.topics import read_topic
 from o2c.projections import receivables
-from tests.kafka.conftest import Pipeline, running, wait_until
+from tests.kafka.conftest import Pipeline, running
 from tests.read.test_replay_equivalence import random_book
+from tests.support.wait import wait_until
 from tests.support.world import D
 
 JAN = date(2026, 1, 1)

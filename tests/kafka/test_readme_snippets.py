@@ -22,7 +22,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from standardwebhooks import Webhook
 
@@ -31,9 +30,7 @@ from o2c.bootstrap import build_container
 from o2c.events.envelope import EXTENSION_ATTRIBUTES
 from o2c.kafka.relay import relay_until_caught_up
 from o2c.webhooks.rules import matches
-from o2c_devtools.ports import free_port
 from tests.api.conftest import auth
-from tests.kafka.conftest import wait_until
 from tests.kafka.test_outside_client import (
     Book,
     KafkaApp,
@@ -44,6 +41,8 @@ from tests.kafka.test_outside_client import (
     sell,
 )
 from tests.support.broker import TansuBroker
+from tests.support.ports import free_port
+from tests.support.wait import wait_until
 from tests.webhooks.conftest import FAST, sqlite_settings
 
 README = Path(__file__).resolve().parents[2] / "docs" / "events-and-webhooks.md"
@@ -117,8 +116,6 @@ def run_program(
     )
 
 
-@pytest.mark.kafka
-@pytest.mark.postgres
 def test_kafka_consumer_snippet_mirrors_every_invoice(
     pg_url: str, kafka_broker: TansuBroker, tmp_path: Path
 ) -> None:

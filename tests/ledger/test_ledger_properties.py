@@ -4,7 +4,7 @@ rebuild into a fresh read store posts exactly what incremental projection posted
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,6 @@ from o2c.follow.rebuild import rebuild
 from o2c.projections.readstore import ReadStore
 from tests.ledger.book import FAR, check_ledger, ledger_rows, posted_facts, random_book
 from tests.read.conftest import ReadWorld, _world
-from tests.support.pg import temporary_database
 
 EVERY_FACT = {
     "invoice",
@@ -76,23 +75,22 @@ def test_the_random_book_drives_every_posting_fact(tmp_path: Path) -> None:
         worlds.close()
 
 
-@pytest.mark.postgres
-def test_multi_currency_book_on_postgres() -> None:
-    with temporary_database() as url, temporary_database() as fresh_url:
-        worlds = _world(url, url)
-        rw = next(worlds)
-        try:
-            book = random_book(rw, 11, steps=90, currencies=("EUR", "USD"))
-            rw.project()
-            assert book.currencies() == ["EUR", "USD"]
-            check_ledger(rw, book, 11)
-            assert posted_facts(rw.read_store) == EVERY_FACT
-            tb = {cur: rw.q.trial_balance(as_of=FAR, currency=cur) for cur in book.currencies()}
-            assert all(t["currency"] == cur for cur, t in tb.items())
-            assert tb["EUR"]["accounts"] != tb["USD"]["accounts"]
-            with pytest.raises(InvalidInput) as refused:
-                rw.q.trial_balance(as_of=FAR)
-            assert refused.value.code == "currency-required"
-            check_rebuild_into(rw, fresh_url)
-        finally:
-            worlds.close()
+def test_multi_currency_book_on_postgres(pg_databases: Callable[[], str]) -> None:
+    url, fresh_url = pg_databases(), pg_databases()
+    worlds = _world(url, url)
+    rw = next(worlds)
+    try:
+        book = random_book(rw, 11, steps=90, currencies=("EUR", "USD"))
+        rw.project()
+        assert book.currencies() == ["EUR", "USD"]
+        check_ledger(rw, book, 11)
+        assert posted_facts(rw.read_store) == EVERY_FACT
+        tb = {cur: rw.q.trial_balance(as_of=FAR, currency=cur) for cur in book.currencies()}
+        assert all(t["currency"] == cur for cur, t in tb.items())
+        assert tb["EUR"]["accounts"] != tb["USD"]["accounts"]
+        with pytest.raises(InvalidInput) as refused:
+            rw.q.trial_balance(as_of=FAR)
+        assert refused.value.code == "currency-required"
+        check_rebuild_into(rw, fresh_url)
+    finally:
+        worlds.close()

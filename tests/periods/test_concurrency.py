@@ -25,12 +25,12 @@ from o2c.audit.log_reader import decoder, raw_events
 from o2c.audit.verify import verify_events
 from o2c.domain.errors import RuleViolation
 from tests.periods.book import INSIDE, LOCK, TODAY
+from tests.support.wait import wait_until
 from tests.support.world import opened_store
 
 WAIT = 10.0
 
 
-@pytest.mark.postgres
 def test_payments_racing_a_close_are_in_its_trial_balance_or_refused(pg_url: str) -> None:
     with opened_store(pg_url) as store:
         service = O2CService(store, today=lambda: TODAY, ledger=LogLedger(store))
@@ -58,11 +58,12 @@ def test_payments_racing_a_close_are_in_its_trial_balance_or_refused(pg_url: str
         for t in threads:
             t.start()
         try:
-            time.sleep(0.3)
+            # The close lands among payments in flight, and each payer then meets it.
+            wait_until(lambda: len(stored) >= 2 * len(customers), timeout=WAIT)
             close = service.handle(
                 c.ClosePeriod(through=LOCK, reason="race"), CommandContext(actor="controller")
             )
-            time.sleep(0.2)
+            wait_until(lambda: len(refused) >= 2 * len(customers), timeout=WAIT)
         finally:
             stop.set()
             for t in threads:

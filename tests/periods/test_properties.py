@@ -10,12 +10,12 @@ closed through a random date, and random commands dated around it are sent.
 from __future__ import annotations
 
 import contextlib
-import tempfile
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -163,9 +163,11 @@ def test_the_close_records_the_replayed_trial_balance_and_the_lock_refuses_exact
     steps: list[tuple[str, int, int, int, int]],
     close_day: int,
     probes: list[tuple[str, int]],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     through = START + timedelta(days=close_day)
-    with tempfile.TemporaryDirectory() as tmp, opened_store(f"sqlite:///{tmp}/e.db") as store:
+    tmp = tmp_path_factory.mktemp("close")  # a fresh store per example
+    with opened_store(f"sqlite:///{tmp}/e.db") as store:
         world = World(store, today=START)
         book = RandomBook(world)
         for kind, day, amount, who, pick in steps:

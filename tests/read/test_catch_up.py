@@ -11,7 +11,6 @@ from sqlalchemy import text
 from o2c.follow.embedded import EmbeddedRunner
 from o2c.projections.engine import ProjectionEngine
 from tests.read.conftest import ReadWorld, _world
-from tests.support.pg import temporary_database
 
 
 def _book(rw: ReadWorld, customers: int) -> None:
@@ -40,10 +39,9 @@ def test_a_backlog_of_many_pages_is_applied_whole_and_in_order(rw: ReadWorld) ->
 
 
 @pytest.fixture
-def rw_pg() -> Iterator[ReadWorld]:
+def rw_pg(pg_url: str) -> Iterator[ReadWorld]:
     """A read world on PostgreSQL only: the statistics checked are PostgreSQL's."""
-    with temporary_database() as url:
-        yield from _world(url, url)
+    yield from _world(pg_url, pg_url)
 
 
 def test_a_long_catch_up_refreshes_the_planner_statistics(rw_pg: ReadWorld) -> None:

@@ -9,6 +9,8 @@ from contextlib import contextmanager
 
 import psycopg
 
+from tests.support.needs import POSTGRES, require
+
 PG_HOST = os.environ.get("O2C_TEST_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("O2C_TEST_PG_PORT", "5432"))
 PG_USER = os.environ.get("O2C_TEST_PG_USER", "postgres")
@@ -29,6 +31,7 @@ def url_for(dbname: str) -> str:
 @contextmanager
 def temporary_database(prefix: str = "o2c_t") -> Iterator[str]:
     """Create a fresh database, yield its URL, drop it (forcing out stray connections)."""
+    require(POSTGRES)
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with admin_connect() as conn:
         conn.execute(f'CREATE DATABASE "{name}"')

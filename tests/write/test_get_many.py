@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-import pytest
-
 from o2c.aggregates.account import CustomerAccount
 from o2c.eventstore.store import EventStore
 from tests.read.test_replay_equivalence import random_book
@@ -23,7 +21,6 @@ def _stream_ids(store: EventStore) -> list[UUID]:
     return sorted({UUID(e.aggregate_id) for e in store.read_all(0) if not e.internal})
 
 
-@pytest.mark.postgres
 def test_get_many_equals_get_warm_cold_and_from_snapshots(pg_url: str) -> None:
     with opened_store(pg_url) as store:
         store.app.snapshotting_intervals = {CustomerAccount: 5}  # accounts start from snapshots

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import Depends, Request
+from pydantic import Field, create_model
 
 from o2c.api.problems import Problem
 from o2c.application.context import CommandContext
-from o2c.application.service import CommandResult, O2CService
+from o2c.application.results import Result
+from o2c.application.service import CommandResult, O2CService, result_type
 from o2c.bootstrap import Container
 from o2c.commands import Command
 from o2c.identity.principal import Principal
@@ -64,6 +67,23 @@ def run(
     if metrics is not None:
         metrics.command(type(cmd).__name__, "replayed" if result.replayed else "ok")
     return {**result.body, "position": result.position}
+
+
+@cache
+def _positioned(result: type[Result]) -> type[Result]:
+    name = result.__name__.removesuffix("Result") + "Answer"
+    return create_model(
+        name,
+        __base__=result,
+        __doc__=f"{result.__doc__}\n\nWith the log position the command reached.",
+        position=(int, Field(description="pass as `min_position` to read your own write")),
+    )
+
+
+def answer(cmd_type: type[Command]) -> type[Result]:
+    """The response model of a route running ``cmd_type``: its handler's result and the
+    ``position``. Derived from the handler, so a field it adds is declared with it."""
+    return _positioned(result_type(cmd_type))
 
 
 def read_side(request: Request, min_position: int | None) -> ReadQueries:

@@ -27,10 +27,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 from uuid import UUID
 
 from pydantic import ValidationError
+from typing_extensions import TypedDict
 
 from o2c import commands as c
 from o2c.aggregates.bank_statement import BankStatement as StatementRecord
@@ -49,6 +49,19 @@ BATCH = 500
 _REPEAT = re.compile(r"^(.*)#(\d+)$")
 
 
+class StatementImported(TypedDict):
+    """One statement's line in an import's answer."""
+
+    statement_id: str
+    account_id: str
+    bank_statement_id: str
+    created: bool
+    lines: int
+    applied: int
+    queued: int
+    duplicates: int
+
+
 @dataclass(frozen=True)
 class ImportOutcome:
     """What one import did with one statement."""
@@ -63,7 +76,7 @@ class ImportOutcome:
     duplicates: int
     position: int
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> StatementImported:
         """The statement's line in an import's answer (the API's and the CLI's alike)."""
         return {
             "statement_id": str(self.statement_id),

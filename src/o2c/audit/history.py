@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from typing_extensions import TypedDict
+
 from o2c.events.envelope import EventEnvelope
 from o2c.eventstore.publication import Publication
 from o2c.eventstore.store import EventStore
@@ -50,9 +52,16 @@ def aggregate_events(
     return events, None
 
 
+class EventPage(TypedDict):
+    """Events as CloudEvents (each as its own schema describes it) and the next cursor."""
+
+    events: list[dict[str, Any]]
+    next: int | None
+
+
 def page(
     events: list[EventEnvelope], next_cursor: int | None, publication: Publication
-) -> dict[str, Any]:
+) -> EventPage:
     """The ``{"events": [CloudEvent…], "next"}`` response shape: each event exactly as it was
     published (its stored facts and metadata; an older event completed with the resulting state
     its schema promises), so it validates against the schema it names."""

@@ -12,12 +12,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from o2c.domain.money import quantum
 from o2c.events.catalog import GIVEN_BACK_ON
 from o2c.events.envelope import EventEnvelope
 from o2c.projections.aging import DEFAULT_BOUNDS, bucket_index, labels
+from o2c.projections.queries.aging import CustomerAging
 
 _REDUCING = {
     "PaymentApplied": "applied_on",
@@ -75,6 +75,13 @@ def _movement(env: EventEnvelope, item: _Item, as_of: date) -> Decimal:
     return change if max(date.fromisoformat(on), item.issued_on) <= as_of else Decimal(0)
 
 
+class ReplayedAging(CustomerAging):
+    """A customer's aging as the read model answers it, replayed from the events alone."""
+
+    known_at: str | None
+    source: str
+
+
 def replay_aging(
     customer_id: str,
     events: Iterable[EventEnvelope],
@@ -84,7 +91,7 @@ def replay_aging(
     bounds: Sequence[int] = DEFAULT_BOUNDS,
     known_at: datetime | None = None,
     currency: str | None = None,
-) -> dict[str, Any]:
+) -> ReplayedAging:
     """Aging of one customer from its events, in the read model's response shape."""
     names = labels(bounds)
     sums = [Decimal(0)] * len(names)

@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from typing_extensions import TypedDict
+
 from o2c.events.envelope import to_json_native
 from o2c.eventstore.store import EventStore
 
@@ -23,7 +25,7 @@ def _jsonable(value: Any) -> Any:
 
 def state_at(
     store: EventStore, aggregate_id: UUID, *, version: int | None = None, at: datetime | None = None
-) -> dict[str, Any] | None:
+) -> AggregateStateView | None:
     """Aggregate state after ``version`` events, or as recorded at time ``at``; ``None`` if none."""
     if at is not None:
         version = 0
@@ -41,7 +43,16 @@ def state_at(
     return aggregate_view(store.app.repository.get(aggregate_id, version=version))
 
 
-def aggregate_view(agg: Any) -> dict[str, Any]:
+class AggregateStateView(TypedDict):
+    """An aggregate's type, id and version, and its attributes (which depend on the type)."""
+
+    aggregate_id: str
+    aggregate_type: str
+    version: int
+    state: dict[str, Any]
+
+
+def aggregate_view(agg: Any) -> AggregateStateView:
     """JSON view of an aggregate object: type, id, version and every attribute."""
     fields = {k.lstrip("_"): v for k, v in vars(agg).items() if k != "_pending_events"}
     return {

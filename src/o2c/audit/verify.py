@@ -23,7 +23,8 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+
+from typing_extensions import TypedDict
 
 from o2c.aggregates.period_lock import TrialBalance
 from o2c.audit.chain_head import ChainHeads, StreamHead
@@ -43,6 +44,26 @@ class RawEvent:
     state: bytes
 
 
+class BreakView(TypedDict):
+    """One break in JSON form."""
+
+    aggregate_id: str
+    version: int
+    position: int
+    problem: str
+
+
+class VerifyView(TypedDict):
+    """A verification's outcome in JSON form."""
+
+    ok: bool
+    checked: int
+    streams: int
+    head: str
+    closes: int
+    breaks: list[BreakView]
+
+
 @dataclass(frozen=True)
 class Break:
     """One place where the log is not what was written."""
@@ -52,7 +73,7 @@ class Break:
     position: int
     problem: str
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> BreakView:
         """JSON form."""
         return {
             "aggregate_id": self.aggregate_id,
@@ -77,7 +98,7 @@ class VerifyReport:
         """True when nothing is broken."""
         return not self.breaks
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> VerifyView:
         """The response shape of ``POST /v1/audit/verify``."""
         return {
             "ok": self.ok,

@@ -54,37 +54,50 @@ class OpenAccount(CustomerFields, Command):
     payment_terms: PaymentTermsIn = PaymentTermsIn()
 
 
-class ChangeCreditLimit(Command):
-    """Set a new credit limit."""
+class CreditLimitFields(BaseModel):
+    """A new credit limit and why (the account is named apart, e.g. in a URL)."""
 
-    customer_id: UUID
     credit_limit: Amount
     reason: Reason
 
 
-class PlaceCreditHold(Command):
+class ChangeCreditLimit(CreditLimitFields, Command):
+    """Set a new credit limit."""
+
+    customer_id: UUID
+
+
+class ReasonFields(BaseModel):
+    """Why an account is held, released or closed."""
+
+    reason: Reason
+
+
+class PlaceCreditHold(ReasonFields, Command):
     """Put an account on credit hold."""
 
     customer_id: UUID
-    reason: Reason
 
 
-class ReleaseCreditHold(Command):
+class ReleaseCreditHold(ReasonFields, Command):
     """Release a credit hold."""
 
     customer_id: UUID
-    reason: Reason
 
 
-class ChangePaymentTerms(Command):
-    """Change payment terms for future invoices."""
+class TermsFields(BaseModel):
+    """New payment terms."""
 
-    customer_id: UUID
     payment_terms: PaymentTermsIn
 
 
-class CloseAccount(Command):
+class ChangePaymentTerms(TermsFields, Command):
+    """Change payment terms for future invoices."""
+
+    customer_id: UUID
+
+
+class CloseAccount(ReasonFields, Command):
     """Close an account at zero balance."""
 
     customer_id: UUID
-    reason: Reason

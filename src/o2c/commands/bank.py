@@ -37,12 +37,17 @@ Score = Annotated[float, Field(ge=0, le=1)]
 Holder = Annotated[SingleLine, Field(min_length=1, max_length=140, examples=["Acme GmbH"])]
 
 
-class RecordBankAccount(Command):
+class BankAccountFields(BaseModel):
+    """A bank account (IBAN, spaces allowed) and its holder's name."""
+
+    iban: Iban
+    holder: Holder | None = None
+
+
+class RecordBankAccount(BankAccountFields, Command):
     """Remember a bank account (IBAN) the customer pays from, for matching its receipts."""
 
     customer_id: UUID
-    iban: Iban
-    holder: Holder | None = None
 
 
 class BankLineIn(BaseModel):

@@ -19,13 +19,10 @@ class CreditLineIn(BaseModel):
     quantity: Annotated[Count, Field(gt=0, le=1_000_000)]
 
 
-class ApplyCreditNote(Command):
-    """Reduce an invoice's open amount by a credit note: by a gross ``amount`` (split across
-    the invoice's tax groups) or by invoice ``lines``."""
+class CreditNoteFields(BaseModel):
+    """A credit note against an invoice (the invoice is named apart, e.g. in a URL): by a gross
+    ``amount`` (split across the invoice's tax groups) or by invoice ``lines``."""
 
-    DATED_BY = "issued_on"
-
-    invoice_id: UUID
     credit_note_id: UUID | None = None
     amount: Amount | None = None
     lines: Annotated[list[CreditLineIn], Field(min_length=1, max_length=500)] | None = None
@@ -33,35 +30,58 @@ class ApplyCreditNote(Command):
     issued_on: BusinessDate | None = None
 
 
-class DisputeInvoice(Command):
+class ApplyCreditNote(CreditNoteFields, Command):
+    """Reduce an invoice's open amount by a credit note."""
+
+    DATED_BY = "issued_on"
+
+    invoice_id: UUID
+
+
+class DisputeFields(BaseModel):
+    """Why and when the customer disputes an invoice."""
+
+    reason: Reason
+    disputed_on: BusinessDate | None = None
+
+
+class DisputeInvoice(DisputeFields, Command):
     """Open a dispute on an invoice."""
 
     DATED_BY = "disputed_on"
 
     invoice_id: UUID
-    reason: Reason
-    disputed_on: BusinessDate | None = None
 
 
-class ResolveDispute(Command):
+class ResolvedOn(BaseModel):
+    """When an invoice's dispute was resolved."""
+
+    resolved_on: BusinessDate | None = None
+
+
+class ResolveDispute(ResolvedOn, Command):
     """Resolve an invoice's dispute."""
 
     DATED_BY = "resolved_on"
 
     invoice_id: UUID
     resolution: Reason = "resolved"
-    resolved_on: BusinessDate | None = None
 
 
-class WriteOffInvoice(Command):
+class WriteOffFields(BaseModel):
+    """How much of an invoice is written off (default: its whole open amount), why and when."""
+
+    amount: Amount | None = None
+    reason: Reason
+    written_off_on: BusinessDate | None = None
+
+
+class WriteOffInvoice(WriteOffFields, Command):
     """Write off (part of) an invoice as bad debt; default the whole open amount."""
 
     DATED_BY = "written_off_on"
 
     invoice_id: UUID
-    amount: Amount | None = None
-    reason: Reason
-    written_off_on: BusinessDate | None = None
 
 
 class RunDunning(Command):

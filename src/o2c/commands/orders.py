@@ -47,11 +47,16 @@ class PlaceOrder(Command):
     ) = None
 
 
-class ApproveOrder(Command):
+class ApprovalFields(BaseModel):
+    """Why a held order is approved."""
+
+    reason: Reason = "approved by credit manager"
+
+
+class ApproveOrder(ApprovalFields, Command):
     """A credit manager approves an order held by the credit check."""
 
     order_id: UUID
-    reason: Reason = "approved by credit manager"
 
 
 class ShipmentLineIn(BaseModel):
@@ -63,32 +68,47 @@ class ShipmentLineIn(BaseModel):
     quantity: Annotated[Count, Field(gt=0, le=1_000_000)]
 
 
-class ShipOrder(Command):
-    """Ship (part of) an order."""
+class ShipmentFields(BaseModel):
+    """What was shipped and when (the order is named apart, e.g. in a URL)."""
 
-    DATED_BY = "shipped_on"
-
-    order_id: UUID
     shipment_id: UUID | None = None
     lines: Annotated[list[ShipmentLineIn], Field(min_length=1, max_length=500)]
     shipped_on: BusinessDate | None = None
 
 
-class CancelOrder(Command):
+class ShipOrder(ShipmentFields, Command):
+    """Ship (part of) an order."""
+
+    DATED_BY = "shipped_on"
+
+    order_id: UUID
+
+
+class CancellationFields(BaseModel):
+    """Why and when the unshipped rest of an order is cancelled."""
+
+    reason: Reason = "cancelled"
+    cancelled_on: BusinessDate | None = None
+
+
+class CancelOrder(CancellationFields, Command):
     """Cancel what is not shipped."""
 
     DATED_BY = "cancelled_on"
 
     order_id: UUID
-    reason: Reason = "cancelled"
-    cancelled_on: BusinessDate | None = None
 
 
-class InvoiceOrder(Command):
+class InvoicingFields(BaseModel):
+    """Issue date (default today) and an optional caller-chosen invoice id."""
+
+    invoice_id: UUID | None = None
+    issued_on: BusinessDate | None = None
+
+
+class InvoiceOrder(InvoicingFields, Command):
     """Invoice everything shipped and not yet invoiced."""
 
     DATED_BY = "issued_on"
 
     order_id: UUID
-    invoice_id: UUID | None = None
-    issued_on: BusinessDate | None = None

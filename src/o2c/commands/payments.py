@@ -33,32 +33,47 @@ class ReceivePayment(Command):
     allocations: Annotated[list[AllocationIn] | None, Field(max_length=500)] = None
 
 
-class AllocatePayment(Command):
+class AllocationFields(BaseModel):
+    """Allocations of a payment's unapplied cash (none = oldest due date first), and when."""
+
+    allocations: Annotated[list[AllocationIn] | None, Field(max_length=500)] = None
+    allocated_on: BusinessDate | None = None
+
+
+class AllocatePayment(AllocationFields, Command):
     """Apply a payment's unapplied cash (explicitly, or oldest due date first)."""
 
     DATED_BY = "allocated_on"
 
     payment_id: UUID
-    allocations: Annotated[list[AllocationIn] | None, Field(max_length=500)] = None
-    allocated_on: BusinessDate | None = None
 
 
-class DeallocatePayment(Command):
-    """Undo a payment's allocation to one invoice."""
+class DeallocationFields(BaseModel):
+    """Which allocation of a payment to undo, why and when."""
 
-    DATED_BY = "deallocated_on"
-
-    payment_id: UUID
     invoice_id: UUID
     reason: Reason
     deallocated_on: BusinessDate | None = None
 
 
-class ReversePayment(Command):
+class DeallocatePayment(DeallocationFields, Command):
+    """Undo a payment's allocation to one invoice."""
+
+    DATED_BY = "deallocated_on"
+
+    payment_id: UUID
+
+
+class ReversalFields(BaseModel):
+    """Why and when a payment is reversed."""
+
+    reason: Reason = "payment bounced"
+    reversed_on: BusinessDate | None = None
+
+
+class ReversePayment(ReversalFields, Command):
     """Reverse a bounced payment and every allocation it made."""
 
     DATED_BY = "reversed_on"
 
     payment_id: UUID
-    reason: Reason = "payment bounced"
-    reversed_on: BusinessDate | None = None

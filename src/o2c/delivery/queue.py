@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from typing_extensions import TypedDict
 
 from o2c.aggregates.delivery import BOUNCED, FAILED, HELD, QUEUED, SENT
 from o2c.delivery.schema import deliveries, documents, feed, held_addresses
@@ -49,7 +50,30 @@ class Claimed:
     channel: str
 
 
-def view(row: Any) -> dict[str, Any]:
+class DeliveryView(TypedDict):
+    """A delivery as the API shows it."""
+
+    delivery_id: str
+    customer_id: str
+    document: str
+    channel: str
+    to: str
+    status: str
+    message_id: str | None
+    attempts: int
+    digest: str
+    last_error: str | None
+    queued_at: str
+
+
+class DeliveryPage(TypedDict):
+    """A page of deliveries and the cursor of the next (``None``: the last page)."""
+
+    items: list[DeliveryView]
+    next: str | None
+
+
+def view(row: Any) -> DeliveryView:
     """A delivery as the API shows it."""
     return {
         "delivery_id": row.delivery_id,
@@ -295,7 +319,7 @@ class DeliveryQueue:
                 )
         return found
 
-    def find(self, delivery_id: str) -> dict[str, Any] | None:
+    def find(self, delivery_id: str) -> DeliveryView | None:
         """One delivery, or ``None``."""
         with self.engine.connect() as conn:
             row = conn.execute(
@@ -322,7 +346,7 @@ class DeliveryQueue:
         statuses: Sequence[str],
         after: str | None,
         limit: int,
-    ) -> dict[str, Any]:
+    ) -> DeliveryPage:
         """Deliveries, oldest first, keyset-paged like every list."""
         limit = clamp(limit)
         cursor = decode_cursor(after, (str, str))

@@ -17,6 +17,7 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy import Engine, delete, func, insert, select, update
+from typing_extensions import TypedDict
 
 from o2c.projections.queries.paging import clamp, decode_cursor, encode_cursor
 from o2c.webhooks.rules import masked, new_secret
@@ -34,6 +35,46 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
+class WebhookView(TypedDict):
+    """A subscription as the API shows it (never its secret)."""
+
+    webhook_id: str
+    url: str
+    types: list[str]
+    customer_id: str | None
+    position: int
+    created_at: str
+
+
+class WebhookPage(TypedDict):
+    """A page of subscriptions and the cursor of the next (``None``: the last page)."""
+
+    items: list[WebhookView]
+    next: str | None
+
+
+class AttemptView(TypedDict):
+    """One HTTP attempt to deliver one event, as the API shows it."""
+
+    attempt_id: int
+    position: int
+    event_id: str
+    type: str
+    attempt: int
+    ok: bool
+    status_code: int | None
+    error: str | None
+    duration_ms: float
+    attempted_at: str
+
+
+class AttemptPage(TypedDict):
+    """A page of attempts, newest first, and the cursor of the next (``None``: the last)."""
+
+    items: list[AttemptView]
+    next: str | None
+
+
 @dataclass(frozen=True)
 class Subscription:
     """One webhook: where it goes, what it receives, and how far delivery got."""
@@ -47,7 +88,7 @@ class Subscription:
     epoch: int
     created_at: str
 
-    def view(self, *, full_url: bool = False) -> dict[str, Any]:
+    def view(self, *, full_url: bool = False) -> WebhookView:
         """What the API shows (never the secret, which only the creation answer carries). The
         URL's credentials and query values are masked unless ``full_url`` (the admin's view)."""
         return {
@@ -149,7 +190,7 @@ class SubscriptionStore:
             ).first()
         return None if row is None else _subscription(row)
 
-    def page(self, after: str | None, limit: int, *, full_urls: bool = False) -> dict[str, Any]:
+    def page(self, after: str | None, limit: int, *, full_urls: bool = False) -> WebhookPage:
         """Subscriptions by id, keyset-paged like every list (URLs masked unless ``full_urls``)."""
         limit = clamp(limit)
         cursor = decode_cursor(after, (str,))
@@ -200,7 +241,7 @@ class SubscriptionStore:
             )
         return _subscription(row)
 
-    def deliveries(self, webhook_id: str, after: str | None, limit: int) -> dict[str, Any]:
+    def deliveries(self, webhook_id: str, after: str | None, limit: int) -> AttemptPage:
         """The delivery log, newest attempt first, keyset-paged."""
         limit = clamp(limit)
         cursor = decode_cursor(after, (int,))
@@ -215,7 +256,7 @@ class SubscriptionStore:
             query = query.where(a.attempt_id < cursor[0])
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
-        items = [
+        items: list[AttemptView] = [
             {
                 "attempt_id": int(r.attempt_id),
                 "position": int(r.position),

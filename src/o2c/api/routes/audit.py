@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
@@ -11,11 +10,11 @@ from fastapi import APIRouter, Query, Request
 from o2c.api.auth import Auditor
 from o2c.api.deps import container
 from o2c.api.problems import Problem
-from o2c.audit.history import aggregate_events, customer_events, page
+from o2c.audit.history import EventPage, aggregate_events, customer_events, page
 from o2c.audit.log_reader import decoder, raw_events
-from o2c.audit.replay_aging import replay_aging
-from o2c.audit.state import state_at
-from o2c.audit.verify import verify_events
+from o2c.audit.replay_aging import ReplayedAging, replay_aging
+from o2c.audit.state import AggregateStateView, state_at
+from o2c.audit.verify import VerifyView, verify_events
 from o2c.commands.base import IsoDate
 from o2c.eventstore.publication import Publication
 from o2c.projections.aging import parse_bounds
@@ -30,7 +29,7 @@ def customer_history(
     request: Request,
     after: int = Query(0, ge=0, le=2**62, description="cursor: `next` of the last page"),
     limit: int = Query(100, ge=1, le=1000),
-) -> dict[str, Any]:
+) -> EventPage:
     """Account, order and invoice events of the customer in global order, as CloudEvents."""
     box = container(request)
     events, nxt = customer_events(box.store, customer_id, after=after, limit=limit)
@@ -44,7 +43,7 @@ def stream(
     request: Request,
     after: int = Query(0, ge=0, le=2**62, description="cursor: `next` of the last page"),
     limit: int = Query(100, ge=1, le=1000),
-) -> dict[str, Any]:
+) -> EventPage:
     """The events of one aggregate after version `after`, oldest first, paged."""
     box = container(request)
     events, nxt = aggregate_events(box.store, aggregate_id, after=after, limit=limit)
@@ -60,7 +59,7 @@ def state(
     request: Request,
     version: int | None = Query(None, ge=1),
     at: datetime | None = Query(None, description="recorded time (ISO 8601)"),
-) -> dict[str, Any]:
+) -> AggregateStateView:
     """The aggregate rebuilt from its first ``version`` events, or as recorded at ``at``."""
     if version is not None and at is not None:
         raise Problem(422, "invalid-input", "give either version or at, not both")
@@ -81,7 +80,7 @@ def aging(
     known_at: datetime | None = Query(None, description="recorded time (ISO 8601)"),
     basis: str = Query("due", pattern="^(due|invoice)$"),
     buckets: str = Query("30,60,90,120", max_length=100),
-) -> dict[str, Any]:
+) -> ReplayedAging:
     """Aging computed by replaying the customer's events only, never the read models."""
     if known_at is not None and known_at.tzinfo is None:
         raise Problem(422, "invalid-input", "known_at needs a time zone")
@@ -103,7 +102,7 @@ def verify(
     _: Auditor,
     request: Request,
     expected_head: str | None = Query(None, max_length=64),
-) -> dict[str, Any]:
+) -> VerifyView:
     """`{"ok", "checked", "streams", "head", "closes", "breaks": [{"aggregate_id", "version",
     "position", "problem"}]}`; each period close's trial balance is replayed from the log and
     its recorded head recomputed (`closes` counts them)."""

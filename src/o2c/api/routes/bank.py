@@ -9,13 +9,14 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
+from typing_extensions import TypedDict
 
 from o2c import commands as c
 from o2c.api.auth import Clerk, Reader
-from o2c.api.deps import Service, context, run
+from o2c.api.deps import Service, answer, context, run
 from o2c.api.problems import Problem
 from o2c.api.reads import After, Limit, MinPosition, queries
-from o2c.application.bank_import import BankStatementImporter, ImportOutcome
+from o2c.application.bank_import import BankStatementImporter, ImportOutcome, StatementImported
 from o2c.application.context import CommandContext
 from o2c.application.service import O2CService
 from o2c.application.statement_differences import StatementDiffers
@@ -34,6 +35,14 @@ FORMATS = {
     "mt940": StatementFormat.MT940,
     "bai2": StatementFormat.BAI2,
 }
+
+
+class StatementsImported(TypedDict):
+    """The format read, each statement's outcome, and the log position reached."""
+
+    format: str
+    statements: list[StatementImported]
+    position: int
 
 
 class ApplyLineBody(Command):
@@ -102,7 +111,7 @@ async def import_statement(
         pattern="^(camt053|camt\\.053|mt940|bai2)$",
         description="the file's format (default: detected from its content)",
     ),
-) -> dict[str, Any]:
+) -> StatementsImported:
     """Read the file whole (a malformed one is refused, naming the line, and nothing is
     stored), record each statement once, post every receipt the matcher is sure of as a payment
     and queue the rest with suggestions. The same file again changes nothing (200); a statement
@@ -205,7 +214,11 @@ def _chosen(line: BankLineView, body: ApplyLineBody, request: Request) -> tuple[
     return UUID(customers.pop()), invoice_ids
 
 
-@router.post("/v1/bank-lines/{line_id}/apply", summary="Apply a queued line by hand")
+@router.post(
+    "/v1/bank-lines/{line_id}/apply",
+    summary="Apply a queued line by hand",
+    response_model=answer(c.DecideBankLines),
+)
 def apply_line(
     line_id: UUID, body: ApplyLineBody, request: Request, service: Service, who: Clerk
 ) -> dict[str, Any]:

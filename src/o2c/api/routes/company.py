@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 from o2c import commands as c
 from o2c.aggregates.company import COMPANY_ID, Company
 from o2c.api.auth import Admin, Reader
-from o2c.api.deps import Service, container, run
+from o2c.api.deps import Service, answer, container, run
 from o2c.api.problems import Problem
 from o2c.application.handlers.company import company_view
 from o2c.application.results import CompanyResult
@@ -37,7 +37,9 @@ def get_company(_: Reader, request: Request) -> CompanyResult:
     return company_view(_company(request))
 
 
-@router.put("", summary="Set the seller's profile (admin)")
+@router.put(
+    "", summary="Set the seller's profile (admin)", response_model=answer(c.ReplaceCompanyProfile)
+)
 def put_company(
     body: c.ReplaceCompanyProfile, request: Request, service: Service, who: Admin
 ) -> dict[str, Any]:
@@ -48,7 +50,9 @@ def put_company(
     return run(request, who, body, service)
 
 
-@router.put("/logo", summary="Set the seller's logo (admin)")
+@router.put(
+    "/logo", summary="Set the seller's logo (admin)", response_model=answer(c.ChangeCompanyLogo)
+)
 def put_logo(
     body: c.ChangeCompanyLogo, request: Request, service: Service, who: Admin
 ) -> dict[str, Any]:
@@ -59,7 +63,9 @@ def put_logo(
     return run(request, who, body, service)
 
 
-@router.delete("/logo", summary="Remove the seller's logo (admin)")
+@router.delete(
+    "/logo", summary="Remove the seller's logo (admin)", response_model=answer(c.ChangeCompanyLogo)
+)
 def delete_logo(request: Request, service: Service, who: Admin) -> dict[str, Any]:
     """Remove the logo (nothing recorded when there is none)."""
     return run(request, who, c.ChangeCompanyLogo(), service)

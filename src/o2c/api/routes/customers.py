@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from o2c import commands as c
 from o2c.api import bodies as b
 from o2c.api.auth import Credit, Reader
-from o2c.api.deps import Service, run
+from o2c.api.deps import Service, answer, run
 from o2c.api.problems import Problem
 from o2c.api.reads import After, Limit, MinPosition, queries
 from o2c.commands.base import IsoDate, SingleLine
@@ -31,7 +31,9 @@ def _found(value: T | None, what: str, key: UUID) -> T:
     return value
 
 
-@router.post("", status_code=201, summary="Open a customer account")
+@router.post(
+    "", status_code=201, summary="Open a customer account", response_model=answer(c.OpenAccount)
+)
 def open_account(
     body: c.OpenAccount, request: Request, service: Service, who: Credit
 ) -> dict[str, Any]:
@@ -39,7 +41,11 @@ def open_account(
     return run(request, who, body, service)
 
 
-@router.patch("/{customer_id}", summary="Change the customer's party details")
+@router.patch(
+    "/{customer_id}",
+    summary="Change the customer's party details",
+    response_model=answer(c.ChangeCustomerDetails),
+)
 def change_details(
     customer_id: UUID, body: b.CustomerDetailsBody, request: Request, service: Service, who: Credit
 ) -> dict[str, Any]:
@@ -52,7 +58,11 @@ def change_details(
     return run(request, who, c.ChangeCustomerDetails(customer_id=customer_id, **fields), service)
 
 
-@router.post("/{customer_id}/credit-limit", summary="Change the credit limit")
+@router.post(
+    "/{customer_id}/credit-limit",
+    summary="Change the credit limit",
+    response_model=answer(c.ChangeCreditLimit),
+)
 def change_credit_limit(
     service: Service, customer_id: UUID, body: b.CreditLimitBody, request: Request, who: Credit
 ) -> dict[str, Any]:
@@ -62,7 +72,9 @@ def change_credit_limit(
     )
 
 
-@router.post("/{customer_id}/hold", summary="Place a credit hold")
+@router.post(
+    "/{customer_id}/hold", summary="Place a credit hold", response_model=answer(c.PlaceCreditHold)
+)
 def hold(
     customer_id: UUID, body: b.ReasonBody, request: Request, service: Service, who: Credit
 ) -> dict[str, Any]:
@@ -72,7 +84,11 @@ def hold(
     )
 
 
-@router.post("/{customer_id}/release", summary="Release a credit hold")
+@router.post(
+    "/{customer_id}/release",
+    summary="Release a credit hold",
+    response_model=answer(c.ReleaseCreditHold),
+)
 def release(
     customer_id: UUID, body: b.ReasonBody, request: Request, service: Service, who: Credit
 ) -> dict[str, Any]:
@@ -82,7 +98,11 @@ def release(
     )
 
 
-@router.post("/{customer_id}/terms", summary="Change payment terms")
+@router.post(
+    "/{customer_id}/terms",
+    summary="Change payment terms",
+    response_model=answer(c.ChangePaymentTerms),
+)
 def terms(
     customer_id: UUID, body: b.TermsBody, request: Request, service: Service, who: Credit
 ) -> dict[str, Any]:
@@ -95,7 +115,11 @@ def terms(
     )
 
 
-@router.post("/{customer_id}/bank-accounts", summary="Record a bank account of the customer")
+@router.post(
+    "/{customer_id}/bank-accounts",
+    summary="Record a bank account of the customer",
+    response_model=answer(c.RecordBankAccount),
+)
 def bank_account(
     customer_id: UUID, body: b.BankAccountBody, request: Request, service: Service, who: Credit
 ) -> dict[str, Any]:
@@ -105,7 +129,11 @@ def bank_account(
     return run(request, who, cmd, service)
 
 
-@router.post("/{customer_id}/close", summary="Close the account (zero balance only)")
+@router.post(
+    "/{customer_id}/close",
+    summary="Close the account (zero balance only)",
+    response_model=answer(c.CloseAccount),
+)
 def close(
     customer_id: UUID, body: b.ReasonBody, request: Request, service: Service, who: Credit
 ) -> dict[str, Any]:

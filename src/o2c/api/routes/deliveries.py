@@ -7,11 +7,12 @@ fetches the document a ``document.ready`` event announced.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
+from typing_extensions import TypedDict
 
 from o2c.aggregates.delivery import delivery_id_from_message_id
 from o2c.api.auth import Clerk, Reader
@@ -20,10 +21,20 @@ from o2c.api.problems import Problem
 from o2c.api.reads import After, Limit
 from o2c.bootstrap import DeliveryParts
 from o2c.delivery.bounces import Bounce, read_bounce
+from o2c.delivery.queue import DeliveryPage, DeliveryView
 
 router = APIRouter(prefix="/v1/deliveries", tags=["deliveries"])
 
 Status = Literal["queued", "sent", "failed", "bounced", "held"]
+
+
+class BounceRecorded(TypedDict):
+    """The delivery a bounce was recorded on, its failed address and the reason given."""
+
+    delivery_id: str
+    address: str
+    status: str
+    reason: str
 
 
 def _parts(request: Request) -> DeliveryParts:
@@ -45,7 +56,7 @@ def find(
     status: Annotated[list[Status] | None, Query(description="any of these statuses")] = None,
     after: str | None = After,
     limit: int = Limit,
-) -> dict[str, Any]:
+) -> DeliveryPage:
     """Deliveries oldest first, paged, optionally of one customer and in some statuses."""
     parts = _parts(request)
     parts.queue.catch_up(container(request).store)
@@ -58,7 +69,7 @@ def find(
 
 
 @router.get("/{delivery_id}", summary="A delivery")
-def get(delivery_id: UUID, request: Request, _: Reader) -> dict[str, Any]:
+def get(delivery_id: UUID, request: Request, _: Reader) -> DeliveryView:
     """Document, channel, recipient, status (queued, sent, failed, bounced, held), the
     Message-ID it was sent with, attempts and the attachment's SHA-256 digest."""
     parts = _parts(request)
@@ -107,7 +118,7 @@ def document(delivery_id: UUID, request: Request, _: Reader) -> Response:
         }
     },
 )
-async def bounce(request: Request, _: Clerk) -> dict[str, Any]:
+async def bounce(request: Request, _: Clerk) -> BounceRecorded:
     """Find the delivery the bounce is about (by the Message-ID of the returned message, else
     the latest sent to the failed address), mark it bounced and flag its address: further
     letters to it are held, not sent. 422 `not-a-bounce` when it reports no permanent failure;
@@ -116,7 +127,7 @@ async def bounce(request: Request, _: Clerk) -> dict[str, Any]:
     return await run_in_threadpool(_record_bounce, request, raw)
 
 
-def _record_bounce(request: Request, raw: bytes) -> dict[str, Any]:
+def _record_bounce(request: Request, raw: bytes) -> BounceRecorded:
     parts = _parts(request)
     found = read_bounce(raw)
     if found is None:

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from o2c import commands as c
 from o2c.api import bodies as b
 from o2c.api.auth import Clerk, Credit, Reader
-from o2c.api.deps import Service, run
+from o2c.api.deps import Service, answer, run
 from o2c.api.problems import Problem
 from o2c.api.reads import After, Limit, MinPosition, queries
 from o2c.commands.base import IsoDate, SingleLine
@@ -20,7 +20,12 @@ from o2c.projections.queries.invoices import InvoiceDetail, InvoicePage
 router = APIRouter(tags=["invoices"])
 
 
-@router.post("/v1/invoices/{invoice_id}/credit-notes", status_code=201, summary="Credit note")
+@router.post(
+    "/v1/invoices/{invoice_id}/credit-notes",
+    status_code=201,
+    summary="Credit note",
+    response_model=answer(c.ApplyCreditNote),
+)
 def credit_note(
     service: Service, invoice_id: UUID, body: b.CreditNoteBody, request: Request, who: Clerk
 ) -> dict[str, Any]:
@@ -28,7 +33,9 @@ def credit_note(
     return run(request, who, c.ApplyCreditNote(invoice_id=invoice_id, **body.model_dump()), service)
 
 
-@router.post("/v1/invoices/{invoice_id}/dispute", summary="Dispute")
+@router.post(
+    "/v1/invoices/{invoice_id}/dispute", summary="Dispute", response_model=answer(c.DisputeInvoice)
+)
 def dispute(
     invoice_id: UUID, body: b.DisputeBody, request: Request, service: Service, who: Clerk
 ) -> dict[str, Any]:
@@ -36,16 +43,25 @@ def dispute(
     return run(request, who, c.DisputeInvoice(invoice_id=invoice_id, **body.model_dump()), service)
 
 
-@router.post("/v1/invoices/{invoice_id}/resolve-dispute", summary="Resolve a dispute")
+@router.post(
+    "/v1/invoices/{invoice_id}/resolve-dispute",
+    summary="Resolve a dispute",
+    response_model=answer(c.ResolveDispute),
+)
 def resolve(
     invoice_id: UUID, body: b.ResolveBody, request: Request, service: Service, who: Clerk
 ) -> dict[str, Any]:
     """Resolve the dispute, with the ``reason`` (or ``resolution``) it was resolved for."""
-    cmd = c.ResolveDispute(invoice_id=invoice_id, resolution=body.why, resolved_on=body.resolved_on)
+    given = {} if body.why is None else {"resolution": body.why}
+    cmd = c.ResolveDispute(invoice_id=invoice_id, resolved_on=body.resolved_on, **given)
     return run(request, who, cmd, service)
 
 
-@router.post("/v1/invoices/{invoice_id}/write-off", summary="Write off")
+@router.post(
+    "/v1/invoices/{invoice_id}/write-off",
+    summary="Write off",
+    response_model=answer(c.WriteOffInvoice),
+)
 def write_off(
     service: Service, invoice_id: UUID, body: b.WriteOffBody, request: Request, who: Credit
 ) -> dict[str, Any]:
@@ -98,7 +114,7 @@ def get_invoice(
     return found
 
 
-@router.post("/v1/dunning/runs", summary="Run dunning")
+@router.post("/v1/dunning/runs", summary="Run dunning", response_model=answer(c.RunDunning))
 def dunning(body: b.DunningBody, request: Request, service: Service, who: Clerk) -> dict[str, Any]:
     """Send the next reminder level to each overdue, undisputed invoice that reached it."""
     return run(request, who, c.RunDunning(as_of=body.as_of), service)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from o2c import commands as c
 from o2c.api import bodies as b
 from o2c.api.auth import Clerk, Credit, Reader
-from o2c.api.deps import Service, run
+from o2c.api.deps import Service, answer, run
 from o2c.api.problems import Problem
 from o2c.api.reads import After, Limit, MinPosition, queries
 from o2c.projections.queries.orders import OrderPage, OrderView
@@ -18,13 +18,15 @@ from o2c.projections.queries.orders import OrderPage, OrderView
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
 
 
-@router.post("", status_code=201, summary="Place an order")
+@router.post("", status_code=201, summary="Place an order", response_model=answer(c.PlaceOrder))
 def place(body: c.PlaceOrder, request: Request, service: Service, who: Clerk) -> dict[str, Any]:
     """Place an order: approved if within the credit limit, else held with the reason."""
     return run(request, who, body, service)
 
 
-@router.post("/{order_id}/approve", summary="Approve a held order")
+@router.post(
+    "/{order_id}/approve", summary="Approve a held order", response_model=answer(c.ApproveOrder)
+)
 def approve(
     order_id: UUID, body: b.ApproveBody, request: Request, service: Service, who: Credit
 ) -> dict[str, Any]:
@@ -32,7 +34,9 @@ def approve(
     return run(request, who, c.ApproveOrder(order_id=order_id, reason=body.reason), service)
 
 
-@router.post("/{order_id}/shipments", status_code=201, summary="Ship")
+@router.post(
+    "/{order_id}/shipments", status_code=201, summary="Ship", response_model=answer(c.ShipOrder)
+)
 def ship(
     order_id: UUID, body: b.ShipmentBody, request: Request, service: Service, who: Clerk
 ) -> dict[str, Any]:
@@ -40,7 +44,9 @@ def ship(
     return run(request, who, c.ShipOrder(order_id=order_id, **body.model_dump()), service)
 
 
-@router.post("/{order_id}/cancel", summary="Cancel what is not shipped")
+@router.post(
+    "/{order_id}/cancel", summary="Cancel what is not shipped", response_model=answer(c.CancelOrder)
+)
 def cancel(
     order_id: UUID, body: b.CancelBody, request: Request, service: Service, who: Clerk
 ) -> dict[str, Any]:
@@ -48,7 +54,12 @@ def cancel(
     return run(request, who, c.CancelOrder(order_id=order_id, **body.model_dump()), service)
 
 
-@router.post("/{order_id}/invoices", status_code=201, summary="Invoice shipped goods")
+@router.post(
+    "/{order_id}/invoices",
+    status_code=201,
+    summary="Invoice shipped goods",
+    response_model=answer(c.InvoiceOrder),
+)
 def invoice(
     order_id: UUID, body: b.InvoiceBody, request: Request, service: Service, who: Clerk
 ) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from o2c import commands as c
 from o2c.api import bodies as b
 from o2c.api.auth import Clerk, Reader
-from o2c.api.deps import Service, run
+from o2c.api.deps import Service, answer, run
 from o2c.api.problems import Problem
 from o2c.api.reads import After, Limit, MinPosition, queries
 from o2c.projections.queries.payments import PaymentPage, PaymentView
@@ -18,7 +18,9 @@ from o2c.projections.queries.payments import PaymentPage, PaymentView
 router = APIRouter(prefix="/v1/payments", tags=["payments"])
 
 
-@router.post("", status_code=201, summary="Receive a payment")
+@router.post(
+    "", status_code=201, summary="Receive a payment", response_model=answer(c.ReceivePayment)
+)
 def receive(
     body: c.ReceivePayment, request: Request, service: Service, who: Clerk
 ) -> dict[str, Any]:
@@ -26,7 +28,11 @@ def receive(
     return run(request, who, body, service)
 
 
-@router.post("/{payment_id}/allocations", summary="Allocate unapplied cash")
+@router.post(
+    "/{payment_id}/allocations",
+    summary="Allocate unapplied cash",
+    response_model=answer(c.AllocatePayment),
+)
 def allocate(
     service: Service, payment_id: UUID, body: b.AllocateBody, request: Request, who: Clerk
 ) -> dict[str, Any]:
@@ -34,7 +40,11 @@ def allocate(
     return run(request, who, c.AllocatePayment(payment_id=payment_id, **body.model_dump()), service)
 
 
-@router.post("/{payment_id}/deallocate", summary="Undo an allocation")
+@router.post(
+    "/{payment_id}/deallocate",
+    summary="Undo an allocation",
+    response_model=answer(c.DeallocatePayment),
+)
 def deallocate(
     service: Service, payment_id: UUID, body: b.DeallocateBody, request: Request, who: Clerk
 ) -> dict[str, Any]:
@@ -44,7 +54,11 @@ def deallocate(
     )
 
 
-@router.post("/{payment_id}/reverse", summary="Reverse a bounced payment")
+@router.post(
+    "/{payment_id}/reverse",
+    summary="Reverse a bounced payment",
+    response_model=answer(c.ReversePayment),
+)
 def reverse(
     payment_id: UUID, body: b.ReverseBody, request: Request, service: Service, who: Clerk
 ) -> dict[str, Any]:

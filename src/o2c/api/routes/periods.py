@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from o2c import commands as c
 from o2c.aggregates.period_lock import PERIOD_LOCK_ID
 from o2c.api.auth import Admin, Reader
-from o2c.api.deps import Service, container, run
+from o2c.api.deps import Service, answer, container, run
 
 router = APIRouter(prefix="/v1/periods", tags=["periods"])
 
@@ -49,7 +49,9 @@ class PeriodsView(BaseModel):
     closes: list[PeriodCloseView]
 
 
-@router.post("/close", summary="Close the books through a date (admin)")
+@router.post(
+    "/close", summary="Close the books through a date (admin)", response_model=answer(c.ClosePeriod)
+)
 def close_period(
     body: c.ClosePeriod, request: Request, service: Service, who: Admin
 ) -> dict[str, Any]:

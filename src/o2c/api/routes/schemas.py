@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from typing_extensions import TypedDict
 
 from o2c.api.deps import container
 from o2c.api.problems import Problem
@@ -19,12 +20,31 @@ from o2c.events.envelope import schema_url
 router = APIRouter(prefix="/v1", tags=["event contracts"])
 
 
+class SchemaLink(TypedDict):
+    """A published event type, its topic and where its schema is."""
+
+    type: str
+    event: str
+    aggregate: str
+    topic: str | None
+    description: str
+    schema_version: int
+    href: str
+
+
+class SchemaIndex(TypedDict):
+    """Every published event type, and where the AsyncAPI document of the topics is."""
+
+    schemas: list[SchemaLink]
+    asyncapi: str
+
+
 def _public_url(request: Request) -> str:
     return container(request).settings.public_url
 
 
 @router.get("/schemas", summary="Index of event schemas")
-def index(request: Request) -> dict[str, Any]:
+def index(request: Request) -> SchemaIndex:
     """Every published event type with its topic and schema link (public)."""
     base = _public_url(request)
     return {

@@ -7,7 +7,7 @@ receivers often take a token there.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
@@ -20,7 +20,13 @@ from o2c.api.reads import After, Limit
 from o2c.commands.base import SingleLine
 from o2c.identity.principal import Principal
 from o2c.webhooks.rules import public_types, unknown_patterns, url_refusal
-from o2c.webhooks.subscriptions import ReplayWouldSkip, SubscriptionStore
+from o2c.webhooks.subscriptions import (
+    AttemptPage,
+    ReplayWouldSkip,
+    SubscriptionStore,
+    WebhookPage,
+    WebhookView,
+)
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
@@ -48,6 +54,19 @@ class ReplayIn(BaseModel):
     from_position: Annotated[int, Strict(), Field(ge=1)]
 
 
+class CreatedWebhook(WebhookView):
+    """A new subscription with its signing secret (shown only in this answer)."""
+
+    secret: str
+
+
+class AttemptLog(AttemptPage):
+    """A subscription's delivery attempts and the position it has acknowledged."""
+
+    webhook_id: str
+    position: int
+
+
 def _subscriptions(request: Request) -> SubscriptionStore:
     c = container(request)
     if c.read is None:
@@ -73,7 +92,7 @@ def _not_found(webhook_id: UUID) -> Problem:
 
 
 @router.post("", status_code=201, summary="Subscribe a URL to events")
-def create(body: WebhookIn, request: Request, _: Admin) -> dict[str, Any]:
+def create(body: WebhookIn, request: Request, _: Admin) -> CreatedWebhook:
     """Deliver the public events after the current end of the log whose CloudEvents type matches
     one of `types` (fnmatch patterns, e.g. `o2c.invoice.*`) and, if given, of one customer. The
     answer carries the signing `secret` (`whsec_…`); it is shown only here."""
@@ -107,13 +126,13 @@ def find(
     request: Request,
     after: str | None = After,
     limit: int = Limit,
-) -> dict[str, Any]:
+) -> WebhookPage:
     """Every subscription by id (without secrets), paged; the URL whole for the admin only."""
     return _subscriptions(request).page(after, limit, full_urls=_full_urls(who))
 
 
 @router.get("/{webhook_id}", summary="A webhook subscription")
-def get(webhook_id: UUID, request: Request, who: Reader) -> dict[str, Any]:
+def get(webhook_id: UUID, request: Request, who: Reader) -> WebhookView:
     """The subscription and its acknowledged `position` (without the secret; the URL whole for
     the admin only)."""
     sub = _subscriptions(request).get(str(webhook_id))
@@ -129,20 +148,24 @@ def deliveries(
     request: Request,
     after: str | None = After,
     limit: int = Limit,
-) -> dict[str, Any]:
+) -> AttemptLog:
     """Every attempt, newest first: position, event id and type, status code or error,
     duration and time. The newest 1,000 attempts per subscription are kept."""
     subs = _subscriptions(request)
     sub = subs.get(str(webhook_id))
     if sub is None:
         raise _not_found(webhook_id)
-    return {"webhook_id": sub.webhook_id, "position": sub.position} | subs.deliveries(
-        sub.webhook_id, after, limit
-    )
+    log = subs.deliveries(sub.webhook_id, after, limit)
+    return {
+        "webhook_id": sub.webhook_id,
+        "position": sub.position,
+        "items": log["items"],
+        "next": log["next"],
+    }
 
 
 @router.post("/{webhook_id}/replay", summary="Deliver again from a position")
-def replay(webhook_id: UUID, body: ReplayIn, request: Request, _: Admin) -> dict[str, Any]:
+def replay(webhook_id: UUID, body: ReplayIn, request: Request, _: Admin) -> WebhookView:
     """Resend every matching event from `from_position` on (at most the next undelivered one:
     a replay never skips an event the endpoint has not acknowledged)."""
     c = container(request)
