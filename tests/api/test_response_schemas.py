@@ -238,6 +238,7 @@ def test_order_to_cash_answers_match_their_declared_schemas(
     api.read("/v1/collections/worklist?as_of=2026-03-01")
     api.read("/v1/gl/entries")
     api.read("/v1/gl/trial-balance")
+    api.read("/v1/reports/tax?from=2026-01-01&to=2026-12-31")
     write_off = {"reason": "insolvent", "written_off_on": "2026-06-01"}
     api.call("POST", "/v1/invoices/{invoice_id}/write-off", "credit", write_off, invoice_id=iid)
     api.call("POST", "/v1/periods/close", body={"through": "2026-01-31", "reason": "month end"})

@@ -29,6 +29,7 @@ from o2c.api.routes import (
     periods,
     portfolio,
     schemas,
+    tax_report,
     webhooks,
 )
 from o2c.api.routes.bank import STATEMENTS_PATH
@@ -56,6 +57,7 @@ ROUTERS = (
     periods.router,
     portfolio.router,
     schemas.router,
+    tax_report.router,
     webhooks.router,
 )
 
