@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from o2c.audit.reconcile import reconcile
 from o2c.domain.errors import InvalidInput
 from o2c.follow.rebuild import rebuild
 from o2c.projections.readstore import ReadStore
@@ -72,6 +73,8 @@ def test_the_random_book_drives_every_posting_fact(tmp_path: Path) -> None:
         rw.project()
         assert check_ledger(rw, book, 7) > 50
         assert posted_facts(rw.read_store) == EVERY_FACT
+        # The auditor's reconciliation replays the same ledger from the log, output tax too.
+        assert reconcile(rw.store, rw.q, as_of=FAR) == []
     finally:
         worlds.close()
 
