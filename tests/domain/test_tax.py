@@ -132,3 +132,15 @@ def test_a_split_adds_up_exactly_and_no_part_is_negative(
 
 def test_an_invoice_recorded_before_taxes_splits_into_nothing() -> None:
     assert split_gross(Decimal("10.00"), (), "EUR") == ()
+
+
+@pytest.mark.parametrize("rate", ["5e234", "1e-9999999", "-7", "100", "19.001"])
+def test_a_rate_that_is_no_percentage_is_bad_input_never_an_overflow(rate: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        line_tax(
+            RATES,
+            treatment=TaxTreatment.DOMESTIC,
+            category=TaxCategory.STANDARD,
+            rate=Decimal(rate),
+        )
+    assert refused.value.code == "invalid-tax"

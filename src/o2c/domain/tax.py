@@ -112,8 +112,13 @@ class TaxRates:
 
 
 def normal_rate(rate: Decimal) -> Decimal:
-    """A percentage at two decimals (``19`` → ``19.00``); finer rates are refused."""
-    if not rate.is_finite() or rate != rate.quantize(Decimal("0.01")):
+    """A percentage at two decimals (``19`` → ``19.00``) from 0 to under 100; anything else is
+    refused before any arithmetic, so no input (``5e234``) can overflow the decimal context."""
+    if not rate.is_finite() or (not rate.is_zero() and not -3 <= rate.adjusted() <= 1):
+        raise InvalidInput(f"tax rate {rate} is not a percentage under 100", code="invalid-tax")
+    if rate.is_signed() and not rate.is_zero():
+        raise InvalidInput(f"tax rate {rate} must not be negative", code="invalid-tax")
+    if rate != rate.quantize(Decimal("0.01")):
         raise InvalidInput(f"tax rate {rate} has more than two decimals", code="invalid-tax")
     return rate.quantize(Decimal("0.01"))
 
