@@ -76,3 +76,20 @@ def test_write_off_after_a_credit_note_splits_what_is_left() -> None:
     assert [(g["rate"], g["taxable"], g["tax"]) for g in off.tax_breakdown] == [
         (D("19.00"), D("100.00"), D("19.00"))
     ]
+
+
+def test_a_discount_given_back_gives_its_tax_back_to_the_groups() -> None:
+    inv = _taxed()
+    payment = uuid4()
+    inv.apply_payment(payment, D("169.05"), D("3.45"), JAN, JAN)
+    inv.reverse_payment(payment, D("169.05"), D("3.45"), "wrong customer", JAN, bounced=False)
+    # What later credit notes, discounts and write-offs split is each group whole again.
+    assert inv.tax_left == inv.tax_breakdown
+    # Everything is owed again, so writing it all off takes each group whole.
+    inv.write_off(uuid4(), None, "insolvent", JAN, tax_relief=True)
+    off = _last(inv, Invoice.InvoiceWrittenOff)
+    assert off.amount == D("172.50")
+    assert [(g["rate"], g["taxable"], g["tax"]) for g in off.tax_breakdown] == [
+        (D("19.00"), D("100.00"), D("19.00")),
+        (D("7.00"), D("50.00"), D("3.50")),
+    ]

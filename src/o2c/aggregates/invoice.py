@@ -34,6 +34,7 @@ from o2c.domain.tax import (
     group_tax,
     less,
     line_tax_of,
+    plus,
     split_gross,
     totals,
 )
@@ -383,6 +384,9 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
         self.status = STATUS_OPEN
         self.payments: dict[UUID, Decimal] = {}
         self.payment_discounts: dict[UUID, Decimal] = {}
+        # The tax parts of each payment's discount, put back into ``tax_left`` when the
+        # discount is given back (an allocation undone, a payment bounced).
+        self.payment_discount_taxes: dict[UUID, tuple[TaxGroup, ...]] = {}
         self.credit_note_ids: set[UUID] = set()
 
     # ---- helpers ----------------------------------------------------------------------------
@@ -492,6 +496,11 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
         tax_breakdown: list[dict[str, Any]] | None,
     ) -> None:
         self._take_tax(tax_breakdown)
+        if tax_breakdown is not None:
+            parts = tuple(group_of(f) for f in tax_breakdown)
+            self.payment_discount_taxes[payment_id] = plus(
+                self.payment_discount_taxes.get(payment_id, ()), parts
+            )
         self.open_amount -= amount
         self.discount_taken += amount
         self.payment_discounts[payment_id] = (
@@ -522,7 +531,23 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
         else:
             self._payment_deallocated(payment_id, amount, discount, reason, on, *after)
 
+    def _give_back_discount_tax(self, payment_id: UUID, discount: Decimal) -> None:
+        """Put the tax parts of a discount given back into what is left of each group: the
+        whole recorded split, or (part of the discount) its share of it."""
+        recorded = self.payment_discount_taxes.pop(payment_id, ())
+        if discount <= 0 or not recorded:
+            if recorded:
+                self.payment_discount_taxes[payment_id] = recorded
+            return
+        if discount >= sum((g.gross for g in recorded), Decimal(0)):
+            back = recorded
+        else:
+            back = split_gross(discount, recorded, self.currency)
+            self.payment_discount_taxes[payment_id] = less(recorded, back)
+        self.tax_left = plus(self.tax_left, back)
+
     def _give_back(self, payment_id: UUID, amount: Decimal, discount: Decimal) -> None:
+        self._give_back_discount_tax(payment_id, discount)
         self.open_amount += amount + discount
         self.paid -= amount
         self.discount_taken -= discount

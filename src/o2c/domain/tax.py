@@ -371,3 +371,25 @@ def less(groups: Sequence[TaxGroup], taken: Iterable[TaxGroup]) -> tuple[TaxGrou
                 g.exemption_reason,
             )
     return tuple(left.values())
+
+
+def plus(groups: Sequence[TaxGroup], added: Iterable[TaxGroup]) -> tuple[TaxGroup, ...]:
+    """``groups`` with the parts ``added`` back onto them (matched by category and rate; a part
+    of a group not in ``groups`` becomes a group of its own, after the others)."""
+    summed = {(g.category, g.rate): g for g in groups}
+    for part in added:
+        key = (part.category, part.rate)
+        g = summed.get(key)
+        summed[key] = (
+            part
+            if g is None
+            else TaxGroup(
+                g.category,
+                g.rate,
+                g.taxable + part.taxable,
+                g.tax + part.tax,
+                g.exemption_reason_code,
+                g.exemption_reason,
+            )
+        )
+    return tuple(summed.values())
