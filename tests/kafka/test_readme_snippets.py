@@ -59,10 +59,10 @@ def snippet(name: str) -> str:
 
 
 def section(title: str) -> str:
-    """One ``## title`` section of the README, up to the next one."""
-    text = README.read_text(encoding="utf-8")
-    start = text.index(f"\n## {title}\n")
-    end = text.find("\n## ", start + 1)
+    """One ``# title`` part of the page, up to the next one."""
+    text = "\n" + README.read_text(encoding="utf-8")
+    start = text.index(f"\n# {title}\n")
+    end = text.find("\n# ", start + 1)
     return text[start : end if end > 0 else None]
 
 

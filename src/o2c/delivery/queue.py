@@ -264,6 +264,24 @@ class DeliveryQueue:
                     claimed.append(Claimed(row.delivery_id, row.to_address, row.channel))
         return claimed
 
+    def renew(self, delivery_id: str, owner: str, lease_seconds: float) -> bool:
+        """Extend ``owner``'s lease on a delivery it is about to send; ``False`` when the lease
+        ran out and another worker took the delivery meanwhile (a batch claimed at once can
+        outlast its lease on a slow machine: the worker then leaves the letter to that one)."""
+        now = now_ms()
+        c = deliveries.c
+        with self.engine.begin() as conn:
+            kept = conn.execute(
+                update(deliveries)
+                .where(
+                    c.delivery_id == delivery_id,
+                    c.status == QUEUED,
+                    (c.lease_owner == owner) | (c.lease_expires < now),
+                )
+                .values(lease_owner=owner, lease_expires=now + int(lease_seconds * 1000))
+            ).rowcount
+        return bool(kept)
+
     def release(self, delivery_id: str, owner: str, not_before: int = 0) -> None:
         """Give a lease up; ``not_before``: the earliest next attempt (ms since the epoch)."""
         c = deliveries.c

@@ -173,6 +173,8 @@ class DeliveryWorker:
         if held is not None:
             self.service.record_held(delivery_id, held)
             return
+        if not self.queue.renew(item.delivery_id, self.owner, self.policy.lease):
+            return  # another worker holds it now: never two senders of one letter
         content = self.queue.get(delivery.digest)
         if content is None:
             self._failed(delivery, "the document's bytes are not stored", permanent=True)
