@@ -38,7 +38,8 @@ def _fatal(report: Report, syntax: Syntax, profile: Profile) -> list[str]:
 
 
 def _scenario(client: TestClient) -> tuple[list[str], list[str], int]:
-    """A seller and customers in every tax treatment; their invoices and credit notes."""
+    """A seller and customers in every tax treatment; their invoices and credit notes (by
+    amount, by lines, in yen, on an intra-EU supply)."""
     _seller(client)
     domestic = _customer(
         client, address=BERLIN, vat_id="DE811569869", peppol_id="0204:991-12345-67", **PEPPOL
@@ -73,16 +74,12 @@ def _scenario(client: TestClient) -> tuple[list[str], list[str], int]:
             {"lines": [{"sku": "A", "quantity": 1}], "reason": "returned"},
         )
     ]
-    credits.append(
-        _ok(
-            _post(
-                client,
-                f"/v1/invoices/{jpy_invoice}/credit-notes",
-                {"lines": [{"sku": "Y2", "quantity": 1}], "reason": "returned"},
-                "clerk",
-            )
-        )
-    )
+    for invoice_id, body in (
+        (jpy_invoice, {"lines": [{"sku": "Y2", "quantity": 1}], "reason": "returned"}),
+        # Intra-EU: the credit note states the supply's delivery date too (BR-IC-11).
+        (invoices[1]["invoice_id"], {"amount": "100.00", "reason": "goodwill"}),
+    ):
+        credits.append(_ok(_post(client, f"/v1/invoices/{invoice_id}/credit-notes", body, "clerk")))
     position = max(int(c["position"]) for c in credits)
     return (
         [str(i["invoice_id"]) for i in invoices],

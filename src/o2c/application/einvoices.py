@@ -76,7 +76,8 @@ def credit_note_einvoice(
     issued, history = _issued(store, invoice_id)
     for event in history:
         if isinstance(event, Invoice.CreditNoteApplied) and event.credit_note_id == credit_note_id:
-            document = credit_note_document(issued, _fields(event))
+            delivered = delivery_date(store, issued.get("order_id"), invoice_id)
+            document = credit_note_document(issued, _fields(event), delivery_date=delivered)
             return EInvoiceFile(
                 render(document, syntax, profile), _filename(document.number, syntax, profile)
             )

@@ -70,9 +70,14 @@ def invoice_document(issued: Facts, *, delivery_date: date | None = None) -> EIn
     )
 
 
-def credit_note_document(issued: Facts, credit: Facts) -> EInvoiceDocument:
+def credit_note_document(
+    issued: Facts, credit: Facts, *, delivery_date: date | None = None
+) -> EInvoiceDocument:
     """The document of a credit note from its ``CreditNoteApplied`` fields and the
     ``InvoiceIssued`` fields of the invoice it corrects (BT-25/BT-26).
+
+    ``delivery_date`` is the invoice's: what a credit note corrects was delivered then (an
+    intra-EU supply states it on the credit note too, BR-IC-11).
 
     A credit note by lines states the invoice lines it credits; one by amount states one line
     per VAT group it was split into, so lines and breakdown always agree.
@@ -101,6 +106,7 @@ def credit_note_document(issued: Facts, credit: Facts) -> EInvoiceDocument:
         totals=DocumentTotals(
             _or(credit.get("net_total"), amount), _opt_dec(credit.get("tax_total")), amount
         ),
+        delivery_date=delivery_date,
         buyer_reference=(issued.get("buyer") or {}).get("buyer_reference"),
         purchase_order=issued.get("purchase_order"),
         # The credit reduces what is owed on the invoice: it refers to the invoice's reference.
