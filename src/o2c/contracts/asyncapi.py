@@ -26,6 +26,24 @@ _KEYS = {
 }
 
 
+# Invoice issued: its e-invoice is fetched by the event's ``subject`` (the invoice id); the link
+# is documentation of the message, the event's payload stays as it is.
+INVOICE_ISSUED = "o2c.invoice.issued.v1"
+EINVOICE_PATH = "/v1/invoices/{subject}/einvoice?syntax=ubl|cii&profile=en16931|peppol|xrechnung"
+
+
+def _links(cloud_type: str, public_url: str) -> dict[str, Any]:
+    if cloud_type != INVOICE_ISSUED:
+        return {}
+    return {
+        "externalDocs": {
+            "description": "The invoice as EN 16931 e-invoice (UBL or CII, any reader role): "
+            f"GET {public_url}{EINVOICE_PATH}, `subject` being the event's subject",
+            "url": f"{public_url}/docs#/invoices/invoice_v1_invoices__invoice_id__einvoice_get",
+        }
+    }
+
+
 def _kafka_channel(topic: str, partitions: int) -> dict[str, Any]:
     return {"kafka": {"topic": topic, "partitions": partitions, "bindingVersion": "0.5.0"}}
 
@@ -70,6 +88,7 @@ def asyncapi(
                     },
                 ]
             },
+            **_links(s.cloud_type, public_url),
         }
         for s in public_specs()
     }

@@ -5,6 +5,7 @@ parties as recorded at issue, and rendering it is a pure function from document,
 profile to bytes (whose SHA-256 a delivery records).
 """
 
+from o2c.einvoice.builder import credit_note_document, invoice_document
 from o2c.einvoice.document import (
     Address,
     Contact,
@@ -38,5 +39,7 @@ __all__ = [
     "Profile",
     "Syntax",
     "check",
+    "credit_note_document",
+    "invoice_document",
     "render",
 ]

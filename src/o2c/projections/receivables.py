@@ -23,6 +23,7 @@ T = "invoices"
 LINES = "invoice_lines"
 M = "movements"
 B = "daybook"
+CREDIT_NOTES = "credit_notes"
 
 
 def _needs(env: EventEnvelope) -> list[tuple[str, str]]:
@@ -129,6 +130,14 @@ def _reduction(kind: str, column: str, date_field: str) -> Handler:
 
 def _credit_note(rows: RowCache, env: EventEnvelope) -> None:
     _reduction("credit_note", "credited", "issued_on")(rows, env)
+    rows.append(
+        CREDIT_NOTES,
+        {
+            "credit_note_id": str(env.data["credit_note_id"]),
+            "invoice_id": env.aggregate_id,
+            "number": env.data.get("number"),
+        },
+    )
     # The discount base is the total less credit notes: the invoice says what it offers now
     # (credit notes recorded before it said so left the discount as it was issued).
     if env.data.get("discount_amount") is not None:

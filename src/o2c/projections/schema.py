@@ -232,9 +232,18 @@ def receivables_tables(md: MetaData, prefix: str) -> dict[str, Table]:
         # Its tax and parties as issued (JSON): totals, breakdown, purchase order, seller, buyer.
         Column("document", Text),
     )
+    # Which invoice a credit note corrects: a credit note is found by its own id.
+    credit_notes = Table(
+        f"{prefix}credit_notes",
+        md,
+        Column("credit_note_id", String(64), primary_key=True),
+        Column("invoice_id", String(64), nullable=False),
+        Column("number", String(32)),
+    )
     return {
         "invoices": invoices,
         "invoice_lines": lines,
+        "credit_notes": credit_notes,
         "movements": movements,
         "daybook": daybook,
         "applied": _applied(md, prefix),

@@ -181,6 +181,15 @@ class InvoiceQueries(QueryBase):
             buyer=doc.get("buyer"),
         )
 
+    def credit_note_invoice(self, credit_note_id: UUID) -> str | None:
+        """The id of the invoice a credit note corrects, or ``None`` for an unknown one."""
+        with self.rs.engine.connect() as conn:
+            cn = self._t(conn, "receivables")["credit_notes"]
+            found = conn.execute(
+                select(cn.c.invoice_id).where(cn.c.credit_note_id == str(credit_note_id))
+            ).scalar()
+        return None if found is None else str(found)
+
     def invoices(
         self,
         *,
