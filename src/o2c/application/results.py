@@ -50,6 +50,14 @@ class ContactResult(Result):
     email: str
 
 
+class BillingPolicyResult(Result):
+    """When invoices are made and whether they are sent."""
+
+    mode: str
+    period: str | None
+    send: bool
+
+
 class AccountResult(Result):
     """An account after a command, with its party details (null where none was given; the
     defaults keep responses stored before they existed readable)."""
@@ -71,7 +79,7 @@ class AccountResult(Result):
     contacts: list[ContactResult] = []
     tax_treatment: str | None = None
     tax_treatment_source: str = "derived"
-    billing_policy: str | None = None
+    billing_policy: BillingPolicyResult | None = None
 
 
 class LogoResult(Result):
