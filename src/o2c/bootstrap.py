@@ -12,12 +12,15 @@ from datetime import date
 from pathlib import Path
 from uuid import UUID
 
+from o2c.application.billing_runs import BillingCandidatesPort, BillingRuns
 from o2c.application.clock import BusinessDay
 from o2c.application.deliveries import DeliveryService
 from o2c.application.ports import DunningCustomersPort
 from o2c.application.service import Follower, O2CService
 from o2c.application.statement_letters import StatementRuns
 from o2c.audit.ledger_replay import LogLedger
+from o2c.billing.candidates import LogScanBillingCandidates, ReadModelBillingCandidates
+from o2c.billing.run_log import SqlRunLog
 from o2c.commands import Command
 from o2c.config import Settings
 from o2c.delivery.channels import Channel, EmailChannel, FileChannel, PeppolChannel, SmtpTarget
@@ -136,6 +139,8 @@ class Container:
     closers: list[Callable[[], None]] = field(default_factory=list)
     webhooks: WebhookDispatcher | None = None
     delivery: DeliveryParts | None = None
+    billing: BillingRuns | None = None
+    billing_log: SqlRunLog | None = None
 
     def close(self) -> None:
         """Release everything in reverse order of construction."""
@@ -228,6 +233,19 @@ def build_delivery(
     return DeliveryParts(deliveries, queue, worker)
 
 
+def build_billing(
+    store: EventStore, service: O2CService, read: ReadSideParts | None
+) -> tuple[BillingRuns, SqlRunLog | None]:
+    """Billing runs over ``service``: customers listed from the billing read model where this
+    process has one (the event log otherwise), progress kept in the read store's run log."""
+    candidates: BillingCandidatesPort = LogScanBillingCandidates(store)
+    log = None
+    if read is not None:
+        candidates = ReadModelBillingCandidates(read, candidates)
+        log = SqlRunLog(read.read_store.engine)
+    return BillingRuns(service, candidates, log), log
+
+
 def build_container(
     settings: Settings | None = None,
     *,
@@ -273,6 +291,7 @@ def build_container(
         followers=None if delivery is None else letter_followers(delivery.service),
     )
     container = Container(settings, store, service, read, webhooks=webhooks, delivery=delivery)
+    container.billing, container.billing_log = build_billing(store, service, read)
     if read is not None and read.runner is not None and start_runner:
         read.runner.start()
     if webhooks is not None:

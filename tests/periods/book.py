@@ -39,6 +39,7 @@ class Book:
     allocated: UUID  # a payment allocated to ``paid``
     unapplied: UUID  # a payment of ``other`` with all its cash unapplied
     statement: UUID  # a bank statement with one undecided receipt ``L1`` of 10.00
+    contract: UUID  # a monthly contract of ``customer`` from 1 January, billed in advance
 
 
 def _order(do: Do, customer: UUID, amount: str, on: date) -> UUID:
@@ -96,7 +97,13 @@ def build_book(do: Do) -> Book:
             lines=[receipt],
         )
     )
+    contract = do(
+        c.StartContract(
+            customer_id=customer, lines=[_LINE], interval="month", start_on=date(2026, 1, 1)
+        )
+    )
     return Book(
+        contract=UUID(contract["contract_id"]),
         customer=customer,
         other=other,
         placed=placed,
@@ -156,6 +163,16 @@ DATED: dict[type[c.Command], Factory] = {
         ],
         manual=True,
     ),
+    c.RefundPayment: lambda b, d: c.RefundPayment(
+        payment_id=b.unapplied, amount=Decimal("5.00"), refunded_on=d
+    ),
+    c.BillCustomer: lambda b, d: c.BillCustomer(
+        run_id=b.contract, customer_id=b.customer, as_of=d, contract_ids=[b.contract]
+    ),
+    c.ChangeContract: lambda b, d: c.ChangeContract(
+        contract_id=b.contract, lines=[_LINE, _LINE.model_copy(update={"sku": "Z"})], changed_on=d
+    ),
+    c.CancelContract: lambda b, d: c.CancelContract(contract_id=b.contract, cancelled_on=d),
     c.ImportOpeningInvoices: lambda b, d: c.ImportOpeningInvoices(
         rows=[c.OpeningInvoice(customer_id=b.customer, issued_on=d, open_amount=Decimal("5.00"))]
     ),
@@ -182,6 +199,9 @@ ROUTES: dict[type[c.Command], tuple[str, str | None]] = {
     c.ResolveDispute: ("/v1/invoices/{}/resolve-dispute", "invoice_id"),
     c.WriteOffInvoice: ("/v1/invoices/{}/write-off", "invoice_id"),
     c.RunDunning: ("/v1/dunning/runs", None),
+    c.RefundPayment: ("/v1/payments/{}/refunds", "payment_id"),
+    c.ChangeContract: ("/v1/contracts/{}/changes", "contract_id"),
+    c.CancelContract: ("/v1/contracts/{}/cancel", "contract_id"),
 }
 
 

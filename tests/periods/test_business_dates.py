@@ -38,6 +38,7 @@ UNDATED: dict[type[c.Command], str] = {
     c.RecordBankAccount: "records an IBAN, no ledger fact",
     c.ImportBankStatement: "records the bank's file; each line posted is dated by DecideBankLines",
     c.ClosePeriod: "its date is the lock date itself, checked by the close's own rule",
+    c.StartContract: "enters a contract; each period is booked (dated) by the run invoicing it",
 }
 
 # Date fields that do not say when a fact happens.
@@ -45,6 +46,7 @@ NOT_BUSINESS_DATES: dict[type[c.Command], set[str]] = {
     c.OpeningInvoice: {"due_on", "discount_until"},
     c.ImportOpeningInvoices: {"rows.due_on", "rows.discount_until"},
     c.ClosePeriod: {"through"},
+    c.StartContract: {"start_on", "end_on"},
     # The bank's dates: when a line is posted, its receipt date is DecideBankLines's.
     c.ImportBankStatement: {"period_start", "period_end", "created_on", "lines.booked_on"},
 }

@@ -79,8 +79,42 @@ def every_event_type(world: World) -> None:
     _bank_statement(world, world.account(limit="0"), jan)
     _deliveries(world, cid, first["invoice_id"])
     _parties(world, cid)
+    _billing(world, cid)
     world.clock.today = date(2026, 3, 2)
     world.do(c.ClosePeriod(through=date(2026, 1, 31), reason="January closed"))
+
+
+def _billing(world: World, cid: UUID) -> None:
+    """A refund of unapplied cash; a contract entered, changed, billed by a run and cancelled."""
+    kept = world.pay(cid, "20.00", date(2026, 1, 9), [])
+    world.do(
+        c.RefundPayment(
+            payment_id=UUID(kept["payment_id"]),
+            amount=D("5.00"),
+            refunded_on=date(2026, 1, 9),
+            reference="RF-1",
+        )
+    )
+    line = c.OrderLineIn(sku="SUPPORT", quantity=1, unit_price=D("40.00"))
+    contract = world.do(
+        c.StartContract(customer_id=cid, lines=[line], interval="month", start_on=date(2026, 1, 1))
+    )
+    contract_id = UUID(contract["contract_id"])
+    bigger = line.model_copy(update={"quantity": 2})
+    world.do(
+        c.ChangeContract(contract_id=contract_id, lines=[bigger], changed_on=date(2026, 1, 10))
+    )
+    world.do(
+        c.BillCustomer(
+            run_id=UUID("00000000-0000-4000-8000-000000000028"),
+            customer_id=cid,
+            as_of=date(2026, 1, 20),
+            contract_ids=[contract_id],
+        )
+    )
+    world.do(
+        c.CancelContract(contract_id=contract_id, reason="ends", cancelled_on=date(2026, 1, 25))
+    )
 
 
 def _bank_statement(world: World, cid: UUID, on: date) -> None:

@@ -179,6 +179,19 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
             """A reversed payment has nothing left to apply."""
             state["unapplied"] = Decimal(0)
 
+    class PaymentRefunded(Event):
+        """Unapplied cash of a payment paid back to the customer, with the payment's unapplied
+        cash after."""
+
+        TOPIC = topic("PaymentRefunded")
+
+        payment_id: UUID
+        refund_id: UUID
+        amount: Decimal
+        refunded_on: date
+        reference: str
+        unapplied: Decimal | None
+
     class BankAccountRecorded(Event):
         """A bank account the customer pays from (v2: with its holder's name, if given)."""
 
@@ -764,6 +777,35 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
         cash = self.open_payments.pop(payment_id, None)
         if cash is not None:
             self.unapplied_cash -= cash.unapplied
+
+    def refund(
+        self, payment_id: UUID, refund_id: UUID, amount: Decimal, refunded_on: date, reference: str
+    ) -> Decimal:
+        """Pay ``amount`` of a payment's unapplied cash back; returns what is left unapplied."""
+        self.ensure_open()
+        cash = self.cash_of(payment_id)
+        self._not_before_receipt(cash.received_on, refunded_on)
+        amount = self.money(amount)
+        if amount > cash.unapplied:
+            raise RuleViolation(
+                f"{amount} exceeds the payment's unapplied cash {cash.unapplied}",
+                code="amount-exceeds-unapplied",
+            )
+        left = cash.unapplied - amount
+        self._payment_refunded(payment_id, refund_id, amount, refunded_on, reference, left)
+        return left
+
+    @event(PaymentRefunded)
+    def _payment_refunded(
+        self,
+        payment_id: UUID,
+        refund_id: UUID,
+        amount: Decimal,
+        refunded_on: date,
+        reference: str,
+        unapplied: Decimal | None,
+    ) -> None:
+        self._take_cash(payment_id, amount)
 
 
 # The snapshot's topic must resolve in a process that never wrote one (a restart, a second

@@ -207,6 +207,9 @@ class Order(Aggregate):
         self.invoiced: dict[str, int] = dict.fromkeys(self.lines, 0)
         self.invoice_ids: list[UUID] = []
         self.shipment_ids: set[UUID] = set()
+        # (shipped on, sku, quantity) of each shipment, in the order recorded: a billing run
+        # invoices only what was shipped up to its cut-off.
+        self.shipments: list[tuple[date, str, int]] = []
         self.status = STATUS_CREDIT_HOLD
         self.hold_reason: str | None = None
         self.decided = False
@@ -305,6 +308,7 @@ class Order(Aggregate):
     def _shipped(self, shipment_id: UUID, lines: list[dict[str, Any]], shipped_on: date) -> None:
         for line in lines:
             self.shipped[line["sku"]] += line["quantity"]
+            self.shipments.append((shipped_on, line["sku"], line["quantity"]))
         self.shipment_ids.add(shipment_id)
 
     def cancel(self, reason: str, cancelled_on: date) -> Decimal:
@@ -330,11 +334,20 @@ class Order(Aggregate):
         elif self._fully_invoiced():
             self.status = STATUS_COMPLETED
 
-    def invoiceable_lines(self) -> list[InvoiceLine]:
-        """Shipped and not yet invoiced, per sku."""
+    def shipped_through(self, sku: str, through: date | None) -> int:
+        """Quantity of ``sku`` shipped on or before ``through`` (``None``: ever)."""
+        if through is None:
+            return self.shipped[sku]
+        return sum(q for on, s, q in self.shipments if s == sku and on <= through)
+
+    def invoiceable_lines(self, through: date | None = None) -> list[InvoiceLine]:
+        """Shipped (on or before ``through``, if given) and not yet invoiced, per sku.
+
+        Invoices always take the oldest shipments first (an invoice takes everything shipped up
+        to a date), so what was invoiced of a sku is the start of its shipments."""
         out: list[InvoiceLine] = []
         for sku, line in self.lines.items():
-            qty = self.shipped[sku] - self.invoiced[sku]
+            qty = self.shipped_through(sku, through) - self.invoiced[sku]
             if qty > 0:
                 net = round_money(line.unit_price * qty, self.currency)
                 out.append(
@@ -344,9 +357,12 @@ class Order(Aggregate):
                 )
         return out
 
-    def invoice(self, invoice_id: UUID, invoiced_on: date) -> list[InvoiceLine]:
-        """Mark everything shipped and not yet invoiced as invoiced on ``invoice_id``."""
-        lines = self.invoiceable_lines()
+    def invoice(
+        self, invoice_id: UUID, invoiced_on: date, through: date | None = None
+    ) -> list[InvoiceLine]:
+        """Mark everything shipped (on or before ``through``, if given) and not yet invoiced as
+        invoiced on ``invoice_id``."""
+        lines = self.invoiceable_lines(through)
         if not lines:
             raise RuleViolation("nothing shipped is left to invoice", code="nothing-to-invoice")
         amount = sum((ln.amount for ln in lines), zero(self.currency))

@@ -14,6 +14,7 @@ from o2c.aggregates.account import CustomerAccount
 from o2c.aggregates.bank_statement import BankStatement
 from o2c.aggregates.command_record import CommandRecord
 from o2c.aggregates.company import Company
+from o2c.aggregates.contract import Contract
 from o2c.aggregates.customer_number import CustomerNumber
 from o2c.aggregates.delivery import Delivery
 from o2c.aggregates.explicit_topics import register_nested_topics
@@ -36,6 +37,7 @@ ALL_AGGREGATES: tuple[type[Aggregate], ...] = (
     Delivery,
     Company,
     CustomerNumber,
+    Contract,
 )
 
 for _aggregate in ALL_AGGREGATES:

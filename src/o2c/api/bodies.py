@@ -12,6 +12,7 @@ from pydantic import model_validator
 from o2c.commands.accounts import CreditLimitFields, ReasonFields, TermsFields
 from o2c.commands.bank import BankAccountFields
 from o2c.commands.base import Command, Reason
+from o2c.commands.billing import ContractCancellationFields, ContractChangeFields
 from o2c.commands.invoices import (
     CreditNoteFields,
     DisputeFields,
@@ -21,7 +22,12 @@ from o2c.commands.invoices import (
 )
 from o2c.commands.orders import ApprovalFields, CancellationFields, InvoicingFields, ShipmentFields
 from o2c.commands.parties import CustomerFields
-from o2c.commands.payments import AllocationFields, DeallocationFields, ReversalFields
+from o2c.commands.payments import (
+    AllocationFields,
+    DeallocationFields,
+    RefundFields,
+    ReversalFields,
+)
 
 
 class CreditLimitBody(CreditLimitFields, Command):
@@ -106,3 +112,15 @@ class WriteOffBody(WriteOffFields, Command):
 
 class DunningBody(RunDunning):
     """The date the dunning run is for (default today)."""
+
+
+class RefundBody(RefundFields, Command):
+    """How much unapplied cash is paid back, when, and the bank reference."""
+
+
+class ContractChangeBody(ContractChangeFields, Command):
+    """New lines and the day of the change (they hold from the next period)."""
+
+
+class ContractCancelBody(ContractCancellationFields, Command):
+    """Why and when a contract is cancelled (no period starting after it is invoiced)."""

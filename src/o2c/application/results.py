@@ -158,15 +158,6 @@ class OrderApprovedResult(Result):
     credit_decision: CreditDecisionResult
 
 
-class ShipmentResult(Result):
-    """An order after a shipment."""
-
-    order_id: UUID
-    shipment_id: UUID
-    status: str
-    shipped: dict[str, int]
-
-
 class CancellationResult(Result):
     """An order after cancelling what was not shipped."""
 
@@ -194,7 +185,7 @@ class InvoiceIssuedResult(Result):
 
     invoice_id: UUID
     number: str
-    order_id: UUID
+    order_id: UUID | None  # None: an invoice of a billing run over several orders or contracts
     customer_id: UUID
     total: Decimal
     issued_on: date
@@ -206,6 +197,64 @@ class InvoiceIssuedResult(Result):
     purchase_order: str | None = None
     seller: dict[str, Any] | None = None
     buyer: dict[str, Any] | None = None
+
+
+class ShipmentResult(Result):
+    """An order after a shipment."""
+
+    order_id: UUID
+    shipment_id: UUID
+    status: str
+    shipped: dict[str, int]
+    # The invoice issued with the shipment (a customer billed ``on_shipment``), else None.
+    invoice: InvoiceIssuedResult | None = None
+
+
+class BilledPeriodResult(Result):
+    """A contract period a billing run invoiced."""
+
+    contract_id: UUID
+    index: int
+    start: date
+    end: date
+
+
+class CustomerBilledResult(Result):
+    """One customer's part of a billing run: ``invoiced`` (with the invoice issued),
+    ``already_invoiced`` (by this run before it was stopped: the invoice it issued then) or
+    ``nothing_to_invoice``."""
+
+    run_id: UUID
+    customer_id: UUID
+    outcome: str
+    invoice: InvoiceIssuedResult | None = None
+    order_ids: list[UUID] = []
+    contract_periods: list[BilledPeriodResult] = []
+
+
+class PeriodResult(Result):
+    """A contract period and the first day it may be invoiced."""
+
+    index: int
+    start: date
+    end: date
+    due_on: date
+
+
+class ContractResult(Result):
+    """A contract after a command: its lines for the next period to invoice, that period
+    (``None`` once none is left), and where a change or cancellation takes effect."""
+
+    contract_id: UUID
+    customer_id: UUID
+    status: str
+    interval: str
+    billing: str
+    start_on: date
+    end_on: date | None
+    lines: list[dict[str, Any]]
+    next_period: PeriodResult | None
+    effective_from: date | None = None
 
 
 class AllocationResult(Result):
@@ -232,6 +281,18 @@ class PaymentReversedResult(PaymentResult):
 
     reversed: bool
     reversed_allocations: list[AllocationResult]
+
+
+class RefundResult(Result):
+    """Unapplied cash paid back, and what the payment has left unapplied."""
+
+    refund_id: UUID
+    payment_id: UUID
+    customer_id: UUID
+    amount: Decimal
+    refunded_on: date
+    reference: str
+    unapplied: Decimal
 
 
 class InvoiceResult(Result):

@@ -181,6 +181,11 @@ class O2CService:
             self._period_lock = cached = loaded
         return cached
 
+    def check_dates(self, cmd: Command) -> None:
+        """Refuse ``cmd`` now if it is dated in the future or inside a closed period (a run
+        checks its date once before it starts its commands)."""
+        self._check_dates(cmd, self.today())
+
     def _check_dates(self, cmd: Command, today: date) -> int | None:
         """Refuse a command dated in the future or on or before the lock date (before its
         handler runs); the lock's version checked (0: no close yet), ``None`` for a command

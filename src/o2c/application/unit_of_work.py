@@ -23,6 +23,7 @@ _NOT_FOUND_CODES: dict[str, str] = {
     "CustomerAccount": "customer-not-found",
     "Order": "order-not-found",
     "Invoice": "invoice-not-found",
+    "Contract": "contract-not-found",
     "PaymentLink": "payment-not-found",
     "BankStatement": "bank-statement-not-found",
 }

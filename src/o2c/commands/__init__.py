@@ -23,6 +23,14 @@ from o2c.commands.bank import (
     SuggestionIn,
 )
 from o2c.commands.base import Command
+from o2c.commands.billing import (
+    BillCustomer,
+    CancelContract,
+    ChangeContract,
+    ContractCancellationFields,
+    ContractChangeFields,
+    StartContract,
+)
 from o2c.commands.imports import ImportCustomers, ImportOpeningInvoices, OpeningInvoice
 from o2c.commands.invoices import (
     ApplyCreditNote,
@@ -54,6 +62,8 @@ from o2c.commands.payments import (
     AllocationIn,
     DeallocatePayment,
     ReceivePayment,
+    RefundFields,
+    RefundPayment,
     ReversePayment,
 )
 from o2c.commands.periods import ClosePeriod
@@ -65,8 +75,11 @@ __all__ = [
     "ApplyCreditNote",
     "ApproveOrder",
     "BankLineIn",
+    "BillCustomer",
+    "CancelContract",
     "CancelOrder",
     "ChangeCompanyLogo",
+    "ChangeContract",
     "ChangeCreditLimit",
     "ChangeCustomerDetails",
     "ChangePaymentTerms",
@@ -74,6 +87,8 @@ __all__ = [
     "ClosePeriod",
     "Command",
     "ContactIn",
+    "ContractCancellationFields",
+    "ContractChangeFields",
     "CreditLineIn",
     "DeallocatePayment",
     "DecideBankLines",
@@ -92,6 +107,8 @@ __all__ = [
     "PlaceOrder",
     "ReceivePayment",
     "RecordBankAccount",
+    "RefundFields",
+    "RefundPayment",
     "ReleaseCreditHold",
     "ReplaceCompanyProfile",
     "ResolveDispute",
@@ -100,6 +117,7 @@ __all__ = [
     "SendReminders",
     "ShipOrder",
     "ShipmentLineIn",
+    "StartContract",
     "SuggestionIn",
     "WriteOffInvoice",
 ]

@@ -77,3 +77,20 @@ class ReversePayment(ReversalFields, Command):
     DATED_BY = "reversed_on"
 
     payment_id: UUID
+
+
+class RefundFields(BaseModel):
+    """How much of a payment's unapplied cash is paid back, when, and the bank reference."""
+
+    refund_id: UUID | None = None
+    amount: Amount
+    refunded_on: BusinessDate | None = None
+    reference: Text = ""
+
+
+class RefundPayment(RefundFields, Command):
+    """Pay unapplied cash of a payment back to the customer (never more than is unapplied)."""
+
+    DATED_BY = "refunded_on"
+
+    payment_id: UUID

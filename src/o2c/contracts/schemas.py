@@ -188,6 +188,8 @@ _NESTED: dict[tuple[str, str], Any] = {
     ("OrderPlaced", "lines"): list[LineData],
     ("OrderInvoiced", "lines"): list[LineData],
     ("InvoiceIssued", "lines"): list[LineData],
+    ("ContractStarted", "lines"): list[LineData],
+    ("ContractChanged", "lines"): list[LineData],
     ("OrderShipped", "lines"): list[QuantityData],
     ("OrderCancelled", "lines"): list[QuantityData],
     ("OrderApproved", "exposure"): ExposureData,

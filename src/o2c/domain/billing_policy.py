@@ -22,7 +22,7 @@ MANUAL, ON_SHIPMENT, PERIODIC = "manual", "on_shipment", "periodic"
 MODES = (MANUAL, ON_SHIPMENT, PERIODIC)
 PERIODS = ("week", "month")
 # Modes o2c carries out today; a stored policy never promises something o2c does not do.
-SUPPORTED_MODES: tuple[str, ...] = (MANUAL,)
+SUPPORTED_MODES: tuple[str, ...] = (MANUAL, ON_SHIPMENT, PERIODIC)
 
 
 @dataclass(frozen=True)

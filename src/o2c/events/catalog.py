@@ -70,6 +70,7 @@ def _spec(
 
 _ACC, _ORD, _INV, _BANK = "CustomerAccount", "Order", "Invoice", "BankStatement"
 _DLV = "Delivery"
+_CON = "Contract"
 
 
 def _invoice(name: str, cloud: str, description: str, *, version: int = 2) -> EventSpec:
@@ -200,6 +201,14 @@ CATALOG: tuple[EventSpec, ...] = (
         version=2,
     ),
     _spec(
+        "PaymentRefunded",
+        _ACC,
+        "payment.refunded",
+        PAYMENTS_TOPIC,
+        "Unapplied cash of a payment paid back to the customer (never more than the payment's "
+        "unapplied cash), with the refund's date and bank reference.",
+    ),
+    _spec(
         "OrderPlaced",
         _ORD,
         "order.placed",
@@ -232,6 +241,38 @@ CATALOG: tuple[EventSpec, ...] = (
         "order.invoiced",
         ORDERS_TOPIC,
         "Shipped, not yet invoiced quantities invoiced.",
+    ),
+    _spec(
+        "ContractStarted",
+        _CON,
+        "contract.started",
+        ORDERS_TOPIC,
+        "A recurring contract entered: customer, currency, lines (with their tax), interval "
+        "(month, quarter, year), first and optional last day, billing in_advance or in_arrears.",
+    ),
+    _spec(
+        "ContractChanged",
+        _CON,
+        "contract.changed",
+        ORDERS_TOPIC,
+        "A contract's lines replaced from period from_period on (the first period starting "
+        "after changed_on; 0 is the first period): no proration.",
+    ),
+    _spec(
+        "ContractCancelled",
+        _CON,
+        "contract.cancelled",
+        ORDERS_TOPIC,
+        "A contract cancelled: periods from from_period on (the first starting after "
+        "cancelled_on) are not invoiced; the period running then is invoiced whole.",
+    ),
+    _spec(
+        "ContractPeriodsInvoiced",
+        _CON,
+        "contract.periods_invoiced",
+        ORDERS_TOPIC,
+        "Contract periods (index, start, end) invoiced on one invoice by a billing run: each "
+        "period is invoiced exactly once.",
     ),
     _invoice(
         "InvoiceIssued",

@@ -298,6 +298,11 @@ def post(env: EventEnvelope, books: Books) -> Entry | None:
             lines = _pair(Role.UNAPPLIED, Role.BANK, to_mills(d["amount"]))
             day = _day(d["reversed_on"])
             return fact.entry("payment_reversal", day, *lines, document=d["payment_id"])
+        case "PaymentRefunded":
+            # Unapplied cash paid back: the customer's credit leaves the bank.
+            lines = _pair(Role.UNAPPLIED, Role.BANK, to_mills(d["amount"]))
+            day = _day(d["refunded_on"])
+            return fact.entry("refund", day, *lines, document=d["payment_id"])
         case "PaymentAllocated" | "PaymentDeallocated":
             return _cash_applied(fact)
         case "DiscountTaken":

@@ -149,6 +149,7 @@ HANDLERS: dict[str, Handler] = {
     "PaymentAllocated": _add("unapplied_cash", -1),
     "PaymentDeallocated": _add("unapplied_cash", +1),
     "PaymentReversed": _add("unapplied_cash", -1),
+    "PaymentRefunded": _add("unapplied_cash", -1),
     "InvoiceIssued": _add("ar_balance", +1, "total"),
     "PaymentApplied": _add("ar_balance", -1),
     "DiscountTaken": _add("ar_balance", -1),

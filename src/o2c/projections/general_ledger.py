@@ -156,6 +156,7 @@ def _issued(rows: RowCache, env: EventEnvelope) -> None:
 POSTING_EVENTS = (
     "PaymentReceived",
     "PaymentReversed",
+    "PaymentRefunded",
     "PaymentAllocated",
     "PaymentDeallocated",
     "DiscountTaken",

@@ -73,11 +73,16 @@ def _reversed(row: dict[str, Any], d: dict[str, Any]) -> None:
     row["unapplied"] = 0
 
 
+def _refunded(row: dict[str, Any], d: dict[str, Any]) -> None:
+    row["unapplied"] -= to_mills(d["amount"])
+
+
 HANDLERS: dict[str, Handler] = {
     "PaymentReceived": _received,
     "PaymentAllocated": _change(_allocated),
     "PaymentDeallocated": _change(_deallocated),
     "PaymentReversed": _change(_reversed),
+    "PaymentRefunded": _change(_refunded),
 }
 
 PROJECTION = Projection("payments", payments_tables, _needs, HANDLERS)

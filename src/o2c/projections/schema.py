@@ -426,4 +426,59 @@ def bank_tables(md: MetaData, prefix: str) -> dict[str, Table]:
     return {"statements": statements, "lines": lines, "applied": _applied(md, prefix)}
 
 
+def billing_tables(md: MetaData, prefix: str) -> dict[str, Table]:
+    """Billing: goods shipped and not invoiced (per order, oldest shipment first), customers'
+    billing policies, and recurring contracts with their next period due."""
+    uninvoiced = Table(
+        f"{prefix}uninvoiced",
+        md,
+        Column("order_id", String(64), primary_key=True),
+        Column("customer_id", String(64), nullable=False),
+        Column("currency", String(3), nullable=False),
+        # {sku: {description, unit_price}} as placed.
+        Column("prices", Text, nullable=False),
+        # [[shipped day, sku, quantity not yet invoiced], …] oldest first.
+        Column("lots", Text, nullable=False),
+        Column("oldest_day", Day),  # null: nothing shipped is left to invoice
+        Column("value", Money, nullable=False),  # net value of what is left to invoice
+    )
+    Index(f"{prefix}uninvoiced_oldest", uninvoiced.c.oldest_day, uninvoiced.c.order_id)
+    Index(f"{prefix}uninvoiced_customer", uninvoiced.c.customer_id, uninvoiced.c.oldest_day)
+    policies = Table(
+        f"{prefix}policies",
+        md,
+        Column("customer_id", String(64), primary_key=True),
+        Column("mode", String(20), nullable=False),
+        Column("period", String(10)),
+    )
+    Index(f"{prefix}policies_mode", policies.c.mode, policies.c.period)
+    contracts = Table(
+        f"{prefix}contracts",
+        md,
+        Column("contract_id", String(64), primary_key=True),
+        Column("customer_id", String(64), nullable=False),
+        Column("currency", String(3), nullable=False),
+        Column("status", String(20), nullable=False),
+        Column("interval", String(10), nullable=False),
+        Column("billing", String(12), nullable=False),
+        Column("start_day", Day, nullable=False),
+        Column("end_day", Day),
+        Column("next_index", Integer, nullable=False),
+        Column("end_index", Integer),
+        Column("next_due_day", Day),  # null: no period left to invoice
+        # [[first period, lines], …]: the lines of each period.
+        Column("versions", Text, nullable=False),
+        Column("invoice_ids", Text, nullable=False),
+        Column("version", Integer, nullable=False),
+    )
+    Index(f"{prefix}contracts_due", contracts.c.next_due_day, contracts.c.contract_id)
+    Index(f"{prefix}contracts_customer", contracts.c.customer_id, contracts.c.contract_id)
+    return {
+        "uninvoiced": uninvoiced,
+        "policies": policies,
+        "contracts": contracts,
+        "applied": _applied(md, prefix),
+    }
+
+
 TableFactory = Callable[[MetaData, str], dict[str, Table]]

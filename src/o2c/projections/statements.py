@@ -84,6 +84,7 @@ HANDLERS: dict[str, Handler] = {
     "InvoiceIssued": _issued,
     "PaymentReceived": _entry("payment", -1, "amount", "received_on", "reference"),
     "PaymentReversed": _entry("payment_reversal", +1, "amount", "reversed_on", "reason"),
+    "PaymentRefunded": _entry("refund", +1, "amount", "refunded_on", "reference"),
     "CreditNoteApplied": _credit_note,
     "DiscountTaken": _entry("discount", -1, "amount", "taken_on", "invoice_number"),
     "InvoiceWrittenOff": _entry("write_off", -1, "amount", "written_off_on", "reason"),

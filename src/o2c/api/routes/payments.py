@@ -66,6 +66,21 @@ def reverse(
     return run(request, who, c.ReversePayment(payment_id=payment_id, **body.model_dump()), service)
 
 
+@router.post(
+    "/{payment_id}/refunds",
+    status_code=201,
+    summary="Refund unapplied cash",
+    response_model=answer(c.RefundPayment),
+)
+def refund(
+    payment_id: UUID, body: b.RefundBody, request: Request, service: Service, who: Clerk
+) -> dict[str, Any]:
+    """Pay unapplied cash of the payment back to the customer: never more than the payment's
+    unapplied cash (409 `amount-exceeds-unapplied`). GL: Dr 2100 Unapplied cash / Cr 1000
+    Bank; published as `o2c.payment.refunded.v1` on the payments topic."""
+    return run(request, who, c.RefundPayment(payment_id=payment_id, **body.model_dump()), service)
+
+
 @router.get("", summary="Find payments")
 def find_payments(
     _: Reader,

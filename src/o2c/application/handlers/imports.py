@@ -6,7 +6,7 @@ from o2c import commands as c
 from o2c.aggregates.account import CustomerAccount
 from o2c.aggregates.invoice import OPENING_BALANCE_SKU, Invoice, format_number
 from o2c.application.handlers.accounts import open_account
-from o2c.application.handlers.orders import numbering
+from o2c.application.handlers.issuing import numbering
 from o2c.application.results import (
     CustomersImportedResult,
     ImportedInvoice,

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID, uuid4, uuid5
 
 from o2c import commands as c
 from o2c.aggregates.account import CustomerAccount
-from o2c.aggregates.company import COMPANY_ID, Company
-from o2c.aggregates.invoice import Invoice, format_number, invoice_total, tax_fields
-from o2c.aggregates.numbering import NUMBERING_ID, InvoiceNumbering
 from o2c.aggregates.order import STATUS_CREDIT_HOLD, Order, OrderLine
+from o2c.application.handlers.issuing import invoice_orders, issue_invoice, issued_result
 from o2c.application.results import (
     CancellationResult,
     CreditDecisionResult,
@@ -21,9 +18,9 @@ from o2c.application.results import (
     ShipmentResult,
 )
 from o2c.application.unit_of_work import UnitOfWork
+from o2c.domain.billing_policy import ON_SHIPMENT, policy_of
 from o2c.domain.credit import CreditDecision, decide_credit
 from o2c.domain.errors import InvalidInput
-from o2c.domain.money import round_money, zero
 from o2c.domain.tax import LineTax, TaxPolicy, TaxTreatment, line_tax
 
 
@@ -69,13 +66,13 @@ def _line_taxes(
     ]
 
 
-def place_order(cmd: c.PlaceOrder, uow: UnitOfWork) -> OrderPlacedResult:
-    """Place an order; approve it or put it on credit hold in the same transaction."""
-    acc = uow.get(cmd.customer_id, CustomerAccount)
-    order_id = uow.new_id(cmd.order_id)
-    acc.ensure_open()
-    taxes = _line_taxes(acc, cmd.lines, uow.tax_policy)
-    lines = [
+def priced_lines(
+    acc: CustomerAccount, lines: list[c.OrderLineIn], policy: TaxPolicy
+) -> list[OrderLine]:
+    """Lines as given, in the account's currency, each with its tax decided now (an order's
+    at placement, a contract's when entered or changed)."""
+    taxes = _line_taxes(acc, lines, policy)
+    return [
         OrderLine(
             ln.sku,
             ln.description,
@@ -84,8 +81,16 @@ def place_order(cmd: c.PlaceOrder, uow: UnitOfWork) -> OrderPlacedResult:
             ln.kind,
             tax,
         )
-        for ln, tax in zip(cmd.lines, taxes, strict=True)
+        for ln, tax in zip(lines, taxes, strict=True)
     ]
+
+
+def place_order(cmd: c.PlaceOrder, uow: UnitOfWork) -> OrderPlacedResult:
+    """Place an order; approve it or put it on credit hold in the same transaction."""
+    acc = uow.get(cmd.customer_id, CustomerAccount)
+    order_id = uow.new_id(cmd.order_id)
+    acc.ensure_open()
+    lines = priced_lines(acc, cmd.lines, uow.tax_policy)
     order = Order.place(
         order_id, acc.id, acc.currency, lines, cmd.ordered_on or uow.today, cmd.purchase_order
     )
@@ -158,10 +163,40 @@ def ship_order(cmd: c.ShipOrder, uow: UnitOfWork) -> ShipmentResult:
             raise InvalidInput("each sku may appear once per shipment", code="duplicate-sku")
         quantities[ln.sku] = ln.quantity
     shipment_id = cmd.shipment_id or uuid4()
-    order.ship(shipment_id, quantities, cmd.shipped_on or uow.today)
+    shipped_on = cmd.shipped_on or uow.today
+    order.ship(shipment_id, quantities, shipped_on)
+    invoice = None
+    acc = uow.get(order.customer_id, CustomerAccount)
+    if policy_of(acc.details.get("billing_policy")).mode == ON_SHIPMENT:
+        # The shipment and its invoice are one fact for this customer: one transaction. The
+        # invoice id derives from the shipment's, so a retry of the shipment cannot invoice
+        # twice (it is refused as a shipment already recorded).
+        invoice_id = shipment_invoice_id(shipment_id)
+        uow.require_new(invoice_id)
+        lines = invoice_orders(uow, acc, [order], invoice_id, shipped_on)
+        invoice = issued_result(
+            issue_invoice(
+                uow,
+                acc,
+                invoice_id,
+                shipped_on,
+                lines,
+                order_id=order.id,
+                purchase_order=order.purchase_order,
+            )
+        )
     return ShipmentResult(
-        order_id=order.id, shipment_id=shipment_id, status=order.status, shipped=order.shipped
+        order_id=order.id,
+        shipment_id=shipment_id,
+        status=order.status,
+        shipped=order.shipped,
+        invoice=invoice,
     )
+
+
+def shipment_invoice_id(shipment_id: UUID) -> UUID:
+    """The id of the invoice an ``on_shipment`` customer's shipment issues."""
+    return uuid5(shipment_id, "invoice")
 
 
 def cancel_order(cmd: c.CancelOrder, uow: UnitOfWork) -> CancellationResult:
@@ -173,36 +208,6 @@ def cancel_order(cmd: c.CancelOrder, uow: UnitOfWork) -> CancellationResult:
     return CancellationResult(order_id=order.id, status=order.status, cancelled_amount=amount)
 
 
-def numbering(uow: UnitOfWork) -> InvoiceNumbering:
-    """The invoice number sequence (created on first use)."""
-    return uow.find_or_start(NUMBERING_ID, InvoiceNumbering, InvoiceNumbering.start)
-
-
-def seller_at_issue(uow: UnitOfWork) -> dict[str, Any] | None:
-    """The seller as a document names it now (``None`` while no company profile is set up:
-    ordinary AR use needs none)."""
-    company = uow.find(COMPANY_ID, Company)
-    if company is None or not company.details:
-        return None
-    return dict(company.details)
-
-
-def buyer_at_issue(acc: CustomerAccount) -> dict[str, Any]:
-    """The customer as a document names it now: legal name (or the account's name), address,
-    VAT ID, electronic address, buyer reference, language."""
-    d = acc.details
-    return {
-        "customer_number": d.get("customer_number"),
-        "name": d.get("legal_name") or acc.name,
-        "address": d.get("address"),
-        "vat_id": d.get("vat_id"),
-        "peppol_id": d.get("peppol_id"),
-        "buyer_reference": d.get("buyer_reference"),
-        "language": d.get("language"),
-        "tax_treatment": d.get("tax_treatment"),
-    }
-
-
 def invoice_order(cmd: c.InvoiceOrder, uow: UnitOfWork) -> InvoiceIssuedResult:
     """Invoice everything shipped and not yet invoiced, atomically with the order and account.
 
@@ -212,57 +217,14 @@ def invoice_order(cmd: c.InvoiceOrder, uow: UnitOfWork) -> InvoiceIssuedResult:
     acc = uow.get(order.customer_id, CustomerAccount)
     invoice_id = uow.new_id(cmd.invoice_id)
     issued_on = cmd.issued_on or uow.today
-    uninvoiced = order.uninvoiced_value()
-    lines = order.invoice(invoice_id, issued_on)
-    number = format_number(numbering(uow).take(invoice_id))
-    terms = acc.terms
-    invoice_lines = [ln.document_dict() for ln in lines]
-    # The discount's base is what the customer owes: the gross total.
-    total, _ = invoice_total(invoice_lines, acc.currency)
-    discount_amount = (
-        zero(acc.currency)
-        if terms.discount_percent is None
-        else round_money(total * terms.discount_percent / 100, acc.currency)
-    )
-    invoice = Invoice.issue(
+    lines = invoice_orders(uow, acc, [order], invoice_id, issued_on)
+    invoice = issue_invoice(
+        uow,
+        acc,
         invoice_id,
-        acc.id,
-        order.id,
-        number,
-        acc.currency,
-        invoice_lines,
         issued_on,
-        terms.due_on(issued_on),
-        terms.discount_percent,
-        terms.discount_until(issued_on),
-        discount_amount,
-        purchase_order=order.purchase_order,
-        seller=seller_at_issue(uow),
-        buyer=buyer_at_issue(acc),
-    )
-    uow.add(invoice)
-    acc.book_invoice(
-        invoice.id,
-        number,
-        order.id,
-        invoice.total,
-        issued_on,
-        invoice.due_on,
-        discount_amount,
-        invoice.discount_until,
-    )
-    acc.release_order(order.id, uninvoiced - order.uninvoiced_value(), "invoiced")
-    return InvoiceIssuedResult(
-        invoice_id=invoice.id,
-        number=number,
+        lines,
         order_id=order.id,
-        customer_id=acc.id,
-        total=invoice.total,
-        issued_on=issued_on,
-        due_on=invoice.due_on,
-        lines=invoice.lines,
-        purchase_order=invoice.purchase_order,
-        seller=invoice.seller,
-        buyer=invoice.buyer,
-        **tax_fields(invoice.tax_breakdown),
+        purchase_order=order.purchase_order,
     )
+    return issued_result(invoice)

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from o2c import commands as c
 from o2c.aggregates.account import CustomerAccount
 from o2c.aggregates.invoice import Invoice
 from o2c.aggregates.payment_link import PaymentLink
-from o2c.application.results import AllocationResult, PaymentResult, PaymentReversedResult
+from o2c.application.results import (
+    AllocationResult,
+    PaymentResult,
+    PaymentReversedResult,
+    RefundResult,
+)
 from o2c.application.unit_of_work import UnitOfWork
 from o2c.domain.cash_application import (
     AllocationRequest,
@@ -213,4 +218,22 @@ def reverse_payment(cmd: c.ReversePayment, uow: UnitOfWork) -> PaymentReversedRe
         **dict(_payment_view(acc, link, [])),
         reversed=True,
         reversed_allocations=_allocation_results(undone),
+    )
+
+
+def refund_payment(cmd: c.RefundPayment, uow: UnitOfWork) -> RefundResult:
+    """Pay a payment's unapplied cash (or part of it) back to the customer."""
+    link, acc = _payment(uow, cmd.payment_id)
+    link.ensure_not_reversed()
+    refund_id = cmd.refund_id or uuid4()
+    on = cmd.refunded_on or uow.today
+    left = acc.refund(link.id, refund_id, cmd.amount, on, cmd.reference)
+    return RefundResult(
+        refund_id=refund_id,
+        payment_id=link.id,
+        customer_id=acc.id,
+        amount=acc.money(cmd.amount),
+        refunded_on=on,
+        reference=cmd.reference,
+        unapplied=left,
     )
