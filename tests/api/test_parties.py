@@ -141,16 +141,16 @@ def test_customer_details_on_open_and_patch(client: TestClient) -> None:
 
 def test_customer_details_refusals_store_nothing(client: TestClient) -> None:
     cid = _open(client, address=BERLIN)["customer_id"]
-    cases = {
-        "invalid-vat-id": {"vat_id": "DE136695977"},  # checksum
-        "invalid-language": {"language": "es"},
-        "invalid-billing-policy": {"billing_policy": "monthly"},
-        "billing-policy-unsupported": {"billing_policy": {"mode": "periodic", "period": "month"}},
-        "invalid-peppol-id": {"peppol_id": "nope"},
-        "invalid-email": {"contacts": [{"role": "dunning", "email": "nobody"}]},
-        "invalid-tax-treatment": {"tax_treatment": "zero"},
-    }
-    for code, body in cases.items():
+    cases: list[tuple[str, dict[str, Any]]] = [
+        ("invalid-vat-id", {"vat_id": "DE136695977"}),  # checksum
+        ("invalid-language", {"language": "es"}),
+        ("invalid-billing-policy", {"billing_policy": "monthly"}),
+        ("invalid-billing-policy", {"billing_policy": {"mode": "periodic"}}),  # no period
+        ("invalid-peppol-id", {"peppol_id": "nope"}),
+        ("invalid-email", {"contacts": [{"role": "dunning", "email": "nobody"}]}),
+        ("invalid-tax-treatment", {"tax_treatment": "zero"}),
+    ]
+    for code, body in cases:
         response = _patch(client, cid, body)
         assert response.status_code == 422 and _code(response) == code, (code, response.text)
     # The country check: a French VAT ID on a German address.

@@ -80,7 +80,7 @@ def test_field_rules() -> None:
     assert _code(parties.email, "no-at-sign") == "invalid-email"
     assert _code(parties.contacts, [{"role": "sales", "email": "a@b.de"}]) == "invalid-contact"
     assert _code(parties.billing_policy, "monthly") == "invalid-billing-policy"
-    assert _code(parties.billing_policy, "periodic") == "billing-policy-unsupported"
+    assert _code(parties.billing_policy, "periodic") == "invalid-billing-policy"  # no period
     assert _code(parties.tax_treatment, "zero") == "invalid-tax-treatment"
     assert _code(parties.address, {"lines": [], "city": "X", "country": "DE"}) == "invalid-address"
     assert parties.iban("DE89 3704 0044 0532 0130 00") == "DE89370400440532013000"
