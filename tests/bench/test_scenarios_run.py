@@ -64,6 +64,14 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
             ),
         }
     },
+    "billing": {
+        "billing run (monthly, no PDF)": {
+            "invoices/s",
+            "run time",
+            "run again (nothing due)",
+            "fill time",
+        }
+    },
 }
 OPTIONAL = {"rate", "right invoices in top-3 (queued)"}
 NEEDS_BROKER = {"kafka", "e2e", "scale-out"}

@@ -25,6 +25,7 @@ class Scale:
     big_samples: int = 0  # timed rounds of each command on each customer
     gl_export_lines: int = 0  # general-ledger export: journal lines generated and exported
     bank_lines: int = 0  # bank: statement lines (the invoices and customers grow with them)
+    billing_customers: int = 0  # billing run: periodic customers invoiced by one monthly run
     bank_formats: tuple[str, ...] = ("camt.053", "mt940", "bai2")  # each on a book of its own
     scale_out_layouts: tuple[tuple[int, int], ...] = ((1, 1), (2, 2))  # (API instances, projectors)
     rebuild_round: int = 200  # rebuild: customers (25 open items each) imported per fill round
@@ -52,9 +53,15 @@ _SIZES = {
 # Journal lines the general-ledger export scenario generates and streams at each scale.
 _GL_EXPORT_LINES = {"tiny": 500, "smoke": 20_000, "medium": 200_000, "full": 1_000_000}
 _BANK_LINES = {"tiny": 40, "smoke": 300, "medium": 1_500, "full": 5_000}
+_BILLING_CUSTOMERS = {"tiny": 8, "smoke": 100, "medium": 1_000, "full": 10_000}
 
 SCALES = {
-    name: replace(scale, gl_export_lines=_GL_EXPORT_LINES[name], bank_lines=_BANK_LINES[name])
+    name: replace(
+        scale,
+        gl_export_lines=_GL_EXPORT_LINES[name],
+        bank_lines=_BANK_LINES[name],
+        billing_customers=_BILLING_CUSTOMERS[name],
+    )
     for name, scale in _SIZES.items()
 }
 # Ten times the full book for portfolio aging (100,000 customers, 2,500,000 open items); the
