@@ -249,3 +249,27 @@ def test_a_refund_pays_back_unapplied_cash_and_never_more(world: Billing) -> Non
     world.do(c.ReversePayment(payment_id=payment, reason="NSF"))
     with pytest.raises(RuleViolation):
         world.do(c.RefundPayment(payment_id=payment, amount=D("1.00")))
+
+
+def test_a_sku_on_several_lines_of_a_run_invoice_is_credited_by_amount(world: Billing) -> None:
+    acme = world.account()
+    world.do(
+        c.ChangeCustomerDetails(
+            customer_id=acme,
+            tax_treatment="domestic",
+            billing_policy={"mode": "periodic", "period": "month"},
+        )
+    )
+    for price in ("10.00", "12.00"):
+        order = world.order(acme, ("A", 1, price), on=date(2026, 1, 5))
+        world.ship(order["order_id"], ("A", 1), on=date(2026, 1, 6))
+    world.clock.today = date(2026, 2, 1)
+    [outcome] = world.runs.run(date(2026, 2, 1)).outcomes
+    assert outcome.invoice_id is not None
+    by_line = c.ApplyCreditNote(
+        invoice_id=outcome.invoice_id, lines=[c.CreditLineIn(sku="A", quantity=1)], reason="r"
+    )
+    with pytest.raises(RuleViolation) as refused:
+        world.do(by_line)
+    assert refused.value.code == "ambiguous-sku"
+    world.do(c.ApplyCreditNote(invoice_id=outcome.invoice_id, amount=D("5.00"), reason="r"))

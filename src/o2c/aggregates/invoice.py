@@ -635,6 +635,13 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
             line = by_sku.get(sku)
             if line is None:
                 raise InvalidInput(f"sku {sku!r} is not on the invoice", code="unknown-sku")
+            if sum(1 for ln in self.lines if ln["sku"] == sku) > 1:
+                # A billing run's invoice may carry one sku from several orders or periods, at
+                # different prices: a line credit by sku alone would not say which.
+                raise RuleViolation(
+                    f"sku {sku!r} is on several lines of the invoice: credit it by amount",
+                    code="ambiguous-sku",
+                )
             left = line["quantity"] - self.credited_quantities.get(sku, 0)
             if quantity <= 0 or quantity > left:
                 raise RuleViolation(
