@@ -13,7 +13,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from typing_extensions import TypedDict
 
 from o2c.application.billing_runs import CustomerOutcome
@@ -53,7 +54,7 @@ class RunView(TypedDict):
     nothing_to_invoice: int
     failed: int
     started_at: str
-    updated_at: str
+    updated_at: str  # the last start or finish (each outcome has its own ``recorded_at``)
     finished_at: str | None
     starts: int
     results: list[RunOutcomeView]
@@ -108,27 +109,32 @@ class SqlRunLog:
             )
 
     def recorded(self, run_id: UUID, outcome: CustomerOutcome) -> None:
-        """One customer's outcome (replacing an earlier one of the same run)."""
-        now = _now()
-        key = (run_customers.c.run_id == str(run_id)) & (
-            run_customers.c.customer_id == str(outcome.customer_id)
+        """One customer's outcome (replacing an earlier one of the same run): one statement,
+        as it is written once per customer of the run."""
+        row = {
+            "run_id": str(run_id),
+            "customer_id": str(outcome.customer_id),
+            "outcome": outcome.outcome,
+            "invoice_id": None if outcome.invoice_id is None else str(outcome.invoice_id),
+            "number": outcome.number,
+            "total": None if outcome.total is None else str(outcome.total),
+            "problem": outcome.problem,
+            "detail": outcome.detail,
+            "recorded_at": _now(),
+        }
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(run_customers).values(**row)
+        statement = statement.on_conflict_do_update(
+            index_elements=[run_customers.c.run_id, run_customers.c.customer_id],
+            set_={k: statement.excluded[k] for k in row if k not in ("run_id", "customer_id")},
         )
         with self.engine.begin() as conn:
-            conn.execute(delete(run_customers).where(key))
-            conn.execute(
-                insert(run_customers).values(
-                    run_id=str(run_id),
-                    customer_id=str(outcome.customer_id),
-                    outcome=outcome.outcome,
-                    invoice_id=None if outcome.invoice_id is None else str(outcome.invoice_id),
-                    number=outcome.number,
-                    total=None if outcome.total is None else str(outcome.total),
-                    problem=outcome.problem,
-                    detail=outcome.detail,
-                    recorded_at=now,
-                )
-            )
-            conn.execute(update(runs).where(runs.c.run_id == str(run_id)).values(updated_at=now))
+            if dialect is postgresql:
+                # A progress record, not a fact: it need not wait for its own WAL flush (a
+                # kill of this process loses nothing committed; a crash of the database server
+                # itself may lose the last few rows, which a start again writes anew).
+                conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+            conn.execute(statement)
 
     def finished(self, run_id: UUID) -> None:
         """The run went through every customer it listed."""

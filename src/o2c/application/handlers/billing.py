@@ -116,7 +116,9 @@ def bill_customer(cmd: c.BillCustomer, uow: UnitOfWork) -> CustomerBilledResult:
     """Invoice one customer everything due as of the run's date, once per run."""
     invoice_id = billing_invoice_id(cmd.run_id, cmd.customer_id)
     acc = uow.get(cmd.customer_id, CustomerAccount)
-    issued = uow.find(invoice_id, Invoice)
+    # One indexed query: the invoice is loaded only where this run issued it already.
+    exists = uow.store.version_of(invoice_id) is not None
+    issued = uow.find(invoice_id, Invoice) if exists else None
     if issued is not None:  # this run invoiced the customer before it was stopped
         return CustomerBilledResult(
             run_id=cmd.run_id,

@@ -30,6 +30,8 @@ def numbering(uow: UnitOfWork) -> InvoiceNumbering:
 def seller_at_issue(uow: UnitOfWork) -> dict[str, Any] | None:
     """The seller as a document names it now (``None`` while no company profile is set up:
     ordinary AR use needs none)."""
+    if COMPANY_ID not in uow.seen and uow.store.version_of(COMPANY_ID) is None:
+        return None  # one indexed query, where loading a stream that is not there takes two
     company = uow.find(COMPANY_ID, Company)
     if company is None or not company.details:
         return None
