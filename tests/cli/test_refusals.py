@@ -81,3 +81,12 @@ def test_the_history_of_an_unknown_customer_says_so(store: dict[str, str]) -> No
 def test_a_bad_setting_is_one_line(store: dict[str, str]) -> None:
     env = {**store, "O2C_TIMEZONE": "Mars/Olympus_Mons"}
     refused(o2c(env, "dunning"), "dunning", "invalid input", "timezone", "unknown time zone")
+
+
+def test_a_billing_run_dated_in_the_future_is_refused_and_a_dry_run_prints_json(
+    store: dict[str, str],
+) -> None:
+    refused(o2c(store, "billing", "run", "--as-of", "2099-01-01"), "billing", "date-in-future")
+    dry = o2c(store, "billing", "run", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert '"dry_run": true' in dry.stdout and '"invoices": []' in dry.stdout
