@@ -52,13 +52,24 @@ def delivery_date(store: EventStorePort, order_id: UUID | None, invoice_id: UUID
     return None
 
 
+def invoice_delivery_date(
+    store: EventStorePort, issued: dict[str, Any], invoice_id: UUID
+) -> date | None:
+    """The delivery date of an invoice: its order's, or, for a billing run's invoice over
+    several orders (each line naming its own), the latest of theirs."""
+    orders = [issued.get("order_id")] if issued.get("order_id") else []
+    orders += sorted({ln["order_id"] for ln in issued.get("lines") or [] if ln.get("order_id")})
+    found = [delivery_date(store, UUID(str(o)), invoice_id) for o in dict.fromkeys(orders)]
+    return max((d for d in found if d is not None), default=None)
+
+
 def invoice_einvoice(
     store: EventStorePort, invoice_id: UUID, syntax: Syntax, profile: Profile
 ) -> EInvoiceFile:
     """The e-invoice of an invoice; ``LookupError`` for an unknown one, ``RuleViolation`` for
     one the profile cannot express."""
     issued, _ = _issued(store, invoice_id)
-    delivered = delivery_date(store, issued.get("order_id"), invoice_id)
+    delivered = invoice_delivery_date(store, issued, invoice_id)
     document = invoice_document(issued, delivery_date=delivered)
     return EInvoiceFile(
         render(document, syntax, profile), _filename(document.number, syntax, profile)
@@ -76,7 +87,7 @@ def credit_note_einvoice(
     issued, history = _issued(store, invoice_id)
     for event in history:
         if isinstance(event, Invoice.CreditNoteApplied) and event.credit_note_id == credit_note_id:
-            delivered = delivery_date(store, issued.get("order_id"), invoice_id)
+            delivered = invoice_delivery_date(store, issued, invoice_id)
             document = credit_note_document(issued, _fields(event), delivery_date=delivered)
             return EInvoiceFile(
                 render(document, syntax, profile), _filename(document.number, syntax, profile)
