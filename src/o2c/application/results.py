@@ -187,6 +187,19 @@ class TaxGroupResult(Result):
     exemption_reason: str | None = None
 
 
+class LetterResult(Result):
+    """A document queued for one customer (a dunning run's reminder letter, an issued invoice):
+    ``queued`` (to ``to``), ``held`` (the address bounced before: ``reason``), ``no_contact``
+    (no e-mail for the letter's contact: nothing sent), ``no_letterhead`` (no seller profile
+    yet: nothing sent) or ``not_sent`` (the document could not be made: ``reason``)."""
+
+    customer_id: UUID
+    status: str
+    delivery_id: UUID | None = None
+    to: str | None = None
+    reason: str | None = None
+
+
 class InvoiceIssuedResult(Result):
     """An invoice issued for what was shipped: ``total`` is gross (what the customer owes),
     ``net_total`` + ``tax_total``; the tax fields are ``None`` on an invoice without tax data.
@@ -206,6 +219,8 @@ class InvoiceIssuedResult(Result):
     purchase_order: str | None = None
     seller: dict[str, Any] | None = None
     buyer: dict[str, Any] | None = None
+    # The invoice's delivery when the customer's billing policy sends issued invoices.
+    delivery: LetterResult | None = None
 
 
 class AllocationResult(Result):
@@ -295,18 +310,6 @@ class ReminderResult(Result):
     customer_id: UUID
     level: int
     days_past_due: int
-
-
-class LetterResult(Result):
-    """The reminder letter of one customer in a dunning run: ``queued`` (to ``to``), ``held``
-    (the address bounced before: ``reason``), ``no_contact`` (no dunning or billing e-mail:
-    nothing sent) or ``no_letterhead`` (no seller profile yet: nothing sent)."""
-
-    customer_id: UUID
-    status: str
-    delivery_id: UUID | None = None
-    to: str | None = None
-    reason: str | None = None
 
 
 class RemindersResult(Result):
