@@ -65,6 +65,14 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         }
     },
 }
+EXPECTED["documents"] = {
+    "documents": {
+        "invoice PDFs, one process per core",
+        "issue + render + queue",
+        "sent by one o2c deliver process",
+        "raw smtplib, one connection",
+    }
+}
 OPTIONAL = {"rate", "right invoices in top-3 (queued)"}
 NEEDS_BROKER = {"kafka", "e2e", "scale-out"}
 

@@ -29,6 +29,7 @@ def scenarios() -> dict[str, Scenario]:
         aging,
         bank,
         big_customer,
+        documents,
         end_to_end,
         gl_export,
         kafka_paths,
@@ -47,6 +48,7 @@ def scenarios() -> dict[str, Scenario]:
         "rebuild": rebuild.run,
         "gl-export": gl_export.run,
         "bank": bank.run,
+        "documents": documents.run,
     }
 
 
