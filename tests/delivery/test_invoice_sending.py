@@ -185,3 +185,61 @@ def test_sending_on_demand(mailed: tuple[TestClient, Mailbox]) -> None:
     reader = client.post(path, headers=auth("auditor"))
     assert reader.status_code == 403
     assert len(get(client, "/v1/deliveries", customer_id=silent)["items"]) == 0
+
+
+def test_invoices_reminders_and_statements_each_arrive_once(
+    mailed: tuple[TestClient, Mailbox], validator: EInvoiceValidator
+) -> None:
+    """The whole month of an AR team: invoices sent as issued, a dunning run, a statement run,
+    each run twice; every expected message arrives exactly once, every invoice as valid
+    Factur-X."""
+    client, box = mailed
+    de = customer(
+        client,
+        "Kunde",
+        "de",
+        [BILLING, {"role": "dunning", "email": "mahnung@kunde.example"}],
+    )
+    fr = customer(client, "Client", "fr", [{"role": "billing", "email": "compta@client.example"}])
+    silent = customer(client, "Silent", "en", [])
+    for cid in (de, fr, silent):
+        sends_invoices(client, cid)
+    issued = [
+        invoice(client, de, "119.00"),
+        invoice(client, de, "23.80"),
+        invoice(client, fr, "50"),
+    ]
+    assert invoice(client, silent, "10.00")["delivery"]["status"] == "no_contact"
+    for _ in range(2):
+        post(client, "/v1/dunning/runs", {"as_of": "2026-03-20"}, role="clerk")
+        post(client, "/v1/statements/runs", {"as_of": "2026-03-31", "from": "2026-01-01"}, "clerk")
+
+    expected = {
+        ("rechnung@kunde.example", "invoice"): 2,
+        ("rechnung@kunde.example", "statement"): 1,  # no statements contact: billing
+        ("mahnung@kunde.example", "reminder"): 1,
+        ("compta@client.example", "invoice"): 1,
+        ("compta@client.example", "reminder"): 1,  # no dunning contact: billing
+        ("compta@client.example", "statement"): 1,
+    }
+    messages = box.wait_for(sum(expected.values()))
+    for cid in (de, fr):
+        assert {d["status"] for d in recorded_sent(client, cid)} == {"sent"}
+    assert len(box.messages) == sum(expected.values())  # nothing more came meanwhile
+    got: dict[tuple[str, str], int] = {}
+    for message in messages:
+        [attachment] = list(message.iter_attachments())
+        kind = str(attachment.get_filename()).split("-", 1)[0]
+        key = (str(message["To"]), kind)
+        got[key] = got.get(key, 0) + 1
+    assert got == expected
+    assert len({str(m["Message-ID"]) for m in messages}) == len(messages)
+    invoices = [m for m in messages if _is_invoice(m)]
+    xml = [factur_x_of(pdf_of(m)) for m in invoices]
+    assert len(xml) == len(issued)
+    assert all(report.valid for report in validator.validate(xml, CEN_CII))
+
+
+def _is_invoice(message: EmailMessage) -> bool:
+    [attachment] = list(message.iter_attachments())
+    return str(attachment.get_filename()).startswith("invoice-")
