@@ -99,4 +99,5 @@ MESSAGES: dict[str, str] = {
     "mail_invoice_subject": "{title} {number} – {seller}",
     "mail_invoice_body": "Sehr geehrte Damen und Herren,\n\nanbei erhalten Sie unsere "
     "{title} {number} vom {date}.\n\nMit freundlichen Grüßen\n{seller}",
+    "terms_net": "Zahlbar ohne Abzug bis zum {date}.",
 }

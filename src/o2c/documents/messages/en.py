@@ -99,4 +99,5 @@ MESSAGES: dict[str, str] = {
     "mail_invoice_subject": "{title} {number} – {seller}",
     "mail_invoice_body": "Dear Sir or Madam,\n\nplease find attached {title_lower} {number} "
     "of {date}.\n\nKind regards\n{seller}",
+    "terms_net": "Payable net by {date}.",
 }

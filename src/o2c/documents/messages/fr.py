@@ -97,4 +97,5 @@ MESSAGES: dict[str, str] = {
     "mail_invoice_subject": "{title} {number} – {seller}",
     "mail_invoice_body": "Madame, Monsieur,\n\nveuillez trouver ci-joint le document "
     "« {title} {number} » du {date}.\n\nCordialement,\n{seller}",
+    "terms_net": "Payable net au plus tard le {date}.",
 }
