@@ -27,7 +27,7 @@ from tests.delivery.test_letters import (
     recorded_sent,
 )
 from tests.documents.pdf_tools import attachments, require_poppler, text_of
-from tests.support.einvoice_validator import CEN_CII, EInvoiceValidator
+from tests.support.einvoice_validator import CEN_CII, CEN_UBL, EInvoiceValidator
 
 SELLER = {**COMPANY, "vat_id": "DE136695976"}
 BILLING = {"role": "billing", "name": "Buchhaltung", "email": "rechnung@kunde.example"}
@@ -243,3 +243,54 @@ def test_invoices_reminders_and_statements_each_arrive_once(
 def _is_invoice(message: EmailMessage) -> bool:
     [attachment] = list(message.iter_attachments())
     return str(attachment.get_filename()).startswith("invoice-")
+
+
+def test_a_customer_with_a_peppol_id_receives_the_peppol_bis_ubl_through_its_access_point(
+    mailed: tuple[TestClient, Mailbox], validator: EInvoiceValidator
+) -> None:
+    client, box = mailed
+    # Between German parties Peppol BIS also needs the seller's contact (BT-41..BT-43).
+    seller = {
+        **SELLER,
+        "peppol_id": "9930:DE136695976",
+        "contact_name": "Eva Berger",
+        "phone": "+49 30 1234567",
+    }
+    client.put("/v1/company", json=seller, headers=auth("admin")).raise_for_status()
+    cid = customer(client, "Kunde", "de", [BILLING])
+    # Between German parties Peppol BIS needs the buyer reference (BT-10).
+    peppol = {
+        "peppol_id": "0088:4035811991021",
+        "buyer_reference": "04011000-1234512345-06",
+        "billing_policy": {"send": True},
+    }
+    client.patch(f"/v1/customers/{cid}", json=peppol, headers=auth("credit")).raise_for_status()
+
+    issued = invoice(client, cid, "119.00")
+    letter = issued["delivery"]
+    assert (letter["channel"], letter["to"]) == ("peppol", "0088:4035811991021")
+    [delivery] = recorded_sent(client, cid)
+    assert delivery["channel"] == "peppol" and delivery["status"] == "sent"
+    document = client.get(
+        f"/v1/deliveries/{delivery['delivery_id']}/document", headers=auth("clerk")
+    )
+    assert document.status_code == 200
+    assert document.headers["content-type"].startswith("application/xml")
+    [report] = validator.validate([document.content], CEN_UBL)
+    assert report.valid, report
+    assert b"urn:fdc:peppol.eu:2017:poacc:billing:01:1.0" in document.content
+    assert box.messages == []  # nothing went by e-mail
+
+
+def test_without_a_peppol_bis_invoice_the_customer_gets_the_pdf_and_is_told_why(
+    mailed: tuple[TestClient, Mailbox],
+) -> None:
+    client, box = mailed  # the seller has no Peppol id: no Peppol BIS invoice can name it
+    cid = customer(client, "Kunde", "de", [BILLING])
+    peppol = {"peppol_id": "0088:4035811991021", "billing_policy": {"send": True}}
+    client.patch(f"/v1/customers/{cid}", json=peppol, headers=auth("credit")).raise_for_status()
+    letter = invoice(client, cid, "119.00")["delivery"]
+    assert (letter["channel"], letter["to"]) == ("email", "rechnung@kunde.example")
+    assert "sent by e-mail: no Peppol BIS invoice" in letter["reason"]
+    [message] = box.wait_for(1)
+    assert pdf_of(message)

@@ -6,9 +6,10 @@ so the same document always renders to the same page. With tax data it is Factur
 e-invoice of the same facts rides inside as ``factur-x.xml``. Only the logo is today's: it is
 the letterhead, not a fact of the invoice.
 
-An invoice goes to the customer's billing contact: when it is issued, if the customer's
-billing policy says ``send`` (queued in the save that issues it, so an invoice that was issued
-has its delivery queued, and a retried command queues nothing twice), and on demand.
+An invoice goes to the customer when it is issued, if the customer's billing policy says
+``send`` (queued in the save that issues it, so an invoice that was issued has its delivery
+queued, and a retried command queues nothing twice), and on demand: over Peppol to a customer
+with a Peppol id, else by e-mail to the billing contact.
 """
 
 from __future__ import annotations
@@ -36,7 +37,15 @@ from o2c.documents import Language, render_invoice_pdf
 from o2c.documents.language import Texts
 from o2c.domain.billing_policy import policy_of
 from o2c.domain.errors import DomainError, InvalidInput
-from o2c.einvoice import DocumentKind, EInvoiceDocument, credit_note_document, invoice_document
+from o2c.einvoice import (
+    DocumentKind,
+    EInvoiceDocument,
+    Profile,
+    Syntax,
+    credit_note_document,
+    invoice_document,
+    render,
+)
 
 # Invoices go to the billing contact; there is no other role to fall back to.
 INVOICE_ROLES = ("billing",)
@@ -118,9 +127,60 @@ def invoice_delivery_id(invoice_id: UUID, reason: str) -> UUID:
     return uuid5(LETTERS_NAMESPACE, f"invoice:{invoice_id}:{reason}")
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """An invoice as it leaves: over which channel, to whom, as which file."""
+
+    channel: str
+    to: str
+    content: bytes
+    filename: str
+    content_type: str
+    subject: str
+    body: str
+    # Why a customer with a Peppol id gets an e-mail instead (its invoice is no Peppol BIS).
+    note: str | None = None
+
+
+def outgoing_invoice(
+    issued: Mapping[str, Any],
+    delivered: date | None,
+    company: Company | None,
+    account: CustomerAccount,
+    to: str | None = None,
+) -> Outgoing:
+    """How an invoice reaches its customer: a customer with a Peppol id (B2B e-invoicing, as
+    Belgium and France require now and Germany from 2027) receives the Peppol BIS 3.0 UBL
+    through its access point; every other one the Factur-X PDF by e-mail to the billing
+    contact. ``to`` sends the PDF to that address instead. ``InvalidInput`` ``no-contact`` when
+    there is nobody to send it to."""
+    note = None
+    peppol_id = account.details.get("peppol_id")
+    if to is None and peppol_id:
+        try:
+            document = invoice_document(issued, delivery_date=delivered)
+            ubl = render(document, Syntax.UBL, Profile.PEPPOL)
+            mail = _mail(document.number, document.kind, issued, company)
+            filename = f"{parties.filename('invoice', document.number)[:-4]}.xml"
+            return Outgoing("peppol", peppol_id, ubl, filename, "application/xml", **mail)
+        except DomainError as err:
+            note = f"sent by e-mail: no Peppol BIS invoice ({err})"
+    if to is None:
+        contact = parties.recipient(account, INVOICE_ROLES)
+        if contact is None:
+            raise InvalidInput(
+                "the customer has no billing contact with an e-mail address", code="no-contact"
+            )
+        to = contact.email
+    document = invoice_document(issued, delivery_date=delivered, printable=True)
+    pdf = render_document(document, issued, company)
+    mail = _mail(pdf.number, pdf.kind, issued, company)
+    return Outgoing("email", to, pdf.content, pdf.filename, "application/pdf", note=note, **mail)
+
+
 class InvoiceSending:
-    """Sends invoices to the customer's billing contact: on issue, per the customer's billing
-    policy (a follower of the commands that issue invoices), and on demand."""
+    """Sends invoices to the customer: on issue, per the customer's billing policy (a follower
+    of the commands that issue invoices), and on demand."""
 
     def __init__(self, deliveries: DeliveryService) -> None:
         self.deliveries = deliveries
@@ -138,37 +198,33 @@ class InvoiceSending:
     def _queue_issued(
         self, result: InvoiceIssuedResult, account: CustomerAccount, uow: UnitOfWork
     ) -> LetterResult:
-        to = parties.recipient(account, INVOICE_ROLES)
-        if to is None:
-            return LetterResult(customer_id=account.id, status="no_contact")
         invoice = uow.get(result.invoice_id, Invoice)
         issued = next(
             dict(vars(e)) for e in invoice.pending_events if isinstance(e, Invoice.InvoiceIssued)
         )
         order = uow.get(result.order_id, Order)
         shipments = [*uow.history(order.id), *order.pending_events]
-        company = uow.find(COMPANY_ID, Company)
         try:
-            document = invoice_document(
-                issued, delivery_date=delivery_date_in(shipments, invoice.id), printable=True
+            out = outgoing_invoice(
+                issued,
+                delivery_date_in(shipments, invoice.id),
+                uow.find(COMPANY_ID, Company),
+                account,
             )
-            pdf = render_document(document, issued, company)
-            delivery = self.deliveries.prepare(
-                delivery_id=invoice_delivery_id(invoice.id, "issued"),
-                customer_id=account.id,
-                document=f"invoice:{invoice.id}",
-                content=pdf.content,
-                filename=pdf.filename,
-                channel="email",
-                to=to.email,
-                **_mail(pdf, issued, company),
-            )
+        except InvalidInput as err:
+            if err.code == "no-contact":
+                return LetterResult(customer_id=account.id, status="no_contact")
+            return LetterResult(customer_id=account.id, status="not_sent", reason=str(err))
         except DomainError as err:  # a letter that cannot be made must not stop the invoice
-            return LetterResult(
-                customer_id=account.id, status="not_sent", to=to.email, reason=str(err)
-            )
+            return LetterResult(customer_id=account.id, status="not_sent", reason=str(err))
+        delivery = self.deliveries.prepare(
+            delivery_id=invoice_delivery_id(invoice.id, "issued"),
+            customer_id=account.id,
+            document=f"invoice:{invoice.id}",
+            **_fields(out),
+        )
         uow.add(delivery)
-        return self._letter(account.id, delivery.id, to.email, delivery.status == "held")
+        return self._letter(account.id, delivery.id, out, delivery.status == "held")
 
     def send(
         self,
@@ -177,54 +233,60 @@ class InvoiceSending:
         ctx: CommandContext,
         to: str | None = None,
     ) -> LetterResult:
-        """Queue the invoice's PDF to ``to`` (default: the billing contact) now. With an
-        idempotency key the same request queues it once; without, each request sends again."""
-        invoice = store.get(invoice_id)
-        if not isinstance(invoice, Invoice):
-            raise LookupError(invoice_id)
-        account = store.get(invoice.customer_id)
-        assert isinstance(account, CustomerAccount)
-        if to is None:
-            contact = parties.recipient(account, INVOICE_ROLES)
-            if contact is None:
-                raise InvalidInput(
-                    "the customer has no billing contact with an e-mail address: give 'to'",
-                    code="no-contact",
-                )
-            to = contact.email
-        pdf = invoice_pdf(store, invoice_id)
+        """Queue the invoice now, as on issue, or as PDF to ``to``. With an idempotency key
+        the same request queues it once; without, each request sends again."""
         issued, _ = issued_facts(store, invoice_id)
+        account = store.get(UUID(str(issued["customer_id"])))
+        assert isinstance(account, CustomerAccount)
+        order_id = issued.get("order_id")
+        shipments = [] if order_id is None else store.history(order_id)
+        out = outgoing_invoice(
+            issued, delivery_date_in(shipments, invoice_id), _company(store), account, to
+        )
         reason = f"send:{ctx.idempotency_key}" if ctx.idempotency_key else f"send:{uuid4()}"
         queued = self.deliveries.queue_delivery(
             customer_id=account.id,
             document=f"invoice:{invoice_id}",
-            content=pdf.content,
-            filename=pdf.filename,
-            channel="email",
-            to=to,
             delivery_id=invoice_delivery_id(invoice_id, reason),
             ctx=ctx,
-            **_mail(pdf, issued, _company(store)),
+            **_fields(out),
         )
-        return self._letter(account.id, queued.delivery_id, to, queued.held)
+        return self._letter(account.id, queued.delivery_id, out, queued.held)
 
-    def _letter(self, customer_id: UUID, delivery_id: UUID, to: str, held: bool) -> LetterResult:
+    def _letter(
+        self, customer_id: UUID, delivery_id: UUID, out: Outgoing, held: bool
+    ) -> LetterResult:
         return LetterResult(
             customer_id=customer_id,
             status="held" if held else "queued",
             delivery_id=delivery_id,
-            to=to,
-            reason=self.deliveries.held_reason(to) if held else None,
+            to=out.to,
+            channel=self.deliveries.email_channel if out.channel == "email" else out.channel,
+            reason=self.deliveries.held_reason(out.to) if held else out.note,
         )
 
 
-def _mail(pdf: DocumentPdf, issued: Mapping[str, Any], company: Company | None) -> dict[str, str]:
+def _fields(out: Outgoing) -> dict[str, Any]:
+    return {
+        "content": out.content,
+        "filename": out.filename,
+        "channel": out.channel,
+        "to": out.to,
+        "subject": out.subject,
+        "body": out.body,
+        "content_type": out.content_type,
+    }
+
+
+def _mail(
+    number: str, kind: DocumentKind, issued: Mapping[str, Any], company: Company | None
+) -> dict[str, str]:
     texts = Texts(language_at_issue(issued, company))
-    title = texts("credit_note" if pdf.kind is DocumentKind.CREDIT_NOTE else "invoice")
+    title = texts("credit_note" if kind is DocumentKind.CREDIT_NOTE else "invoice")
     seller = str((issued.get("seller") or {}).get("legal_name") or "")
     on = issued.get("issued_on")
     when = texts.date(on if isinstance(on, date) else date.fromisoformat(str(on)))
-    values = {"title": title, "title_lower": title.lower(), "number": pdf.number}
+    values = {"title": title, "title_lower": title.lower(), "number": number}
     return {
         "subject": texts("mail_invoice_subject", seller=seller, **values)[:200],
         "body": texts("mail_invoice_body", seller=seller, date=when, **values),

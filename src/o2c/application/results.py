@@ -197,6 +197,8 @@ class LetterResult(Result):
     status: str
     delivery_id: UUID | None = None
     to: str | None = None
+    # email (the embedded default without SMTP records it as file) or peppol.
+    channel: str | None = None
     reason: str | None = None
 
 
