@@ -272,6 +272,9 @@ def test_a_credit_manager_approves_and_a_clerk_rejects_held_orders(
     row = f"#held tr[data-order-id='{approve}']"
     page.wait_for_selector(row)
     assert "Heldmann Trading GmbH" in page.locator(row).inner_text()
+    page.click(f"{row} button[data-action=approve]")
+    api.shot(page, "dashboard-held-orders-1366x768.png")
+    page.click(f"{row} form.act-form button.cancel")
     _act(page, row, "approve", {"reason": "paid in advance, checked by phone"})
     assert "approved" in _done(page)
     page.wait_for_selector(row, state="detached")
@@ -362,6 +365,7 @@ def test_a_refusal_shows_the_problems_own_text(served: tuple[Api, Book], signed_
     assert status == 409
     assert refusal.inner_text() == problem["detail"]
     assert api.ok("GET", f"/v1/orders/{gone}?min_position={cancelled}")["status"] == "cancelled"
+    api.shot(page, "dashboard-refusal-1366x768.png")
 
 
 def test_a_clerk_applies_a_bank_line_to_a_suggestion(
@@ -376,6 +380,7 @@ def test_a_clerk_applies_a_bank_line_to_a_suggestion(
     # the clerk reads names and numbers, never ids
     assert "Zahlemann & Söhne KG" in shown and book.payer["number"] in shown
     assert not UUID_TEXT.search(page.locator("#bank").inner_text())
+    api.shot(page, "dashboard-bank-suggestions-1366x768.png")
     line = api.ok("GET", f"/v1/bank-lines/{book.line_id}")
     choice = next(
         n for n, s in enumerate(line["suggestions"]) if book.payer["invoice_id"] in s["invoice_ids"]
@@ -522,6 +527,7 @@ def test_the_role_matrix(served: tuple[Api, Book], signed_in: Any) -> None:
     clerk = signed_in("clerk", customer).page
     limit = clerk.locator("#account button[data-action=limit]")
     assert limit.is_disabled()
+    api.shot(clerk, "dashboard-customer-as-clerk-1366x768.png")
     why = clerk.locator("#account .act-wrap:has(button[data-action=limit]) .why").inner_text()
     rights = {
         (c["method"], c["path"]): c for c in api.ok("GET", "/v1/me", role="clerk")["commands"]
@@ -530,6 +536,11 @@ def test_the_role_matrix(served: tuple[Api, Book], signed_in: Any) -> None:
     assert needed == ["admin", "credit"] and "admin or credit" in why and "clerk" in why
     for disabled in clerk.locator("button[data-action]:disabled").all():
         assert disabled.get_attribute("aria-describedby")
+    # under a table the reason is said once, not on every row
+    held = clerk.locator("#held p.why")
+    assert held.count() == 1 and "Approving a held order needs the role admin or credit" in (
+        held.inner_text()
+    )
 
     credit = signed_in("credit", customer).page
     assert credit.locator("#account button[data-action=limit]").is_enabled()

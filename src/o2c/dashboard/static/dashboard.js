@@ -215,6 +215,17 @@
     promise: ["POST", "/v1/invoices/{invoice_id}/promises"],
     note: ["POST", "/v1/customers/{customer_id}/notes"],
   };
+  // How the page names each command when it says who may use it.
+  const WHAT = {
+    approve: "Approving a held order",
+    reject: "Rejecting a held order",
+    hold: "Placing an account on credit hold",
+    release: "Releasing a credit hold",
+    limit: "Changing a credit limit",
+    applyLine: "Applying a bank line",
+    promise: "Recording a promise to pay",
+    note: "Adding a note",
+  };
   let me = { actor: "", roles: [], rights: new Map() };
 
   async function loadMe() {
@@ -253,8 +264,9 @@
     wrap.append(button);
     if (!r.allowed) {
       button.disabled = true;
-      const why = `${spec.what || spec.label} needs the role ${r.roles.join(" or ")}; you are ${me.actor} (${me.roles.join(", ")}).`;
-      const note = el("span", { class: "why", id: `why-${spec.name}-${newKey()}`, text: why });
+      const why = whyNot(spec.name);
+      // In a table the reason is said once under it (whyNotes); each button still carries it.
+      const note = el("span", { class: spec.compact ? "why sr-only" : "why", id: `why-${spec.name}-${newKey()}`, text: why });
       button.setAttribute("aria-describedby", note.id);
       button.title = why;
       wrap.append(note);
@@ -269,6 +281,17 @@
       wrap.append(actionForm(spec, () => button.focus()));
     });
     return wrap;
+  }
+
+  function whyNot(name) {
+    const r = right(name);
+    return `${WHAT[name]} needs the role ${r.roles.join(" or ")}; you are ${me.actor} (${me.roles.join(", ")}).`;
+  }
+
+  // Under a table of rows with commands: why the disabled ones are disabled, said once.
+  function whyNotes(...names) {
+    if (!acts()) return [];
+    return names.filter((n) => right(n) && !right(n).allowed).map((n) => el("p", { class: "why", "data-why": n, text: whyNot(n) }));
   }
 
   function actionForm(spec, back) {
@@ -294,7 +317,7 @@
     const error = el("p", { class: "error", role: "alert" });
     const confirm = el("button", { type: "submit", class: "confirm", text: spec.confirm || spec.label });
     const cancel = el("button", { type: "button", class: "cancel secondary", text: "Cancel" });
-    const form = el("form", { class: "act-form", "aria-label": spec.what || spec.label }, inputs.map((i) => el("div", { class: "field" }, i.label, i.input)), el("div", { class: "buttons" }, confirm, cancel), error);
+    const form = el("form", { class: "act-form", "aria-label": WHAT[spec.name] }, inputs.map((i) => el("div", { class: "field" }, i.label, i.input)), el("div", { class: "buttons" }, confirm, cancel), error);
     cancel.addEventListener("click", () => {
       form.remove();
       back();
@@ -315,7 +338,7 @@
         const [method, template] = ACTIONS[spec.name];
         const answer = await call(method, fillPath(template, spec.ids), { body, key });
         form.remove();
-        say(spec.done ? spec.done(answer) : `${spec.what || spec.label}: done.`, "done", answer && answer.position);
+        say(spec.done ? spec.done(answer) : `${WHAT[spec.name]}: done.`, "done", answer && answer.position);
         if (spec.after) await spec.after(answer);
       } catch (err) {
         if (err instanceof AuthError) return showLogin("The token was refused: paste a valid one.");
@@ -543,8 +566,8 @@
   function promise(r, after) {
     return action({
       name: "promise",
+      compact: true,
       label: "Promise",
-      what: "Recording a promise to pay",
       ids: { invoice_id: r.invoice_id },
       fields: [
         { name: "promised_on", label: "Promised for", date: true, required: true },
@@ -578,7 +601,7 @@
           if (right("promise") && acts()) cols.push(chase);
           return [
             el("p", { class: "muted sorted", text: worklistOrder(page) }),
-            page.items.length ? table("Collections worklist", cols, page.items, { rowAttrs: (r) => ({ "data-invoice-id": r.invoice_id }) }) : el("p", { class: "muted", text: "Nothing overdue." }),
+            page.items.length ? [table("Collections worklist", cols, page.items, { rowAttrs: (r) => ({ "data-invoice-id": r.invoice_id }) }), whyNotes("promise")] : el("p", { class: "muted", text: "Nothing overdue." }),
           ];
         },
         (after) => api("/v1/collections/worklist", { limit: PAGE, after }),
@@ -591,8 +614,8 @@
     const acts = [
       action({
         name: "approve",
+        compact: true,
         label: "Approve",
-        what: "Approving a held order",
         ids: { order_id: r.order_id },
         fields: [{ name: "reason", label: "Reason", value: "approved by credit manager", required: true }],
         confirm: "Approve order",
@@ -601,9 +624,9 @@
       }),
       action({
         name: "reject",
+        compact: true,
         label: "Reject",
         kind: "danger",
-        what: "Rejecting a held order",
         ids: { order_id: r.order_id },
         fields: [{ name: "reason", label: "Reason", value: "credit refused", required: true }],
         confirm: "Reject order",
@@ -626,7 +649,7 @@
     return pager(
       (page) =>
         page.items.length
-          ? table("Orders on credit hold", columns, page.items, { class: "held-orders", rowAttrs: (r) => ({ "data-order-id": r.order_id }) })
+          ? [table("Orders on credit hold", columns, page.items, { class: "held-orders", rowAttrs: (r) => ({ "data-order-id": r.order_id }) }), whyNotes("approve", "reject")]
           : el("p", { class: "muted", text: "No order is on credit hold." }),
       (after) => api("/v1/orders", { status: "credit_hold", customer_id: customerId, limit: PAGE, after }),
     );
@@ -647,8 +670,8 @@
           ` · ${s.invoice_numbers.length ? s.invoice_numbers.map((x) => x || "an invoice not yet known here").join(", ") : "on account"} · score ${number(s.score, 2)} `,
           action({
             name: "applyLine",
+            compact: true,
             label: "Apply",
-            what: "Applying a bank line",
             ids: { line_id: line.id },
             body: { suggestion: n },
             fields: [{ name: "received_on", label: `Received on (default ${day(line.booked_on)})`, date: true }],
@@ -677,7 +700,7 @@
       { label: "Remittance", value: (r) => r.remittance || "–" },
       { label: "Suggestions", value: suggestions },
     ];
-    return [table("Unmatched bank lines", columns, page.items, { class: "bank-lines", rowAttrs: (r) => ({ "data-line-id": r.id }) }), page.next ? el("p", { class: "muted", text: "More lines are waiting; showing the first page." }) : null];
+    return [table("Unmatched bank lines", columns, page.items, { class: "bank-lines", rowAttrs: (r) => ({ "data-line-id": r.id }) }), whyNotes("applyLine"), page.next ? el("p", { class: "muted", text: "More lines are waiting; showing the first page." }) : null];
   }
 
   // ---------- finding a customer: GET /v1/customers?q= (name, number, VAT ID, e-mail) ----------
@@ -772,7 +795,6 @@
       action({
         name: "limit",
         label: "Change credit limit",
-        what: "Changing a credit limit",
         ids: { customer_id: id },
         fields: [
           { name: "credit_limit", label: `New credit limit (${c.currency})`, amount: true, required: true, value: c.credit_limit },
@@ -786,7 +808,6 @@
         ? action({
             name: "release",
             label: "Release credit hold",
-            what: "Releasing a credit hold",
             ids: { customer_id: id },
             fields: [{ name: "reason", label: "Reason", required: true }],
             confirm: "Release hold",
@@ -797,7 +818,6 @@
             name: "hold",
             label: "Place on credit hold",
             kind: "danger",
-            what: "Placing an account on credit hold",
             ids: { customer_id: id },
             fields: [{ name: "reason", label: "Reason", required: true }],
             confirm: "Place hold",
@@ -807,7 +827,6 @@
       action({
         name: "note",
         label: "Add note",
-        what: "Adding a note",
         ids: { customer_id: id },
         fields: [
           { name: "text", label: "Note", multiline: true, required: true },
@@ -850,7 +869,7 @@
     ];
     if (right("promise") && acts()) columns.push({ label: "Act", value: (r) => promise(r, () => refresh("open-items", "history")) });
     return pager(
-      (page) => (page.items.length ? table("Open items", columns, page.items, { class: "open-items", rowAttrs: (r) => ({ "data-invoice-id": r.invoice_id }) }) : el("p", { class: "muted", text: "No open items." })),
+      (page) => (page.items.length ? [table("Open items", columns, page.items, { class: "open-items", rowAttrs: (r) => ({ "data-invoice-id": r.invoice_id }) }), whyNotes("promise")] : el("p", { class: "muted", text: "No open items." })),
       (after) => api(`/v1/customers/${id}/open-items`, { limit: PAGE, after }),
     );
   }
