@@ -14,6 +14,7 @@ from uuid import UUID
 
 from o2c.application.clock import BusinessDay
 from o2c.application.deliveries import DeliveryService
+from o2c.application.invoice_pdfs import InvoiceSending
 from o2c.application.ports import DunningCustomersPort
 from o2c.application.service import Follower, O2CService
 from o2c.application.statement_letters import StatementRuns
@@ -179,6 +180,7 @@ class DeliveryParts:
     queue: DeliveryQueue
     worker: DeliveryWorker | None = None
     statements: StatementRuns | None = None
+    invoices: InvoiceSending | None = None
 
 
 def delivery_channels(settings: Settings) -> dict[str, Callable[[], Channel]]:
@@ -225,7 +227,7 @@ def build_delivery(
             lease=settings.delivery_lease,
         ),
     )
-    return DeliveryParts(deliveries, queue, worker)
+    return DeliveryParts(deliveries, queue, worker, invoices=InvoiceSending(deliveries))
 
 
 def build_container(

@@ -122,6 +122,7 @@ def test_customer_details_on_open_and_patch(client: TestClient) -> None:
     assert view["customer_number"] == "C-10001" and view["address"] == PARIS
     assert view["tax_treatment"] == "intra_eu" and view["tax_treatment_source"] == "derived"
     assert view["contacts"] == [{"role": "billing", "name": "Ann", "email": "AP@acme.example"}]
+    assert view["billing_policy"] == {"mode": "manual", "period": None, "send": False}
     assert _stream(client, cid) == ["AccountOpened", "CustomerDetailsChanged"]
 
     # Only what differs is recorded; a PATCH that changes nothing records nothing.
@@ -143,7 +144,8 @@ def test_customer_details_refusals_store_nothing(client: TestClient) -> None:
     cases = {
         "invalid-vat-id": {"vat_id": "DE136695977"},  # checksum
         "invalid-language": {"language": "es"},
-        "billing-policy-unsupported": {"billing_policy": "monthly"},
+        "invalid-billing-policy": {"billing_policy": "monthly"},
+        "billing-policy-unsupported": {"billing_policy": {"mode": "periodic", "period": "month"}},
         "invalid-peppol-id": {"peppol_id": "nope"},
         "invalid-email": {"contacts": [{"role": "dunning", "email": "nobody"}]},
         "invalid-tax-treatment": {"tax_treatment": "zero"},

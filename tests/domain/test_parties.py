@@ -79,7 +79,8 @@ def test_field_rules() -> None:
     assert _code(parties.peppol_id, "DE136695976") == "invalid-peppol-id"
     assert _code(parties.email, "no-at-sign") == "invalid-email"
     assert _code(parties.contacts, [{"role": "sales", "email": "a@b.de"}]) == "invalid-contact"
-    assert _code(parties.billing_policy, "monthly") == "billing-policy-unsupported"
+    assert _code(parties.billing_policy, "monthly") == "invalid-billing-policy"
+    assert _code(parties.billing_policy, "periodic") == "billing-policy-unsupported"
     assert _code(parties.tax_treatment, "zero") == "invalid-tax-treatment"
     assert _code(parties.address, {"lines": [], "city": "X", "country": "DE"}) == "invalid-address"
     assert parties.iban("DE89 3704 0044 0532 0130 00") == "DE89370400440532013000"
@@ -163,7 +164,7 @@ _FIELD_VALUES: dict[str, list[Any]] = {
     "language": ["en", "de", "fr", None],
     "contacts": [[{"role": "billing", "name": "Ann", "email": "ap@acme.example"}], [], None],
     "tax_treatment": ["domestic", "intra_eu", "export", "exempt", None],
-    "billing_policy": ["manual", None],
+    "billing_policy": ["manual", {"mode": "manual", "send": True}, None],
 }
 changes = st.dictionaries(
     st.sampled_from(sorted(_FIELD_VALUES)),

@@ -34,6 +34,7 @@ from eventsourcing.domain import Snapshot as LibrarySnapshot
 from o2c.aggregates.copying import CopiesOneLevelDeep
 from o2c.aggregates.explicit_topics import register_nested_topics
 from o2c.domain import parties
+from o2c.domain.billing_policy import policy_of
 from o2c.domain.credit import Exposure
 from o2c.domain.errors import InvalidInput, NotFound, RuleViolation
 from o2c.domain.money import check_amount, validate_currency, zero
@@ -191,6 +192,22 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             """v1 recorded no holder."""
             state["holder"] = None
+
+    class CustomerDetailsChanged(Event):
+        """Party fields that changed, each with its new value (v2: a billing policy is the
+        object ``{mode, period, send}``; v1 stored the bare mode, and only ``manual`` existed)."""
+
+        TOPIC = topic("CustomerDetailsChanged")
+        class_version = 2
+
+        changes: dict[str, Any]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """A bare mode becomes the policy it meant: that mode, not sent."""
+            changes = state["changes"]
+            if isinstance(changes.get("billing_policy"), str):
+                changes["billing_policy"] = policy_of(changes["billing_policy"]).as_data()
 
     class Snapshot(LibrarySnapshot):
         """The account's state in a JSON-friendly form (its maps are keyed by UUID)."""
@@ -464,7 +481,7 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
             self._details_changed(changes)
         return changes
 
-    @event("CustomerDetailsChanged", topic=topic("CustomerDetailsChanged"))
+    @event(CustomerDetailsChanged)
     def _details_changed(self, changes: dict[str, Any]) -> None:
         self.details = {**self.details, **changes}
 

@@ -50,6 +50,14 @@ class ContactResult(Result):
     email: str
 
 
+class BillingPolicyResult(Result):
+    """When invoices are made and whether they are sent."""
+
+    mode: str
+    period: str | None
+    send: bool
+
+
 class AccountResult(Result):
     """An account after a command, with its party details (null where none was given; the
     defaults keep responses stored before they existed readable)."""
@@ -71,7 +79,7 @@ class AccountResult(Result):
     contacts: list[ContactResult] = []
     tax_treatment: str | None = None
     tax_treatment_source: str = "derived"
-    billing_policy: str | None = None
+    billing_policy: BillingPolicyResult | None = None
 
 
 class LogoResult(Result):
@@ -179,6 +187,19 @@ class TaxGroupResult(Result):
     exemption_reason: str | None = None
 
 
+class LetterResult(Result):
+    """A document queued for one customer (a dunning run's reminder letter, an issued invoice):
+    ``queued`` (to ``to``), ``held`` (the address bounced before: ``reason``), ``no_contact``
+    (no e-mail for the letter's contact: nothing sent), ``no_letterhead`` (no seller profile
+    yet: nothing sent) or ``not_sent`` (the document could not be made: ``reason``)."""
+
+    customer_id: UUID
+    status: str
+    delivery_id: UUID | None = None
+    to: str | None = None
+    reason: str | None = None
+
+
 class InvoiceIssuedResult(Result):
     """An invoice issued for what was shipped: ``total`` is gross (what the customer owes),
     ``net_total`` + ``tax_total``; the tax fields are ``None`` on an invoice without tax data.
@@ -198,6 +219,8 @@ class InvoiceIssuedResult(Result):
     purchase_order: str | None = None
     seller: dict[str, Any] | None = None
     buyer: dict[str, Any] | None = None
+    # The invoice's delivery when the customer's billing policy sends issued invoices.
+    delivery: LetterResult | None = None
 
 
 class AllocationResult(Result):
@@ -287,18 +310,6 @@ class ReminderResult(Result):
     customer_id: UUID
     level: int
     days_past_due: int
-
-
-class LetterResult(Result):
-    """The reminder letter of one customer in a dunning run: ``queued`` (to ``to``), ``held``
-    (the address bounced before: ``reason``), ``no_contact`` (no dunning or billing e-mail:
-    nothing sent) or ``no_letterhead`` (no seller profile yet: nothing sent)."""
-
-    customer_id: UUID
-    status: str
-    delivery_id: UUID | None = None
-    to: str | None = None
-    reason: str | None = None
 
 
 class RemindersResult(Result):

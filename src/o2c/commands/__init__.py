@@ -44,6 +44,7 @@ from o2c.commands.orders import (
 )
 from o2c.commands.parties import (
     AddressIn,
+    BillingPolicyIn,
     ChangeCompanyLogo,
     ChangeCustomerDetails,
     ContactIn,
@@ -65,6 +66,7 @@ __all__ = [
     "ApplyCreditNote",
     "ApproveOrder",
     "BankLineIn",
+    "BillingPolicyIn",
     "CancelOrder",
     "ChangeCompanyLogo",
     "ChangeCreditLimit",

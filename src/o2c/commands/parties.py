@@ -39,6 +39,17 @@ class ContactIn(BaseModel):
     email: Annotated[SingleLine, Field(max_length=254, examples=["ap@example.com"])]
 
 
+class BillingPolicyIn(BaseModel):
+    """When invoices are made (``manual``, ``on_shipment``, ``periodic`` with a ``period`` of
+    ``week`` or ``month``) and whether an issued invoice is sent to the billing contact."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    mode: Annotated[SingleLine, Field(max_length=20, examples=["manual"])] = "manual"
+    period: Annotated[SingleLine, Field(max_length=10, examples=["month"])] | None = None
+    send: bool = False
+
+
 VatId = Annotated[SingleLine, Field(max_length=40, examples=["DE136695976"])]
 PeppolId = Annotated[SingleLine, Field(max_length=120, examples=["9930:DE136695976"])]
 Language = Annotated[SingleLine, Field(max_length=8, description="en, de or fr")]
@@ -81,7 +92,9 @@ class CustomerFields(BaseModel):
         | None
     ) = None
     billing_policy: (
-        Annotated[SingleLine, Field(max_length=20, description="only 'manual' for now")] | None
+        BillingPolicyIn
+        | Annotated[SingleLine, Field(max_length=20, description="a mode alone, not sent")]
+        | None
     ) = None
 
     def party_updates(self) -> dict[str, Any]:

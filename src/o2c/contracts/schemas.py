@@ -106,6 +106,15 @@ class ContactData(_Data):
     email: str
 
 
+class BillingPolicyData(_Data):
+    """When invoices are made (``manual``, ``on_shipment``, ``periodic``), the period of a
+    periodic policy (``week``, ``month``) and whether issued invoices are sent."""
+
+    mode: Literal["manual", "on_shipment", "periodic"]
+    period: Literal["week", "month"] | None = None
+    send: bool
+
+
 class CustomerDetailsData(_Data):
     """The party fields that changed, each with its new value; a field not listed did not
     change, a null one was cleared. ``tax_treatment_source`` is ``set`` (by a person) or
@@ -121,7 +130,7 @@ class CustomerDetailsData(_Data):
     contacts: list[ContactData] | None = None
     tax_treatment: Literal["domestic", "intra_eu", "export", "exempt"] | None = None
     tax_treatment_source: Literal["set", "derived"] | None = None
-    billing_policy: str | None = None
+    billing_policy: BillingPolicyData | None = None
 
 
 class CompanyDetailsData(_Data):

@@ -26,6 +26,10 @@ from o2c.application.context import CommandContext
 from o2c.application.service import O2CService
 from o2c.domain.errors import DomainError
 
+# The team began sending documents from o2c six weeks before today: contacts and billing
+# policies are recorded then, so the outbox holds the letters of those weeks (reminders, and
+# the invoices of every third customer) — a year of letters would make loading slow.
+SENDING_SINCE_DAYS = 42
 # Closed months, and how many days after its end a month is closed.
 CLOSED_MONTHS = 3
 CLOSE_AFTER_DAYS = 5
@@ -155,6 +159,7 @@ class DemoStats:
     commands: int = 0
     rejected: int = 0
     closes: int = 0
+    statements: int = 0
 
 
 class DemoBook:
@@ -241,6 +246,10 @@ class DemoBook:
                 self.start + timedelta(days=r.randint(0, 350)),
                 partial(self._order, customer, behaviour),
             )
+        self._at(
+            self.today - timedelta(days=SENDING_SINCE_DAYS),
+            partial(self._start_sending, customer, i),
+        )
         if behaviour == "bad" and r.random() < 0.5:
             self._at(
                 self.start + timedelta(days=r.randint(200, 330)),
@@ -396,6 +405,17 @@ class DemoBook:
         )
         if body is not None:
             self.stats.payments += 1
+
+    def _start_sending(self, customer: UUID, i: int) -> None:
+        mailbox = f"{NAMES[i % len(NAMES)].lower()}-{i + 1:03d}.example"
+        contacts = [
+            c.ContactIn(role="billing", name="Accounts payable", email=f"ap@{mailbox}"),
+            c.ContactIn(role="dunning", name="Credit control", email=f"credit@{mailbox}"),
+        ]
+        policy = c.BillingPolicyIn(mode="manual", send=i % 3 == 0)
+        self._do(
+            c.ChangeCustomerDetails(customer_id=customer, contacts=contacts, billing_policy=policy)
+        )
 
     def _dunning(self, day: date) -> None:
         self._do(c.RunDunning(as_of=day))

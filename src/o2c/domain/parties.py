@@ -24,14 +24,12 @@ from stdnum import get_cc_module
 from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import ValidationError
 
+from o2c.domain.billing_policy import checked_policy
 from o2c.domain.errors import InvalidInput
 from o2c.domain.tax import TaxTreatment
 
 LANGUAGES = ("en", "de", "fr")
 CONTACT_ROLES = ("billing", "dunning", "statements")
-# Billing automation (scheduled runs, delivery) is not there yet: only manual billing is accepted,
-# so a stored policy never promises something o2c does not do.
-BILLING_POLICIES = ("manual",)
 
 # EU member states by ISO 3166 code; the VAT prefix differs for Greece.
 EU_COUNTRIES = frozenset(
@@ -210,14 +208,9 @@ def tax_treatment(value: str) -> str:
         ) from exc
 
 
-def billing_policy(value: str) -> str:
-    """Only ``manual`` until billing automation exists."""
-    if value not in BILLING_POLICIES:
-        raise InvalidInput(
-            f"billing_policy {value!r} is not supported yet (only 'manual')",
-            code="billing-policy-unsupported",
-        )
-    return value
+def billing_policy(value: str | Mapping[str, Any]) -> dict[str, Any]:
+    """A billing policy as event data (a mode alone, or ``{mode, period, send}``)."""
+    return checked_policy(value)
 
 
 def iban(value: str) -> str:

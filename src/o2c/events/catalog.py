@@ -126,7 +126,9 @@ CATALOG: tuple[EventSpec, ...] = (
         ACCOUNTS_TOPIC,
         "The customer's party details (number, legal name, address, VAT ID, Peppol id, buyer "
         "reference, language, contacts, tax treatment, billing policy): only the fields that "
-        "changed, each with its new value (null: cleared).",
+        "changed, each with its new value (null: cleared). v2: the billing policy is an object "
+        "{mode, period, send}.",
+        version=2,
     ),
     _spec(
         "OrderCommitted",

@@ -114,7 +114,7 @@ def _bank_account(rows: RowCache, env: EventEnvelope) -> None:
 def _details_changed(rows: RowCache, env: EventEnvelope) -> None:
     row = _customer(rows, env)
     for field, value in env.data["changes"].items():
-        if field == "address":
+        if field in ("address", "billing_policy"):
             row[field] = None if value is None else json.dumps(value)
         elif field == "contacts":
             row[field] = json.dumps(value or [])

@@ -112,7 +112,7 @@ def accounts_tables(md: MetaData, prefix: str) -> dict[str, Table]:
         Column("contact_emails", Text, nullable=False, default=""),
         Column("tax_treatment", String(20)),
         Column("tax_treatment_source", String(10), nullable=False, default="derived"),
-        Column("billing_policy", String(20)),
+        Column("billing_policy", Text),  # JSON {mode, period, send}
     )
     Index(f"{prefix}customers_name", customers.c.name)
     # The currencies the book keeps are found by skipping through this index, one probe each.

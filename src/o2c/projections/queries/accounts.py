@@ -46,6 +46,14 @@ class BankAccountView(TypedDict):
     holder: str | None
 
 
+class BillingPolicyView(TypedDict):
+    """When invoices are made (mode, period) and whether they are sent."""
+
+    mode: str
+    period: str | None
+    send: bool
+
+
 class AddressView(TypedDict):
     """A postal address."""
 
@@ -95,7 +103,7 @@ class CustomerView(TypedDict):
     # unknown. ``tax_treatment_source``: ``set`` by a person or ``derived`` from the address.
     tax_treatment: str | None
     tax_treatment_source: str
-    billing_policy: str | None
+    billing_policy: BillingPolicyView | None
 
 
 class CustomerPage(TypedDict):
@@ -179,7 +187,7 @@ def customer_view(row: dict[str, Any]) -> CustomerView:
         contacts=json.loads(row.get("contacts") or "[]"),
         tax_treatment=row.get("tax_treatment"),
         tax_treatment_source=row.get("tax_treatment_source") or "derived",
-        billing_policy=row.get("billing_policy"),
+        billing_policy=json.loads(row["billing_policy"]) if row.get("billing_policy") else None,
     )
 
 
