@@ -20,7 +20,6 @@ from o2c.api.auth import Reader
 from o2c.api.reads import Currency, MinPosition, queries
 from o2c.commands.base import IsoDate
 from o2c.projections.queries.aging import PortfolioAging
-from o2c.projections.queries.invoices import Worklist
 
 router = APIRouter(prefix="/v1", tags=["reports"])
 
@@ -165,8 +164,10 @@ def worklist_csv(
     q = queries(request, min_position)
     day = as_of or date.today()
 
-    def page(after: str | None) -> Worklist:
-        return q.worklist(as_of=day, after=after, limit=PAGE)
+    # The worklist's shape grows (score, components, promises): read as a mapping, by name.
+    def page(after: str | None) -> Mapping[str, Any]:
+        found: Mapping[str, Any] = q.worklist(as_of=day, after=after, limit=PAGE)
+        return found
 
     first = page(None)
     present = [c for c in WORKLIST_COLUMNS if any(c in item for item in first["items"])] or list(
@@ -175,7 +176,7 @@ def worklist_csv(
     components = _component_names(first["items"])
 
     def rows() -> Iterator[list[str]]:
-        current: Worklist | None = first
+        current: Mapping[str, Any] | None = first
         while current is not None:
             for item in current["items"]:
                 row: Mapping[str, Any] = item

@@ -591,6 +591,7 @@
       { label: "Disputed", value: (r) => (r.disputed ? "yes" : "") },
     ];
     const scored = { label: "Score", num: true, value: scoreCell };
+    const promised = { label: "Promised", value: (r) => (r.promise ? `${day(r.promise.promised_on)}${r.promise.status && r.promise.status !== "pending" ? ` (${r.promise.status})` : ""}` : "") };
     const chase = { label: "Act", value: (r) => promise(r, () => refresh("worklist")) || "–" };
     return Promise.all([
       el("p", { class: "toolbar" }, download("Export worklist (CSV)", "/v1/collections/worklist.csv", {}, "worklist.csv", "csv")),
@@ -598,15 +599,26 @@
         (page) => {
           const cols = [...columns];
           if (page.items.some((r) => r.score !== undefined)) cols.push(scored);
+          if (page.items.some((r) => r.promise !== undefined)) cols.push(promised);
           if (right("promise") && acts()) cols.push(chase);
           return [
             el("p", { class: "muted sorted", text: worklistOrder(page) }),
             page.items.length ? [table("Collections worklist", cols, page.items, { rowAttrs: (r) => ({ "data-invoice-id": r.invoice_id }) }), whyNotes("promise")] : el("p", { class: "muted", text: "Nothing overdue." }),
+            followUps(page.follow_ups),
           ];
         },
         (after) => api("/v1/collections/worklist", { limit: PAGE, after }),
       ),
     ]);
+  }
+
+  // Customers whose latest note asked to follow up by today, when the worklist lists them.
+  function followUps(list) {
+    if (!list || !list.length) return null;
+    return [
+      el("h3", { text: `Follow-ups due (${list.length})` }),
+      el("ul", { class: "follow-ups" }, list.map((f) => el("li", { "data-customer-id": f.customer_id }, customerLink(f.customer_id, f.customer_name), ` · ${day(f.follow_up_on)}: ${f.text}`))),
+    ];
   }
 
   // ---------- held orders: approve (credit) or reject (cancel what is not shipped) ----------
@@ -834,7 +846,7 @@
         ],
         confirm: "Save note",
         done: () => `Note on ${c.name} saved.`,
-        after: () => refresh("history"),
+        after: () => refresh("notes", "history"),
       }),
     ].filter(Boolean);
     return found.length ? el("div", { class: "acts account-acts" }, found) : null;
@@ -928,6 +940,20 @@
     );
   }
 
+  // A customer's notes, newest first (shown where the API keeps notes).
+  function notes(id) {
+    const columns = [
+      { label: "Noted", value: (r) => day(r.noted_on) },
+      { label: "By", value: (r) => r.author || "–" },
+      { label: "Note", value: (r) => el("span", { class: "note-text", text: r.text }) },
+      { label: "Follow up", value: (r) => day(r.follow_up_on) },
+    ];
+    return pager(
+      (page) => (page.items.length ? table("Notes", columns, page.items, { class: "notes" }) : el("p", { class: "muted", text: "No notes yet." })),
+      (after) => api(`/v1/customers/${id}/notes`, { limit: PAGE, after }),
+    );
+  }
+
   async function customerPage(view, id) {
     view.append(
       el("p", { class: "crumbs" }, el("a", { href: "/dashboard", text: "← Portfolio" })),
@@ -940,6 +966,7 @@
       panel("customer-aging", "Aging", () => customerAging(id)),
       panel("held", "Orders on credit hold", () => heldOrders(null, id)),
       panel("open-items", "Open items", () => openItems(id)),
+      ...(right("note") ? [panel("notes", "Notes", () => notes(id))] : []),
       panel("statement", "Statement", () => statement(id)),
       panel("history", "Audit history", () => history(id)),
     ];
