@@ -394,7 +394,8 @@
         cursors[index + 1] = page.next || null;
         const prev = el("button", { type: "button", class: "prev", text: "Previous page", disabled: index === 0, onclick: () => { index -= 1; show(); } });
         const next = el("button", { type: "button", class: "next", text: "Next page", disabled: !page.next, onclick: () => { index += 1; show(); } });
-        box.replaceChildren(...[render(page)].flat(Infinity), el("div", { class: "pager" }, prev, el("span", { class: "muted", text: `page ${index + 1}` }), next));
+        const shown = [render(page)].flat(Infinity).filter((n) => n !== null && n !== undefined && n !== false);
+        box.replaceChildren(...shown, el("div", { class: "pager" }, prev, el("span", { class: "muted", text: `page ${index + 1}` }), next));
       } catch (err) {
         box.replaceChildren(failure(err));
       } finally {
@@ -559,7 +560,7 @@
       "details",
       { class: "score", "data-score": r.score },
       el("summary", { text: number(r.score, 2) }),
-      el("dl", {}, parts.map(([k, v]) => el("div", { "data-component": k }, el("dt", { text: k.replaceAll("_", " ") }), el("dd", { text: typeof v === "object" ? JSON.stringify(v) : String(v) })))),
+      el("dl", {}, parts.map(([k, v]) => el("div", { "data-component": k }, el("dt", { text: k.replaceAll("_", " ") }), el("dd", { text: v === null || v === undefined ? "–" : typeof v === "object" ? JSON.stringify(v) : String(v) })))),
     );
   }
 
