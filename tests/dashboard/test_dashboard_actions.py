@@ -578,3 +578,38 @@ def test_a_promise_to_pay_and_a_note(served: tuple[Api, Book], signed_in: Any) -
     types = [e["type"] for e in events["events"]]
     assert any("promise" in t for t in types) and any("note" in t for t in types), types[-5:]
     session.check()
+
+
+def test_an_action_by_keyboard_at_phone_width(served: tuple[Api, Book], browser: Any) -> None:
+    """Tab to the command, Enter opens its form with the focus in it, Escape closes it and
+    gives the focus back, Enter in the form confirms; nothing scrolls sideways."""
+    api, book = served
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="de-DE")
+    try:
+        page = context.new_page()
+        page.goto(f"{api.base}/dashboard/customers/{book.limits}#token={TOKEN['credit']}")
+        page.wait_for_selector("body[data-loaded]")
+        for _ in range(60):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.dataset.action") == "limit":
+                break
+        else:
+            pytest.fail("the credit limit command is not reachable by Tab")
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.name") == "credit_limit"
+        page.keyboard.press("Escape")
+        assert page.locator("#account form.act-form").count() == 0
+        assert page.evaluate("document.activeElement.dataset.action") == "limit"
+        page.keyboard.press("Enter")
+        page.keyboard.press("Control+A")
+        page.keyboard.type("7000")
+        page.keyboard.press("Tab")
+        page.keyboard.type("seasonal peak")
+        assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+        api.shot(page, "dashboard-limit-form-390x844.png")
+        page.keyboard.press("Enter")
+        assert "7.000,00" in _done(page)
+        customer = api.ok("GET", f"/v1/customers/{book.limits}?min_position={_reached(page)}")
+        assert customer["credit_limit"] == "7000.00"
+    finally:
+        context.close()

@@ -322,6 +322,9 @@
       form.remove();
       back();
     });
+    form.addEventListener("keydown", (e) => {
+      if (e.key === "Escape") cancel.click();
+    });
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       const body = {};
