@@ -21,10 +21,12 @@ from o2c.api.routes import (
     dashboard,
     deliveries,
     einvoices,
+    exports,
     gl,
     invoice_pdfs,
     invoices,
     letters,
+    me,
     ops,
     orders,
     payments,
@@ -51,10 +53,12 @@ ROUTERS = (
     dashboard.router,
     deliveries.router,
     einvoices.router,
+    exports.router,
     gl.router,
     invoice_pdfs.router,
     invoices.router,
     letters.router,
+    me.router,
     ops.router,
     orders.router,
     payments.router,
@@ -130,6 +134,8 @@ def create_app(container: Container, tokens: dict[str, str] | None = None) -> Fa
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    # What GET /v1/me tells a caller it may do: read from the routes' own role checks.
+    app.state.command_roles = me.command_roles(ROUTERS)
 
     @app.middleware("http")
     async def observe(
