@@ -23,6 +23,14 @@ from o2c.commands.bank import (
     SuggestionIn,
 )
 from o2c.commands.base import Command
+from o2c.commands.collections import (
+    AddNote,
+    AssignCollector,
+    ChargeLateFees,
+    CheckCustomerPromises,
+    CheckPromises,
+    MakePromise,
+)
 from o2c.commands.imports import ImportCustomers, ImportOpeningInvoices, OpeningInvoice
 from o2c.commands.invoices import (
     ApplyCreditNote,
@@ -59,17 +67,22 @@ from o2c.commands.payments import (
 from o2c.commands.periods import ClosePeriod
 
 __all__ = [
+    "AddNote",
     "AddressIn",
     "AllocatePayment",
     "AllocationIn",
     "ApplyCreditNote",
     "ApproveOrder",
+    "AssignCollector",
     "BankLineIn",
     "CancelOrder",
     "ChangeCompanyLogo",
     "ChangeCreditLimit",
     "ChangeCustomerDetails",
     "ChangePaymentTerms",
+    "ChargeLateFees",
+    "CheckCustomerPromises",
+    "CheckPromises",
     "CloseAccount",
     "ClosePeriod",
     "Command",
@@ -84,6 +97,7 @@ __all__ = [
     "InvoiceOrder",
     "LineApplication",
     "LineQueued",
+    "MakePromise",
     "OpenAccount",
     "OpeningInvoice",
     "OrderLineIn",
