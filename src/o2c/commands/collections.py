@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from o2c.commands.base import Amount, BusinessDate, Command, IsoDate, MultiLine, Text
 
@@ -14,34 +14,47 @@ NoteText = Annotated[MultiLine, Field(min_length=1, max_length=2000)]
 PromiseNote = Annotated[MultiLine, Field(max_length=1000)]
 
 
-class MakePromise(Command):
-    """The customer promised to pay ``amount`` (default: all that is open) by ``promised_on``.
+class PromiseFields(BaseModel):
+    """What the customer promised: ``amount`` (default: all that is open) by ``promised_on``
+    (a day to come: it may be after today), and what the collector noted."""
 
-    ``promised_on`` is a day to come, not the date of a fact: it may be after today. The promise
-    itself is made today (its business date), so the command books no caller-chosen date.
-    """
-
-    invoice_id: UUID
     promised_on: IsoDate
     amount: Amount | None = None
     note: PromiseNote = ""
     promise_id: UUID | None = None
 
 
-class AddNote(Command):
-    """A collector's note on a customer; ``follow_up_on`` is the day to look again (if any)."""
+class MakePromise(PromiseFields, Command):
+    """Record a promise to pay on an invoice. The promise is made today (its business date):
+    the command books no caller-chosen date."""
 
-    customer_id: UUID
+    invoice_id: UUID
+
+
+class NoteFields(BaseModel):
+    """A note's text and the day to follow up (if any)."""
+
     text: NoteText
     follow_up_on: IsoDate | None = None
     note_id: UUID | None = None
 
 
-class AssignCollector(Command):
+class AddNote(NoteFields, Command):
+    """A collector's note on a customer; ``follow_up_on`` is the day to look again (if any)."""
+
+    customer_id: UUID
+
+
+class CollectorFields(BaseModel):
+    """The collector (a name or login; null: nobody)."""
+
+    collector: Text | None
+
+
+class AssignCollector(CollectorFields, Command):
     """Assign the collector who chases the customer (``None``: nobody)."""
 
     customer_id: UUID
-    collector: Text | None
 
 
 class CheckPromises(Command):
@@ -65,13 +78,19 @@ class CheckCustomerPromises(Command):
     as_of: BusinessDate
 
 
-class ChargeLateFees(Command):
+class LateChargeFields(BaseModel):
+    """Charge through ``through`` (default today; the interest invoice's issue date), under an
+    optional caller-chosen invoice id."""
+
+    through: BusinessDate | None = None
+    invoice_id: UUID | None = None
+
+
+class ChargeLateFees(LateChargeFields, Command):
     """Invoice a customer's reminder fees and late-payment interest through ``through`` (tax
     category O), each charged once: what an earlier interest invoice charged is not charged
-    again. The interest invoice is issued on ``through``."""
+    again."""
 
     DATED_BY = "through"
 
     customer_id: UUID
-    through: BusinessDate | None = None
-    invoice_id: UUID | None = None
