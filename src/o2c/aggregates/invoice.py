@@ -276,6 +276,62 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
             """Write-offs recorded before taxes were not split and reclaimed no tax."""
             state.update(NO_TAX, tax_relief=False)
 
+    class PromiseMade(Event):
+        """The customer promised to pay ``amount`` by ``promised_on``; dunning waits until
+        ``deadline`` (the date plus the grace days)."""
+
+        TOPIC = topic("PromiseMade")
+        class_version = 1  # born carrying the resulting state
+
+        promise_id: UUID
+        promised_on: date
+        deadline: date
+        amount: Decimal
+        note: str
+        made_on: date
+        open_amount: Decimal | None
+        status: str | None
+
+    class PromiseKept(Event):
+        """Cash covering the promise (``paid`` since it was made) arrived by its deadline."""
+
+        TOPIC = topic("PromiseKept")
+        class_version = 1
+
+        promise_id: UUID
+        kept_on: date
+        paid: Decimal
+        open_amount: Decimal | None
+        status: str | None
+
+    class PromiseBroken(Event):
+        """The promise's deadline passed without the cash; recorded on ``broken_on``."""
+
+        TOPIC = topic("PromiseBroken")
+        class_version = 1
+
+        promise_id: UUID
+        deadline: date
+        broken_on: date
+        paid: Decimal
+        open_amount: Decimal | None
+        status: str | None
+
+    class LateChargesInvoiced(Event):
+        """Fees up to ``fee_level`` and interest up to ``interest_through`` charged on the
+        interest invoice ``charge_invoice_id``."""
+
+        TOPIC = topic("LateChargesInvoiced")
+        class_version = 1
+
+        charge_invoice_id: UUID
+        fee_level: int
+        fees: Decimal
+        interest: Decimal
+        interest_through: date | None
+        open_amount: Decimal | None
+        status: str | None
+
     @classmethod
     def issue(
         cls,
@@ -908,7 +964,7 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
         assert self.promise is not None
         return self.promise
 
-    @event("PromiseMade", topic=topic("PromiseMade"))
+    @event(PromiseMade)
     def _promise_made(
         self,
         promise_id: UUID,
@@ -935,7 +991,7 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
         )
         return promise
 
-    @event("PromiseKept", topic=topic("PromiseKept"))
+    @event(PromiseKept)
     def _promise_kept(
         self,
         promise_id: UUID,
@@ -946,7 +1002,7 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
     ) -> None:
         self.promise = None
 
-    @event("PromiseBroken", topic=topic("PromiseBroken"))
+    @event(PromiseBroken)
     def _promise_broken(
         self,
         promise_id: UUID,
@@ -979,7 +1035,7 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
             *self._after(Decimal(0)),
         )
 
-    @event("LateChargesInvoiced", topic=topic("LateChargesInvoiced"))
+    @event(LateChargesInvoiced)
     def _late_charges_invoiced(
         self,
         charge_invoice_id: UUID,

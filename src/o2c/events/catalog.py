@@ -299,17 +299,20 @@ CATALOG: tuple[EventSpec, ...] = (
         "promise_made",
         "The customer promised to pay `amount` by `promised_on`: dunning skips the invoice up to "
         "`deadline` (the date plus the grace days).",
+        version=1,
     ),
     _invoice(
         "PromiseKept",
         "promise_kept",
         "Cash covering the promise (`paid` since it was made) arrived by its deadline.",
+        version=1,
     ),
     _invoice(
         "PromiseBroken",
         "promise_broken",
         "The promise's deadline passed without the cash (recorded on `broken_on` by a dunning "
         "run, a promise check or a late payment); dunning resumes.",
+        version=1,
     ),
     _invoice(
         "LateChargesInvoiced",
@@ -317,6 +320,7 @@ CATALOG: tuple[EventSpec, ...] = (
         "Reminder fees (up to dunning level `fee_level`) and late-payment interest (up to "
         "`interest_through`) of this invoice charged on the interest invoice "
         "`charge_invoice_id`.",
+        version=1,
     ),
     _spec(
         "BankStatementImported",
