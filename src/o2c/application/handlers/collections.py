@@ -28,10 +28,11 @@ from o2c.domain.money import round_money, zero
 from o2c.domain.promises import PENDING
 from o2c.domain.tax import DEFAULT_EXEMPTION, TaxCategory
 
-# The skus of an interest invoice's lines: such an invoice is never charged interest itself.
+# The skus of an interest invoice's lines (numbered: LATE-FEE-1, LATE-INTEREST-2, …): such an
+# invoice is never charged interest itself.
 FEE_SKU = "LATE-FEE"
 INTEREST_SKU = "LATE-INTEREST"
-CHARGE_SKUS = frozenset({FEE_SKU, INTEREST_SKU})
+CHARGE_SKUS = (FEE_SKU, INTEREST_SKU)
 
 
 def make_promise(cmd: c.MakePromise, uow: UnitOfWork) -> PromiseResult:
@@ -133,7 +134,7 @@ def open_changes(events: Iterable[object]) -> list[tuple[date, Decimal]]:
 
 
 def _is_charge_invoice(inv: Invoice) -> bool:
-    return any(line.get("sku") in CHARGE_SKUS for line in inv.lines)
+    return any(str(line.get("sku")).startswith(CHARGE_SKUS) for line in inv.lines)
 
 
 def late_charges_of(inv: Invoice, through: date, uow: UnitOfWork) -> tuple[int, Decimal, Decimal]:
