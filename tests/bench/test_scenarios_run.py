@@ -65,6 +65,7 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         }
     },
 }
+EXPECTED["forecast"] = {"cash forecast back-test": {"mean abs error/week"}}
 OPTIONAL = {"rate", "right invoices in top-3 (queued)"}
 NEEDS_BROKER = {"kafka", "e2e", "scale-out"}
 

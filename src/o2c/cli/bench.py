@@ -16,6 +16,7 @@ SCENARIOS = (
     "rebuild",
     "gl-export",
     "bank",
+    "forecast",
 )
 
 

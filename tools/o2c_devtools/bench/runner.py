@@ -30,6 +30,7 @@ def scenarios() -> dict[str, Scenario]:
         bank,
         big_customer,
         end_to_end,
+        forecast,
         gl_export,
         kafka_paths,
         rebuild,
@@ -47,6 +48,7 @@ def scenarios() -> dict[str, Scenario]:
         "rebuild": rebuild.run,
         "gl-export": gl_export.run,
         "bank": bank.run,
+        "forecast": forecast.run,
     }
 
 
