@@ -16,7 +16,7 @@ from uuid import UUID
 from sqlalchemy import Connection, and_, func, or_, select
 from typing_extensions import TypedDict
 
-from o2c.collections.forecast import ExpectedReceipt, weekly_expected
+from o2c.collections.forecast import ExpectedReceipt, expected_on, weekly_expected
 from o2c.collections.priority import BEHAVIOUR_INVOICES, Settled, usual_days_late
 from o2c.collections.worklist import (
     CustomerFacts,
@@ -512,9 +512,8 @@ class CollectionsQueries(QueryBase):
         method: str = "behaviour",
     ) -> Forecast:
         """Receipts expected per week from ``as_of``: each open, undisputed item on the day its
-        customer usually pays (due date + amount-weighted days late over its last settled
-        invoices; a pending promise: its date), or, ``method=due_date``, on its due date. What
-        is expected before ``as_of`` falls in the first week."""
+        customer usually pays it (``o2c.collections.forecast.expected_on``), or, with
+        ``method=due_date``, on its due date (what is overdue then falls in the first week)."""
         with self.rs.engine.connect() as conn:
             currency = self._forecast_currency(conn, currency)
             receipts = self._expected(conn, as_of, currency, method == "behaviour")
@@ -575,11 +574,12 @@ class CollectionsQueries(QueryBase):
         receipts: list[ExpectedReceipt] = []
         for invoice_id, customer_id, open_mills, due_day in items:
             due_on = date.fromordinal(int(due_day))
-            promise = promises.get(invoice_id)
-            if promise is not None:
-                on = promise.promised_on
+            if by_behaviour:
+                promise = promises.get(invoice_id)
+                promised_on = None if promise is None else promise.promised_on
+                on = expected_on(due_on, lateness.get(customer_id), promised_on, as_of)
             else:
-                on = due_on + timedelta(days=lateness.get(customer_id) or 0)
+                on = due_on
             receipts.append(ExpectedReceipt(on, _money(open_mills)))
         return receipts
 
