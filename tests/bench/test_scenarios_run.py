@@ -35,6 +35,7 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     "aging": {
         "aging HTTP": {"p50 latency", "p95 latency", "p99 latency"},
         "aging vs replay": {"replay time"},
+        "worklist HTTP": {"p50 latency", "p95 latency"},
     },
     "big-customer": {
         **{
