@@ -19,15 +19,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from typing import Any
 
 # How many of a customer's most recently settled invoices its usual lateness is taken over.
 BEHAVIOUR_INVOICES = 12
 
-LEVEL_WEIGHT = Decimal("0.25")
-BROKEN_PROMISE_WEIGHT = Decimal("0.5")
-OVER_LIMIT_WEIGHT = Decimal("0.5")
-LATENESS_DIVISOR = Decimal(100)
 CENT = Decimal("0.01")
 
 
@@ -56,6 +53,21 @@ def usual_days_late(settled: Iterable[Settled], as_of: date) -> int | None:
     return int((late / weight).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+def customer_weight(broken_promises: int, over_limit: bool, usual_days_late: int | None) -> int:
+    """The customer's part of the factor, in hundredths: 100 (the 1) + 50 per broken promise +
+    50 when over the limit + the usual days late when positive."""
+    weight = 100 + 50 * broken_promises + (50 if over_limit else 0)
+    if usual_days_late is not None and usual_days_late > 0:
+        weight += usual_days_late
+    return weight
+
+
+def priority_key(overdue_amount: Decimal, days_past_due: int, weight: int) -> int:
+    """The score as an exact integer (mills × days × factor in hundredths): what items are
+    ranked and paged by, without rounding; the score shown is it divided by 100,000."""
+    return int(overdue_amount * 1000) * days_past_due * weight
+
+
 @dataclass(frozen=True)
 class Components:
     """What an item's score is computed from."""
@@ -67,22 +79,27 @@ class Components:
     exposure_over_limit: Decimal
     usual_days_late: int | None
 
+    @cached_property
+    def weight(self) -> int:
+        """The factor in hundredths: the customer's weight + 25 per dunning level."""
+        over = self.exposure_over_limit > 0
+        customer = customer_weight(self.broken_promises, over, self.usual_days_late)
+        return customer + 25 * self.dunning_level
+
     @property
     def factor(self) -> Decimal:
         """The multiplier on amount × days: 1 plus each aggravating component's weight."""
-        factor = Decimal(1) + LEVEL_WEIGHT * self.dunning_level
-        factor += BROKEN_PROMISE_WEIGHT * self.broken_promises
-        if self.exposure_over_limit > 0:
-            factor += OVER_LIMIT_WEIGHT
-        if self.usual_days_late is not None and self.usual_days_late > 0:
-            factor += Decimal(self.usual_days_late) / LATENESS_DIVISOR
-        return factor
+        return Decimal(self.weight) / 100
 
-    @property
+    @cached_property
+    def key(self) -> int:
+        """The exact ranking key (see ``priority_key``)."""
+        return priority_key(self.overdue_amount, self.days_past_due, self.weight)
+
+    @cached_property
     def score(self) -> Decimal:
         """The priority: overdue amount × days past due × factor, to the cent."""
-        base = self.overdue_amount * self.days_past_due
-        return (base * self.factor).quantize(CENT, rounding=ROUND_HALF_UP)
+        return (Decimal(self.key) / 100_000).quantize(CENT, rounding=ROUND_HALF_UP)
 
     def as_json(self, currency_quantum: Decimal) -> dict[str, Any]:
         """The components as the worklist shows them (amounts as strings)."""

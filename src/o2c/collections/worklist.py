@@ -7,11 +7,18 @@ recorded time). Both hand them to ``rank``, so the two answers can be compared r
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from o2c.collections.priority import Components, Settled, usual_days_late
+from o2c.collections.priority import (
+    Components,
+    Settled,
+    customer_weight,
+    priority_key,
+    usual_days_late,
+)
 
 
 @dataclass(frozen=True)
@@ -96,15 +103,17 @@ class WorkRow:
         return self.components.days_past_due
 
 
-def components_of(item: OverdueItem, customer: CustomerFacts, as_of: date) -> Components:
-    """The item's components on ``as_of``."""
+def components_of(
+    item: OverdueItem, customer: CustomerFacts, as_of: date, lateness: int | None
+) -> Components:
+    """The item's components on ``as_of`` (``lateness``: its customer's usual days late)."""
     return Components(
         overdue_amount=item.open_amount,
         days_past_due=(as_of - item.due_on).days,
         dunning_level=item.dunning_level,
         broken_promises=customer.broken_promises,
         exposure_over_limit=customer.exposure_over_limit,
-        usual_days_late=usual_days_late(customer.settled, as_of),
+        usual_days_late=lateness,
     )
 
 
@@ -120,25 +129,46 @@ def is_due(follow_up: FollowUp | None, on: date) -> bool:
 
 
 def rank(
-    inputs: WorklistInputs, *, collector: str | None = None, follow_ups_due: bool = False
-) -> list[WorkRow]:
+    inputs: WorklistInputs,
+    *,
+    collector: str | None = None,
+    follow_ups_due: bool = False,
+    after: tuple[int, str] | None = None,
+    limit: int | None = None,
+) -> tuple[list[WorkRow], bool]:
     """The overdue items, highest score first (then by invoice id), optionally only those of
-    one collector's customers or of customers with a follow-up due."""
-    rows: list[WorkRow] = []
+    one collector's customers or of customers with a follow-up due; from after the item keyed
+    ``after`` (its exact key and invoice id), at most ``limit`` of them, and whether more follow.
+
+    Every item is keyed with integers (``priority_key``); only the page's rows are built."""
+    keyed: list[tuple[int, str, OverdueItem]] = []
+    weights: dict[str, tuple[int, int | None]] = {}
     for item in inputs.items:
         customer = inputs.customers.get(item.customer_id) or CustomerFacts(item.customer_id)
         if not _wanted(customer, collector, follow_ups_due, inputs.as_of):
             continue
-        rows.append(
-            WorkRow(
-                item,
-                customer,
-                components_of(item, customer, inputs.as_of),
-                inputs.promises.get(item.invoice_id),
+        found = weights.get(item.customer_id)
+        if found is None:
+            late = usual_days_late(customer.settled, inputs.as_of)
+            over = customer.exposure_over_limit > 0
+            found = weights[item.customer_id] = (
+                customer_weight(customer.broken_promises, over, late),
+                late,
             )
-        )
-    rows.sort(key=lambda r: (-r.components.score, r.item.invoice_id))
-    return rows
+        days = (inputs.as_of - item.due_on).days
+        key = priority_key(item.open_amount, days, found[0] + 25 * item.dunning_level)
+        if after is not None and (-key, item.invoice_id) <= (-after[0], after[1]):
+            continue  # on an earlier page
+        keyed.append((-key, item.invoice_id, item))
+    top = sorted(keyed) if limit is None else heapq.nsmallest(limit + 1, keyed)
+    page = top if limit is None else top[:limit]
+    rows = []
+    for _, _, item in page:
+        customer = inputs.customers.get(item.customer_id) or CustomerFacts(item.customer_id)
+        late = weights[item.customer_id][1]
+        components = components_of(item, customer, inputs.as_of, late)
+        rows.append(WorkRow(item, customer, components, inputs.promises.get(item.invoice_id)))
+    return rows, limit is not None and len(top) > limit
 
 
 def follow_ups_due(inputs: WorklistInputs, collector: str | None = None) -> list[CustomerFacts]:

@@ -231,28 +231,28 @@ def worklist_page(
 ) -> Worklist:
     """One page of the ranked worklist (``after``: the ``next`` of the page before)."""
     limit = clamp(limit)
+    # The key travels as text: it may exceed what a JSON integer safely holds.
     cursor = decode_cursor(after, (str, str))
-    rows = rank(inputs, collector=collector, follow_ups_due=follow_ups_due_only)
-    if cursor is not None:
-        score, invoice_id = Decimal(cursor[0]), str(cursor[1])
-        rows = [
-            r
-            for r in rows
-            if r.components.score < score
-            or (r.components.score == score and r.item.invoice_id > invoice_id)
-        ]
-    page = rows[:limit]
-    last = page[-1] if page else None
+    if cursor is not None and not str(cursor[0]).isdigit():
+        raise InvalidInput("bad page cursor", code="invalid-cursor")
+    rows, more = rank(
+        inputs,
+        collector=collector,
+        follow_ups_due=follow_ups_due_only,
+        after=None if cursor is None else (int(cursor[0]), str(cursor[1])),
+        limit=limit,
+    )
+    last = rows[-1] if rows else None
     return Worklist(
         as_of=inputs.as_of.isoformat(),
         known_at=known_at,
         sorted_by=SORTED_BY,
         source=source,
-        items=[_work_item(r) for r in page],
+        items=[_work_item(r) for r in rows],
         follow_ups=[_follow_up_view(c) for c in follow_ups_due(inputs, collector)],
         next=(
-            encode_cursor([str(last.components.score), last.item.invoice_id])
-            if last is not None and len(rows) > limit
+            encode_cursor([str(last.components.key), last.item.invoice_id])
+            if last is not None and more
             else None
         ),
     )
