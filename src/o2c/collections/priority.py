@@ -40,17 +40,24 @@ class Settled:
 
 def usual_days_late(settled: Iterable[Settled], as_of: date) -> int | None:
     """Amount-weighted days late (negative: early) over the last ``BEHAVIOUR_INVOICES``
-    invoices settled on or before ``as_of``; ``None`` without any."""
+    invoices settled on or before ``as_of``, rounded half away from zero; ``None`` without
+    any. Worked in whole mills, so the database can work it out the same way."""
     known = sorted(
         (s for s in settled if s.settled_on <= as_of and s.amount > 0),
         key=lambda s: (s.settled_on, s.invoice_id),
         reverse=True,
     )[:BEHAVIOUR_INVOICES]
-    weight = sum((s.amount for s in known), Decimal(0))
+    weight = sum(int(s.amount * 1000) for s in known)
     if weight <= 0:
         return None
-    late = sum((s.amount * (s.settled_on - s.due_on).days for s in known), Decimal(0))
-    return int((late / weight).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    late = sum(int(s.amount * 1000) * (s.settled_on - s.due_on).days for s in known)
+    return rounded_ratio(late, weight)
+
+
+def rounded_ratio(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` (> 0) rounded half away from zero, in integers."""
+    magnitude = (2 * abs(numerator) + denominator) // (2 * denominator)
+    return magnitude if numerator >= 0 else -magnitude
 
 
 def customer_weight(broken_promises: int, over_limit: bool, usual_days_late: int | None) -> int:

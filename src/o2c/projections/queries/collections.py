@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, and_, case, func, or_, select
 from typing_extensions import TypedDict
 
 from o2c.collections.forecast import ExpectedReceipt, expected_on, weekly_expected
@@ -219,29 +219,27 @@ def _follow_up_view(c: CustomerFacts) -> FollowUpView:
     )
 
 
-def worklist_page(
-    inputs: WorklistInputs,
-    *,
-    collector: str | None = None,
-    follow_ups_due_only: bool = False,
-    after: str | None = None,
-    limit: int = 100,
-    known_at: str | None = None,
-    source: str = "read models",
-) -> Worklist:
-    """One page of the ranked worklist (``after``: the ``next`` of the page before)."""
-    limit = clamp(limit)
+def worklist_cursor(after: str | None) -> tuple[int, str] | None:
+    """The (exact key, invoice id) a worklist page continues after."""
     # The key travels as text: it may exceed what a JSON integer safely holds.
     cursor = decode_cursor(after, (str, str))
-    if cursor is not None and not str(cursor[0]).isdigit():
+    if cursor is None:
+        return None
+    if not str(cursor[0]).isdigit():
         raise InvalidInput("bad page cursor", code="invalid-cursor")
-    rows, more = rank(
-        inputs,
-        collector=collector,
-        follow_ups_due=follow_ups_due_only,
-        after=None if cursor is None else (int(cursor[0]), str(cursor[1])),
-        limit=limit,
-    )
+    return int(cursor[0]), str(cursor[1])
+
+
+def shaped_worklist(
+    inputs: WorklistInputs,
+    rows: list[WorkRow],
+    *,
+    more: bool,
+    collector: str | None,
+    known_at: str | None = None,
+    source: str,
+) -> Worklist:
+    """The response for ranked ``rows`` (``more``: another page follows)."""
     last = rows[-1] if rows else None
     return Worklist(
         as_of=inputs.as_of.isoformat(),
@@ -258,6 +256,30 @@ def worklist_page(
     )
 
 
+def worklist_page(
+    inputs: WorklistInputs,
+    *,
+    collector: str | None = None,
+    follow_ups_due_only: bool = False,
+    after: str | None = None,
+    limit: int = 100,
+    known_at: str | None = None,
+    source: str = "event replay",
+) -> Worklist:
+    """One page of the worklist ranked from ``inputs`` (``after``: the ``next`` of the page
+    before), as the replay of the log answers it."""
+    rows, more = rank(
+        inputs,
+        collector=collector,
+        follow_ups_due=follow_ups_due_only,
+        after=worklist_cursor(after),
+        limit=clamp(limit),
+    )
+    return shaped_worklist(
+        inputs, rows, more=more, collector=collector, known_at=known_at, source=source
+    )
+
+
 class CollectionsQueries(QueryBase):
     """Queries over the collections read model (with the receivables and accounts)."""
 
@@ -270,66 +292,183 @@ class CollectionsQueries(QueryBase):
         after: str | None = None,
         limit: int = 100,
     ) -> Worklist:
-        """Overdue open items on ``as_of`` by priority score, paged; the follow-ups due."""
-        return worklist_page(
-            self.worklist_inputs(as_of),
-            collector=collector,
-            follow_ups_due_only=follow_ups_due,
-            after=after,
-            limit=limit,
-        )
+        """Overdue open items on ``as_of`` by priority score, paged; the follow-ups due.
 
-    def worklist_inputs(self, as_of: date) -> WorklistInputs:
-        """The facts the worklist ranks on ``as_of``, from the read models."""
+        The database ranks every item by its exact key (each customer's weight worked out in
+        one pass, in integers, as ``o2c.collections.priority`` does); only the page's items and
+        customers are then read and ranked again in Python, which shapes the rows."""
+        limit = clamp(limit)
+        cursor = worklist_cursor(after)
         day = as_of.toordinal()
         with self.rs.engine.connect() as conn:
             col = self._t(conn, "collections")
-            inv = self._t(conn, "receivables")["invoices"]
             open_sq = self._open_as_of(conn, as_of, None)
-            overdue = (
-                select(open_sq)
-                .where(open_sq.c.due_day < day, open_sq.c.open > 0, open_sq.c.issued_day <= day)
-                .subquery()
-            )
-            r = col["reminders"]
-            levels = (
-                select(r.c.invoice_id, func.max(r.c.level).label("level"))
-                .where(r.c.day <= day)
-                .group_by(r.c.invoice_id)
-                .subquery()
-            )
-            found = conn.execute(
-                select(
-                    overdue.c.invoice_id,
-                    overdue.c.customer_id,
-                    overdue.c.open,
-                    overdue.c.due_day,
-                    inv.c.number,
-                    inv.c.currency,
-                    inv.c.disputed,
-                    func.coalesce(levels.c.level, 0).label("level"),
-                )
-                .join(inv, inv.c.invoice_id == overdue.c.invoice_id)
+            overdue = self._overdue(open_sq, day)
+            levels = self._levels(conn, day)
+            weights = self._weights(conn, day, open_sq, overdue)
+            level = func.coalesce(levels.c.level, 0)
+            key = overdue.c.open * (day - overdue.c.due_day) * (weights.c.weight + 25 * level)
+            q = (
+                select(overdue.c.invoice_id, overdue.c.customer_id)
+                .join(weights, weights.c.customer_id == overdue.c.customer_id)
                 .join(levels, levels.c.invoice_id == overdue.c.invoice_id, isouter=True)
-            ).mappings()
-            items = [
-                OverdueItem(
-                    m["invoice_id"],
-                    m["number"],
-                    m["customer_id"],
-                    m["currency"],
-                    _money(m["open"]).quantize(quantum(m["currency"])),
-                    date.fromordinal(int(m["due_day"])),
-                    bool(m["disputed"]),
-                    int(m["level"]),
+            )
+            if collector is not None:
+                cl = col["collectors"]
+                q = q.join(cl, cl.c.customer_id == overdue.c.customer_id).where(
+                    cl.c.collector == collector
                 )
-                for m in found
-            ]
+            if follow_ups_due:
+                f = col["follow_ups"]
+                q = q.join(f, f.c.customer_id == overdue.c.customer_id).where(
+                    f.c.follow_up_day <= day
+                )
+            if cursor is not None:
+                q = q.where(
+                    or_(key < cursor[0], and_(key == cursor[0], overdue.c.invoice_id > cursor[1]))
+                )
+            top = conn.execute(q.order_by(key.desc(), overdue.c.invoice_id).limit(limit + 1)).all()
+            page = [str(r[0]) for r in top[:limit]]
+            items = self._overdue_items(conn, overdue, levels, page)
+            customers = self._customer_facts(
+                conn, as_of, sorted({str(r[1]) for r in top[:limit]}), open_sq
+            )
+            self._follow_ups(conn, day, customers)
+            promises = self._pending_promises(conn, day, page)
+        inputs = WorklistInputs(as_of, items, customers, promises)
+        rows, _ = rank(inputs, collector=collector, follow_ups_due=follow_ups_due)
+        return shaped_worklist(
+            inputs, rows, more=len(top) > limit, collector=collector, source="read models"
+        )
+
+    def worklist_inputs(self, as_of: date) -> WorklistInputs:
+        """Every fact the worklist ranks on ``as_of``, from the read models."""
+        day = as_of.toordinal()
+        with self.rs.engine.connect() as conn:
+            open_sq = self._open_as_of(conn, as_of, None)
+            overdue = self._overdue(open_sq, day)
+            levels = self._levels(conn, day)
+            items = self._overdue_items(conn, overdue, levels, None)
             chased = select(overdue.c.customer_id).distinct()
             customers = self._customer_facts(conn, as_of, chased, open_sq)
             self._follow_ups(conn, day, customers)
             promises = self._pending_promises(conn, day, select(overdue.c.invoice_id))
         return WorklistInputs(as_of, items, customers, promises)
+
+    @staticmethod
+    def _overdue(open_sq: Any, day: int) -> Any:
+        return (
+            select(open_sq)
+            .where(open_sq.c.due_day < day, open_sq.c.open > 0, open_sq.c.issued_day <= day)
+            .subquery()
+        )
+
+    def _levels(self, conn: Connection, day: int) -> Any:
+        r = self._t(conn, "collections")["reminders"]
+        return (
+            select(r.c.invoice_id, func.max(r.c.level).label("level"))
+            .where(r.c.day <= day)
+            .group_by(r.c.invoice_id)
+            .subquery()
+        )
+
+    def _weights(self, conn: Connection, day: int, open_sq: Any, overdue: Any) -> Any:
+        """Per customer with an overdue item, its weight in hundredths (``customer_weight``):
+        100 + 50 per broken promise + 50 over the limit + the usual days late when positive."""
+        col = self._t(conn, "collections")
+        acc = self._t(conn, "accounts")["customers"]
+        chased = select(overdue.c.customer_id).distinct()
+        owed = (
+            select(open_sq.c.customer_id, func.sum(open_sq.c.open).label("open"))
+            .where(open_sq.c.customer_id.in_(chased), open_sq.c.issued_day <= day)
+            .group_by(open_sq.c.customer_id)
+            .subquery()
+        )
+        p = col["promises"]
+        broken = (
+            select(p.c.customer_id, func.count().label("broken"))
+            .where(p.c.status == BROKEN, p.c.outcome_day <= day)
+            .group_by(p.c.customer_id)
+            .subquery()
+        )
+        ci = col["invoices"]
+        order = func.row_number().over(
+            partition_by=ci.c.customer_id,
+            order_by=(ci.c.settled_day.desc(), ci.c.invoice_id.desc()),
+        )
+        latest = (
+            select(ci.c.customer_id, ci.c.total, ci.c.due_day, ci.c.settled_day, order.label("n"))
+            .where(ci.c.customer_id.in_(chased), ci.c.settled_day <= day, ci.c.total > 0)
+            .subquery()
+        )
+        late = (
+            select(
+                latest.c.customer_id,
+                func.sum(latest.c.total * (latest.c.settled_day - latest.c.due_day)).label("n"),
+                func.sum(latest.c.total).label("d"),
+            )
+            .where(latest.c.n <= BEHAVIOUR_INVOICES)
+            .group_by(latest.c.customer_id)
+            .subquery()
+        )
+        # Rounded half away from zero, as ``rounded_ratio`` (only a positive lateness counts).
+        halves = 2 * late.c.n + late.c.d
+        rounded = (
+            func.div(halves, 2 * late.c.d)
+            if conn.dialect.name == "postgresql"
+            else halves / (2 * late.c.d)
+        )
+        weight = (
+            100
+            + 50 * func.coalesce(broken.c.broken, 0)
+            + case((owed.c.open > acc.c.credit_limit, 50), else_=0)
+            + case((late.c.n > 0, rounded), else_=0)
+        )
+        return (
+            select(owed.c.customer_id, weight.label("weight"))
+            .join(acc, acc.c.customer_id == owed.c.customer_id, isouter=True)
+            .join(broken, broken.c.customer_id == owed.c.customer_id, isouter=True)
+            .join(late, late.c.customer_id == owed.c.customer_id, isouter=True)
+            .subquery()
+        )
+
+    def _overdue_items(
+        self, conn: Connection, overdue: Any, levels: Any, only: list[str] | None
+    ) -> list[OverdueItem]:
+        inv = self._t(conn, "receivables")["invoices"]
+        q = (
+            select(
+                overdue.c.invoice_id,
+                overdue.c.customer_id,
+                overdue.c.open,
+                overdue.c.due_day,
+                inv.c.number,
+                inv.c.currency,
+                inv.c.disputed,
+                func.coalesce(levels.c.level, 0).label("level"),
+            )
+            .join(inv, inv.c.invoice_id == overdue.c.invoice_id)
+            .join(levels, levels.c.invoice_id == overdue.c.invoice_id, isouter=True)
+        )
+        if only is not None:
+            q = q.where(overdue.c.invoice_id.in_(only))
+        found = conn.execute(q).all()  # fetched at once: row by row cost more than the query
+        quanta: dict[str, Decimal] = {}
+        return [
+            OverdueItem(
+                r[0],
+                r[4],
+                r[1],
+                r[5],
+                (Decimal(int(r[2])) / MILLS).quantize(
+                    quanta.get(r[5]) or quanta.setdefault(r[5], quantum(r[5]))
+                ),
+                date.fromordinal(int(r[3])),
+                bool(r[6]),
+                int(r[7]),
+            )
+            for r in found
+        ]
 
     def _customer_facts(
         self, conn: Connection, as_of: date, chased: Any, open_sq: Any
@@ -338,11 +477,15 @@ class CollectionsQueries(QueryBase):
         col = self._t(conn, "collections")
         acc = self._t(conn, "accounts")["customers"]
         facts: dict[str, CustomerFacts] = {}
-        for m in conn.execute(
-            select(acc.c.customer_id, acc.c.name, acc.c.credit_limit, acc.c.currency).where(
-                acc.c.customer_id.in_(chased)
+        for m in (
+            conn.execute(
+                select(acc.c.customer_id, acc.c.name, acc.c.credit_limit, acc.c.currency).where(
+                    acc.c.customer_id.in_(chased)
+                )
             )
-        ).mappings():
+            .mappings()
+            .all()
+        ):
             facts[m["customer_id"]] = CustomerFacts(
                 m["customer_id"],
                 name=m["name"],
@@ -375,7 +518,9 @@ class CollectionsQueries(QueryBase):
             .where(ci.c.customer_id.in_(chased), ci.c.settled_day <= day)
             .subquery()
         )
-        for m in conn.execute(select(latest).where(latest.c.n <= BEHAVIOUR_INVOICES)).mappings():
+        for m in (
+            conn.execute(select(latest).where(latest.c.n <= BEHAVIOUR_INVOICES)).mappings().all()
+        ):
             fact(m["customer_id"]).settled.append(
                 Settled(
                     m["invoice_id"],
@@ -404,7 +549,7 @@ class CollectionsQueries(QueryBase):
             .join(cl, cl.c.customer_id == f.c.customer_id, isouter=True)
             .where(f.c.follow_up_day.is_not(None))
         )
-        for m in conn.execute(q).mappings():
+        for m in conn.execute(q).mappings().all():
             customer_id = m["customer_id"]
             known = customer_id in facts
             if not known and int(m["follow_up_day"]) > day:
