@@ -193,9 +193,12 @@ class Settings(BaseSettings):
         listed = _comma_list(value)
         if isinstance(listed, tuple):
             try:
-                return tuple(Decimal(p) for p in listed)
+                fees = tuple(Decimal(p) for p in listed)
             except InvalidOperation as exc:
                 raise ValueError(f"bad dunning fees {value!r} (amounts such as 0,5,10)") from exc
+            if any(not fee.is_finite() or fee < 0 for fee in fees):
+                raise ValueError(f"dunning fees must be amounts of 0 or more, not {value!r}")
+            return fees
         return listed
 
     @field_validator("late_interest_rate", mode="before")
