@@ -141,6 +141,9 @@ DATED: dict[type[c.Command], Factory] = {
     ),
     c.RunDunning: lambda b, d: c.RunDunning(as_of=d),
     c.SendReminders: lambda b, d: c.SendReminders(customer_id=b.customer, as_of=d),
+    c.CheckPromises: lambda b, d: c.CheckPromises(as_of=d),
+    c.CheckCustomerPromises: lambda b, d: c.CheckCustomerPromises(customer_id=b.customer, as_of=d),
+    c.ChargeLateFees: lambda b, d: c.ChargeLateFees(customer_id=b.customer, through=d),
     c.DecideBankLines: lambda b, d: c.DecideBankLines(
         statement_id=b.statement,
         applied=[
@@ -163,8 +166,8 @@ DATED: dict[type[c.Command], Factory] = {
 
 
 def service_commands() -> set[type[c.Command]]:
-    """Every command the service runs (each handler's, and the dunning run)."""
-    return {*HANDLERS, c.RunDunning}
+    """Every command the service runs (each handler's, the dunning run and the promise check)."""
+    return {*HANDLERS, c.RunDunning, c.CheckPromises}
 
 
 # Where each dated command is posted over HTTP, and which of its fields travels in the path.
@@ -182,6 +185,8 @@ ROUTES: dict[type[c.Command], tuple[str, str | None]] = {
     c.ResolveDispute: ("/v1/invoices/{}/resolve-dispute", "invoice_id"),
     c.WriteOffInvoice: ("/v1/invoices/{}/write-off", "invoice_id"),
     c.RunDunning: ("/v1/dunning/runs", None),
+    c.CheckPromises: ("/v1/promises/checks", None),
+    c.ChargeLateFees: ("/v1/customers/{}/interest-invoices", "customer_id"),
 }
 
 

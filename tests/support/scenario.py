@@ -11,6 +11,7 @@ from uuid import UUID
 
 from o2c import commands as c
 from o2c.application.deliveries import DeliveryService
+from o2c.domain.dunning import DunningPolicy
 from tests.support.world import D, World
 
 
@@ -64,6 +65,7 @@ def every_event_type(world: World) -> None:
     )
     world.do(c.DisputeInvoice(invoice_id=UUID(third["invoice_id"]), reason="qty"))
     world.do(c.ResolveDispute(invoice_id=UUID(third["invoice_id"]), resolution="ok"))
+    _collections(world, jan)
     world.do(c.RunDunning(as_of=date(2026, 3, 1)))
     world.do(c.WriteOffInvoice(invoice_id=UUID(third["invoice_id"]), reason="insolvent"))
     world.do(c.WriteOffInvoice(invoice_id=UUID(second["invoice_id"]), reason="insolvent"))
@@ -81,6 +83,27 @@ def every_event_type(world: World) -> None:
     _parties(world, cid)
     world.clock.today = date(2026, 3, 2)
     world.do(c.ClosePeriod(through=date(2026, 1, 31), reason="January closed"))
+
+
+def _collections(world: World, jan: date) -> None:
+    """A promise kept, a promise broken, a note, a collector and an interest invoice."""
+    cid = world.account(net_days=10)
+    kept = UUID(world.sell(cid, "500.00", jan)["invoice_id"])
+    broken = UUID(world.sell(cid, "300.00", jan)["invoice_id"])
+    world.do(c.MakePromise(invoice_id=kept, promised_on=date(2026, 1, 20), note="paying"))
+    world.pay(cid, "500.00", date(2026, 1, 15), [(kept, None)])
+    world.do(c.MakePromise(invoice_id=broken, promised_on=date(2026, 1, 20)))
+    world.do(c.CheckPromises(as_of=date(2026, 1, 25)))
+    world.do(c.AddNote(customer_id=cid, text="call again", follow_up_on=date(2026, 2, 1)))
+    world.do(c.AssignCollector(customer_id=cid, collector="eva"))
+    policy = world.service.dunning_policy
+    world.service.dunning_policy = DunningPolicy(
+        policy.levels, fees=(D("5.00"),), interest_rate=D("8")
+    )
+    try:
+        world.do(c.ChargeLateFees(customer_id=cid, through=date(2026, 1, 25)))
+    finally:
+        world.service.dunning_policy = policy
 
 
 def _bank_statement(world: World, cid: UUID, on: date) -> None:

@@ -16,6 +16,7 @@ from o2c.api.metrics import Metrics
 from o2c.api.routes import (
     audit,
     bank,
+    collections,
     company,
     customers,
     dashboard,
@@ -48,6 +49,7 @@ from o2c.identity.oidc_login import CodeFlow
 ROUTERS = (
     audit.router,
     bank.router,
+    collections.router,
     company.router,
     customers.router,
     dashboard.router,

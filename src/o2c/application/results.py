@@ -322,6 +322,7 @@ class RemindersResult(Result):
     reminders_sent: int
     reminders: list[ReminderResult]
     letters: list[LetterResult] = []
+    promises_broken: list[PromiseOutcomeResult] = []
 
 
 class CustomersImportedResult(Result):
@@ -393,3 +394,83 @@ class LinesDecidedResult(Result):
     applied: list[LineAppliedResult]
     queued: list[str]
     skipped: list[str]
+
+
+class PromiseResult(Result):
+    """A promise to pay recorded on an invoice: dunning skips the invoice through ``deadline``."""
+
+    promise_id: UUID
+    invoice_id: UUID
+    number: str
+    customer_id: UUID
+    promised_on: date
+    deadline: date
+    amount: Decimal
+    made_on: date
+    status: str
+
+
+class PromiseOutcomeResult(Result):
+    """A promise recorded broken (its deadline passed without the cash)."""
+
+    promise_id: UUID
+    invoice_id: UUID
+    number: str
+    customer_id: UUID
+    deadline: date
+    paid: Decimal
+
+
+class PromisesCheckedResult(Result):
+    """The promises a check recorded broken on ``as_of``."""
+
+    as_of: date
+    promises_broken: list[PromiseOutcomeResult]
+
+
+class NoteResult(Result):
+    """A note recorded on a customer."""
+
+    note_id: UUID
+    customer_id: UUID
+    noted_on: date
+    follow_up_on: date | None
+
+
+class CollectorResult(Result):
+    """The collector now assigned to a customer (``changed``: false when it already was)."""
+
+    customer_id: UUID
+    collector: str | None
+    changed: bool
+
+
+class LateChargeResult(Result):
+    """What one invoice was charged: fees for levels after ``from_level`` up to ``fee_level``,
+    interest for the days after ``interest_from`` up to ``interest_through``."""
+
+    invoice_id: UUID
+    number: str
+    from_level: int
+    fee_level: int
+    fees: Decimal
+    interest_from: date | None
+    interest_through: date | None
+    interest: Decimal
+
+
+class InterestInvoiceResult(Result):
+    """The interest invoice issued for late charges (category O), and what each invoice paid
+    into it."""
+
+    invoice_id: UUID
+    number: str
+    customer_id: UUID
+    total: Decimal
+    issued_on: date
+    due_on: date
+    charges: list[LateChargeResult]
+
+
+# Defined before the results it names; resolved now that they exist.
+RemindersResult.model_rebuild()

@@ -17,6 +17,7 @@ SCENARIOS = (
     "gl-export",
     "bank",
     "documents",
+    "forecast",
 )
 
 

@@ -23,6 +23,14 @@ from o2c.commands.bank import (
     SuggestionIn,
 )
 from o2c.commands.base import Command
+from o2c.commands.collections import (
+    AddNote,
+    AssignCollector,
+    ChargeLateFees,
+    CheckCustomerPromises,
+    CheckPromises,
+    MakePromise,
+)
 from o2c.commands.imports import ImportCustomers, ImportOpeningInvoices, OpeningInvoice
 from o2c.commands.invoices import (
     ApplyCreditNote,
@@ -60,11 +68,13 @@ from o2c.commands.payments import (
 from o2c.commands.periods import ClosePeriod
 
 __all__ = [
+    "AddNote",
     "AddressIn",
     "AllocatePayment",
     "AllocationIn",
     "ApplyCreditNote",
     "ApproveOrder",
+    "AssignCollector",
     "BankLineIn",
     "BillingPolicyIn",
     "CancelOrder",
@@ -72,6 +82,9 @@ __all__ = [
     "ChangeCreditLimit",
     "ChangeCustomerDetails",
     "ChangePaymentTerms",
+    "ChargeLateFees",
+    "CheckCustomerPromises",
+    "CheckPromises",
     "CloseAccount",
     "ClosePeriod",
     "Command",
@@ -86,6 +99,7 @@ __all__ = [
     "InvoiceOrder",
     "LineApplication",
     "LineQueued",
+    "MakePromise",
     "OpenAccount",
     "OpeningInvoice",
     "OrderLineIn",

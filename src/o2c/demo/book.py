@@ -5,8 +5,9 @@ ship, invoices go out, customers pay (early with discount, on time, late, partia
 all), clerks issue credit notes, customers dispute, dunning runs twice a month, credit managers
 put a few accounts on hold and write off some bad debt. The controller closes each of the first
 three months a few days after it ends, so the book has a lock date and a history of closes (a
-command dated inside a closed month is refused from then on, as in production). Every figure of
-the dashboard is thus produced by the same code paths as production.
+command dated inside a closed month is refused from then on, as in production). On the last day
+each customer gets a collector, and the customers who pay worst a note to follow up on. Every
+figure of the dashboard is thus produced by the same code paths as production.
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ NAMES = (
     "Sterling",
     "Duff",
 )
+# Who chases whom at the end of the year: customers are shared out among them in turn.
+COLLECTORS = ("Eva Berger", "Max Roth", "Ana Silva")
 SUFFIXES = ("GmbH", "Ltd", "SA", "BV", "AG", "Inc", "SpA", "Oy", "AB", "SARL")
 TERMS = (
     c.PaymentTermsIn(net_days=30),
@@ -178,6 +181,8 @@ class DemoBook:
         self.stats = DemoStats()
         self.ctx = CommandContext(actor="demo")
         self.domestic: set[UUID] = set()
+        self.customers: list[UUID] = []
+        self.bad: list[UUID] = []
 
     # ---- plumbing -------------------------------------------------------------------------
 
@@ -214,7 +219,24 @@ class DemoBook:
             action.run()
             if progress is not None:
                 progress((action.day - self.start).days, total)
+        self._collectors()
         return self.stats
+
+    def _collectors(self) -> None:
+        """Today's collections desk: each customer has a collector; the customers that pay
+        worst have a note to follow up on."""
+        for n, customer in enumerate(self.customers):
+            collector = COLLECTORS[n % len(COLLECTORS)]
+            self._do(c.AssignCollector(customer_id=customer, collector=collector))
+        for customer in self.bad:
+            follow_up = self.today + timedelta(days=self.rnd.randint(0, 5))
+            self._do(
+                c.AddNote(
+                    customer_id=customer,
+                    text="Left a voicemail with accounts payable; call again.",
+                    follow_up_on=follow_up,
+                )
+            )
 
     def _open_customer(self, i: int) -> None:
         r = self.rnd
@@ -239,6 +261,9 @@ class DemoBook:
             return
         self.stats.customers += 1
         customer = UUID(body["customer_id"])
+        self.customers.append(customer)
+        if behaviour == "bad":
+            self.bad.append(customer)
         if address["country"] == "DE":
             self.domestic.add(customer)
         for _ in range(r.randint(3, 14)):

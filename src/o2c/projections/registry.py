@@ -5,6 +5,7 @@ from __future__ import annotations
 from o2c.projections import (
     accounts,
     bank,
+    collections,
     general_ledger,
     orders,
     payments,
@@ -21,6 +22,7 @@ PROJECTIONS: tuple[Projection, ...] = (
     statements.PROJECTION,
     general_ledger.PROJECTION,
     bank.PROJECTION,
+    collections.PROJECTION,
 )
 
 BY_NAME: dict[str, Projection] = {p.name: p for p in PROJECTIONS}

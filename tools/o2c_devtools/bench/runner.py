@@ -31,6 +31,7 @@ def scenarios() -> dict[str, Scenario]:
         big_customer,
         documents,
         end_to_end,
+        forecast,
         gl_export,
         kafka_paths,
         rebuild,
@@ -49,6 +50,7 @@ def scenarios() -> dict[str, Scenario]:
         "gl-export": gl_export.run,
         "bank": bank.run,
         "documents": documents.run,
+        "forecast": forecast.run,
     }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from o2c.projections.queries.accounts import AccountQueries
 from o2c.projections.queries.aging import AgingQueries
 from o2c.projections.queries.bank import BankQueries
+from o2c.projections.queries.collections import CollectionsQueries
 from o2c.projections.queries.invoices import InvoiceQueries
 from o2c.projections.queries.ledger import LedgerQueries
 from o2c.projections.queries.orders import OrderQueries
@@ -28,6 +29,7 @@ class ReadQueries(
     TaxReportQueries,
     LedgerQueries,
     BankQueries,
+    CollectionsQueries,
 ):
     """Every read-model query over the live generation of the projections."""
 
