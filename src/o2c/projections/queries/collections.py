@@ -537,8 +537,9 @@ class CollectionsQueries(QueryBase):
         return facts
 
     def _follow_ups(self, conn: Connection, day: int, facts: dict[str, CustomerFacts]) -> None:
-        """Add each customer's latest note's follow-up; customers with one due on ``day`` join
-        the facts (with their name and collector) even without overdue items."""
+        """Add the follow-ups due on ``day`` (each customer's latest note's, if its day is
+        reached); their customers join the facts (with name and collector) even without
+        overdue items. A follow-up not yet due changes no answer, so it is not read."""
         col = self._t(conn, "collections")
         acc = self._t(conn, "accounts")["customers"]
         f, n, cl = col["follow_ups"], col["notes"], col["collectors"]
@@ -547,13 +548,11 @@ class CollectionsQueries(QueryBase):
             .join(n, n.c.note_id == f.c.note_id)
             .join(acc, acc.c.customer_id == f.c.customer_id, isouter=True)
             .join(cl, cl.c.customer_id == f.c.customer_id, isouter=True)
-            .where(f.c.follow_up_day.is_not(None))
+            .where(f.c.follow_up_day <= day)
         )
         for m in conn.execute(q).mappings().all():
             customer_id = m["customer_id"]
             known = customer_id in facts
-            if not known and int(m["follow_up_day"]) > day:
-                continue
             fact = facts.setdefault(customer_id, CustomerFacts(customer_id, name=m["name"]))
             if not known:
                 fact.collector = m["collector"]
