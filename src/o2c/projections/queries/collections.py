@@ -302,7 +302,7 @@ class CollectionsQueries(QueryBase):
         day = as_of.toordinal()
         with self.rs.engine.connect() as conn:
             col = self._t(conn, "collections")
-            open_sq = self._open_as_of(conn, as_of, None)
+            open_sq = self._open_items(conn, as_of)
             overdue = self._overdue(open_sq, day)
             levels = self._levels(conn, day)
             weights = self._weights(conn, day, open_sq, overdue)
@@ -345,7 +345,7 @@ class CollectionsQueries(QueryBase):
         """Every fact the worklist ranks on ``as_of``, from the read models."""
         day = as_of.toordinal()
         with self.rs.engine.connect() as conn:
-            open_sq = self._open_as_of(conn, as_of, None)
+            open_sq = self._open_items(conn, as_of)
             overdue = self._overdue(open_sq, day)
             levels = self._levels(conn, day)
             items = self._overdue_items(conn, overdue, levels, None)
@@ -354,6 +354,12 @@ class CollectionsQueries(QueryBase):
             self._follow_ups(conn, day, customers)
             promises = self._pending_promises(conn, day, select(overdue.c.invoice_id))
         return WorklistInputs(as_of, items, customers, promises)
+
+    def _open_items(self, conn: Connection, as_of: date) -> Any:
+        """The items open on ``as_of`` as a common table expression: the worklist reads them
+        several times (its items, each customer's receivables), the database works them out
+        once."""
+        return self._open_as_of(conn, as_of, None).element.cte("open_items")
 
     @staticmethod
     def _overdue(open_sq: Any, day: int) -> Any:
@@ -693,7 +699,7 @@ class CollectionsQueries(QueryBase):
     ) -> list[ExpectedReceipt]:
         day = as_of.toordinal()
         inv = self._t(conn, "receivables")["invoices"]
-        open_sq = self._open_as_of(conn, as_of, None)
+        open_sq = self._open_items(conn, as_of)
         items = conn.execute(
             select(open_sq.c.invoice_id, open_sq.c.customer_id, open_sq.c.open, open_sq.c.due_day)
             .join(inv, inv.c.invoice_id == open_sq.c.invoice_id)
