@@ -302,7 +302,7 @@ class CollectionsQueries(QueryBase):
         day = as_of.toordinal()
         with self.rs.engine.connect() as conn:
             col = self._t(conn, "collections")
-            open_sq = self._open_as_of(conn, as_of, None)
+            open_sq = self._open_items(conn, as_of)
             overdue = self._overdue(open_sq, day)
             levels = self._levels(conn, day)
             weights = self._weights(conn, day, open_sq, overdue)
@@ -345,7 +345,7 @@ class CollectionsQueries(QueryBase):
         """Every fact the worklist ranks on ``as_of``, from the read models."""
         day = as_of.toordinal()
         with self.rs.engine.connect() as conn:
-            open_sq = self._open_as_of(conn, as_of, None)
+            open_sq = self._open_items(conn, as_of)
             overdue = self._overdue(open_sq, day)
             levels = self._levels(conn, day)
             items = self._overdue_items(conn, overdue, levels, None)
@@ -354,6 +354,12 @@ class CollectionsQueries(QueryBase):
             self._follow_ups(conn, day, customers)
             promises = self._pending_promises(conn, day, select(overdue.c.invoice_id))
         return WorklistInputs(as_of, items, customers, promises)
+
+    def _open_items(self, conn: Connection, as_of: date) -> Any:
+        """The items open on ``as_of`` as a common table expression: the worklist reads them
+        several times (its items, each customer's receivables), the database works them out
+        once."""
+        return self._open_as_of(conn, as_of, None).element.cte("open_items")
 
     @staticmethod
     def _overdue(open_sq: Any, day: int) -> Any:
@@ -537,8 +543,9 @@ class CollectionsQueries(QueryBase):
         return facts
 
     def _follow_ups(self, conn: Connection, day: int, facts: dict[str, CustomerFacts]) -> None:
-        """Add each customer's latest note's follow-up; customers with one due on ``day`` join
-        the facts (with their name and collector) even without overdue items."""
+        """Add the follow-ups due on ``day`` (each customer's latest note's, if its day is
+        reached); their customers join the facts (with name and collector) even without
+        overdue items. A follow-up not yet due changes no answer, so it is not read."""
         col = self._t(conn, "collections")
         acc = self._t(conn, "accounts")["customers"]
         f, n, cl = col["follow_ups"], col["notes"], col["collectors"]
@@ -547,13 +554,11 @@ class CollectionsQueries(QueryBase):
             .join(n, n.c.note_id == f.c.note_id)
             .join(acc, acc.c.customer_id == f.c.customer_id, isouter=True)
             .join(cl, cl.c.customer_id == f.c.customer_id, isouter=True)
-            .where(f.c.follow_up_day.is_not(None))
+            .where(f.c.follow_up_day <= day)
         )
         for m in conn.execute(q).mappings().all():
             customer_id = m["customer_id"]
             known = customer_id in facts
-            if not known and int(m["follow_up_day"]) > day:
-                continue
             fact = facts.setdefault(customer_id, CustomerFacts(customer_id, name=m["name"]))
             if not known:
                 fact.collector = m["collector"]
@@ -694,7 +699,7 @@ class CollectionsQueries(QueryBase):
     ) -> list[ExpectedReceipt]:
         day = as_of.toordinal()
         inv = self._t(conn, "receivables")["invoices"]
-        open_sq = self._open_as_of(conn, as_of, None)
+        open_sq = self._open_items(conn, as_of)
         items = conn.execute(
             select(open_sq.c.invoice_id, open_sq.c.customer_id, open_sq.c.open, open_sq.c.due_day)
             .join(inv, inv.c.invoice_id == open_sq.c.invoice_id)
