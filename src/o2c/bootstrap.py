@@ -15,6 +15,7 @@ from uuid import UUID
 from o2c.application.billing_runs import BillingCandidatesPort, BillingRuns
 from o2c.application.clock import BusinessDay
 from o2c.application.deliveries import DeliveryService
+from o2c.application.invoice_pdfs import InvoiceSending
 from o2c.application.ports import DunningCustomersPort
 from o2c.application.service import Follower, O2CService
 from o2c.application.statement_letters import StatementRuns
@@ -184,6 +185,7 @@ class DeliveryParts:
     queue: DeliveryQueue
     worker: DeliveryWorker | None = None
     statements: StatementRuns | None = None
+    invoices: InvoiceSending | None = None
 
 
 def delivery_channels(settings: Settings) -> dict[str, Callable[[], Channel]]:
@@ -230,7 +232,7 @@ def build_delivery(
             lease=settings.delivery_lease,
         ),
     )
-    return DeliveryParts(deliveries, queue, worker)
+    return DeliveryParts(deliveries, queue, worker, invoices=InvoiceSending(deliveries))
 
 
 def build_billing(

@@ -7,13 +7,14 @@ comma-separated text (``O2C_DUNNING_LEVELS=1,15,30``), not JSON, as operators wr
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from o2c.domain.dunning import DEFAULT_LEVELS, DunningPolicy
+from o2c.domain.dunning import DEFAULT_LEVELS, DEFAULT_PROMISE_GRACE_DAYS, DunningPolicy
 from o2c.domain.tax import DEFAULT_RATES, TaxPolicy, TaxRates
 from o2c.events.envelope import DEFAULT_PUBLIC_URL
 from o2c.identity.api_keys import ROLES, ApiKey, parse_keys
@@ -76,6 +77,23 @@ class Settings(BaseSettings):
     )
     dunning_levels: Annotated[tuple[int, ...], NoDecode] = Field(
         DEFAULT_LEVELS, description="days past due of each reminder level"
+    )
+    promise_grace_days: int = Field(
+        DEFAULT_PROMISE_GRACE_DAYS,
+        ge=0,
+        le=365,
+        description="days after a promised date before a promise to pay counts as broken",
+    )
+    dunning_fees: Annotated[tuple[Decimal, ...], NoDecode] = Field(
+        (),
+        description="reminder fee per dunning level, in the account's currency (e.g. 0,5,10); "
+        "none by default",
+    )
+    late_interest_rate: Decimal | None = Field(
+        None,
+        ge=0,
+        le=100,
+        description="annual late-payment interest in percent (e.g. 9.12); none by default",
     )
     tax_rates: str = Field(
         DEFAULT_RATES,
@@ -169,6 +187,25 @@ class Settings(BaseSettings):
     def _levels(cls, value: Any) -> Any:
         return DunningPolicy.parse(value).levels if isinstance(value, str) else value
 
+    @field_validator("dunning_fees", mode="before")
+    @classmethod
+    def _fees(cls, value: Any) -> Any:
+        listed = _comma_list(value)
+        if isinstance(listed, tuple):
+            try:
+                fees = tuple(Decimal(p) for p in listed)
+            except InvalidOperation as exc:
+                raise ValueError(f"bad dunning fees {value!r} (amounts such as 0,5,10)") from exc
+            if any(not fee.is_finite() or fee < 0 for fee in fees):
+                raise ValueError(f"dunning fees must be amounts of 0 or more, not {value!r}")
+            return fees
+        return listed
+
+    @field_validator("late_interest_rate", mode="before")
+    @classmethod
+    def _no_rate(cls, value: Any) -> Any:
+        return None if value == "" else value
+
     @field_validator("webhook_allow", mode="before")
     @classmethod
     def _hosts(cls, value: Any) -> Any:
@@ -237,7 +274,12 @@ class Settings(BaseSettings):
     @property
     def dunning_policy(self) -> DunningPolicy:
         """The configured reminder levels."""
-        return DunningPolicy(self.dunning_levels)
+        return DunningPolicy(
+            self.dunning_levels,
+            promise_grace_days=self.promise_grace_days,
+            fees=self.dunning_fees,
+            interest_rate=self.late_interest_rate,
+        )
 
     @property
     def tax_policy(self) -> TaxPolicy:

@@ -35,6 +35,7 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     "aging": {
         "aging HTTP": {"p50 latency", "p95 latency", "p99 latency"},
         "aging vs replay": {"replay time"},
+        "worklist HTTP": {"p50 latency", "p95 latency"},
     },
     "big-customer": {
         **{
@@ -73,6 +74,15 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         }
     },
 }
+EXPECTED["documents"] = {
+    "documents": {
+        "invoice PDFs, one process per core",
+        "issue + render + queue",
+        "sent by one o2c deliver process",
+        "raw smtplib, one connection",
+    }
+}
+EXPECTED["forecast"] = {"cash forecast back-test": {"mean abs error/week"}}
 OPTIONAL = {"rate", "right invoices in top-3 (queued)"}
 NEEDS_BROKER = {"kafka", "e2e", "scale-out"}
 

@@ -1,4 +1,5 @@
-"""The dashboard's page and assets: public, read-only, no inline script, strict CSP, no CDN."""
+"""The dashboard's page and assets: public, no inline script, strict CSP, no CDN; its script's
+commands are the API's own."""
 
 from __future__ import annotations
 
@@ -72,11 +73,15 @@ def test_assets_are_served_with_their_types_and_nothing_else_is(client: TestClie
     assert client.get("/dashboard/customers/not-a-uuid").status_code == 422
 
 
-def test_the_script_only_reads(client: TestClient) -> None:
+def test_the_script_acts_only_through_the_apis_own_commands(client: TestClient) -> None:
+    """One fetch, whose commands are routes of this API, each offered by its role check."""
     script = client.get("/dashboard/assets/dashboard.js").text
-    methods = set(re.findall(r"method:\s*\"([A-Z]+)\"", script))
-    assert methods == {"GET"}
     assert "fetch(" in script and script.count("fetch(") == 1
+    offered = set(re.findall(r'\[\s*"(POST|PUT|PATCH|DELETE)",\s*"(/v1/[^"]+)"\s*\]', script))
+    assert len(offered) >= 8
+    me = client.get("/v1/me", headers={"Authorization": "Bearer t-admin"}).json()
+    commands = {(c["method"], c["path"]) for c in me["commands"]}
+    assert offered <= commands, sorted(offered - commands)
     assert "localStorage" not in script and "sessionStorage" in script
     assert "eval(" not in script and "innerHTML" not in script
 

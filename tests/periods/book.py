@@ -148,6 +148,9 @@ DATED: dict[type[c.Command], Factory] = {
     ),
     c.RunDunning: lambda b, d: c.RunDunning(as_of=d),
     c.SendReminders: lambda b, d: c.SendReminders(customer_id=b.customer, as_of=d),
+    c.CheckPromises: lambda b, d: c.CheckPromises(as_of=d),
+    c.CheckCustomerPromises: lambda b, d: c.CheckCustomerPromises(customer_id=b.customer, as_of=d),
+    c.ChargeLateFees: lambda b, d: c.ChargeLateFees(customer_id=b.customer, through=d),
     c.DecideBankLines: lambda b, d: c.DecideBankLines(
         statement_id=b.statement,
         applied=[
@@ -180,8 +183,8 @@ DATED: dict[type[c.Command], Factory] = {
 
 
 def service_commands() -> set[type[c.Command]]:
-    """Every command the service runs (each handler's, and the dunning run)."""
-    return {*HANDLERS, c.RunDunning}
+    """Every command the service runs (each handler's, the dunning run and the promise check)."""
+    return {*HANDLERS, c.RunDunning, c.CheckPromises}
 
 
 # Where each dated command is posted over HTTP, and which of its fields travels in the path.
@@ -202,6 +205,8 @@ ROUTES: dict[type[c.Command], tuple[str, str | None]] = {
     c.RefundPayment: ("/v1/payments/{}/refunds", "payment_id"),
     c.ChangeContract: ("/v1/contracts/{}/changes", "contract_id"),
     c.CancelContract: ("/v1/contracts/{}/cancel", "contract_id"),
+    c.CheckPromises: ("/v1/promises/checks", None),
+    c.ChargeLateFees: ("/v1/customers/{}/interest-invoices", "customer_id"),
 }
 
 

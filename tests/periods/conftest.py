@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from o2c.api.app import create_app
 from o2c.application.context import CommandContext
 from o2c.bootstrap import Container, build_container
 from o2c.config import Settings
+from o2c.domain.dunning import DunningPolicy
 from tests.api.conftest import TOKENS, auth
 from tests.periods.book import LOCK, TODAY, Book, build_book
 from tests.support.world import World, opened_store
@@ -39,7 +41,13 @@ def closed_world(url: str) -> Iterator[Closed]:
     """A fresh store with the book, closed through ``LOCK``."""
     with opened_store(url) as store:
         world = World(store, today=date(2026, 1, 1))
+        # Interest at 8 % a year, so an interest invoice dated after the lock has something
+        # to charge.
+        world.service.dunning_policy = DunningPolicy((1, 15, 30), interest_rate=Decimal(8))
         book = build_book(world.do)
+        # A promise whose deadline (3 February) has passed by the day after the lock: checking
+        # promises then records it broken.
+        world.do(c.MakePromise(invoice_id=book.invoice, promised_on=date(2026, 2, 1)))
         close(world)
         yield Closed(world, book)
 

@@ -39,6 +39,9 @@ UNDATED: dict[type[c.Command], str] = {
     c.ImportBankStatement: "records the bank's file; each line posted is dated by DecideBankLines",
     c.ClosePeriod: "its date is the lock date itself, checked by the close's own rule",
     c.StartContract: "enters a contract; each period is booked (dated) by the run invoicing it",
+    c.MakePromise: "a promise is made today; its promised date is a day to come",
+    c.AddNote: "a note is written today; its follow-up day is a day to come",
+    c.AssignCollector: "an assignment is not dated",
 }
 
 # Date fields that do not say when a fact happens.
@@ -49,6 +52,9 @@ NOT_BUSINESS_DATES: dict[type[c.Command], set[str]] = {
     c.StartContract: {"start_on", "end_on"},
     # The bank's dates: when a line is posted, its receipt date is DecideBankLines's.
     c.ImportBankStatement: {"period_start", "period_end", "created_on", "lines.booked_on"},
+    # Days to come, not facts.
+    c.MakePromise: {"promised_on"},
+    c.AddNote: {"follow_up_on"},
 }
 
 

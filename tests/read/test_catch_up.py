@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import text
 
+from o2c import commands as c
 from o2c.follow.embedded import EmbeddedRunner
 from o2c.projections.engine import ProjectionEngine
 from tests.read.conftest import ReadWorld, _world
@@ -55,3 +56,17 @@ def test_a_long_catch_up_refreshes_the_planner_statistics(rw_pg: ReadWorld) -> N
     long = EmbeddedRunner(rw.store, ProjectionEngine(rw.read_store, analyze_after=5), batch=7)
     long.catch_up()
     assert movements in _analyzed(rw)
+
+
+def test_customers_with_and_without_party_details_are_applied_in_one_batch(
+    rw: ReadWorld,
+) -> None:
+    plain = rw.account()
+    detailed = rw.account()
+    rw.do(c.ChangeCustomerDetails(customer_id=detailed, vat_id="DE136695976", language="de"))
+    last_plain = rw.account()
+    assert rw.runner.catch_up() == rw.store.last_position()  # one batch of the fixture's 7
+    rows = {cid: rw.q.customer(cid) for cid in (plain, detailed, last_plain)}
+    assert rows[detailed] is not None and rows[detailed]["vat_id"] == "DE136695976"
+    assert rows[plain] is not None and rows[plain]["vat_id"] is None
+    assert rows[last_plain] is not None and rows[last_plain]["language"] is None

@@ -142,3 +142,35 @@ def test_open_items_as_of_a_past_date(rw: ReadWorld) -> None:
     assert seen(date(2026, 1, 5)) == [(inv["invoice_id"], "100.00", -6)]
     assert seen(date(2026, 1, 25)) == [(inv["invoice_id"], "40.00", 14)]
     assert seen(date(2026, 2, 15)) == [(later["invoice_id"], "7.00", 6)]  # due 02-09
+
+
+def test_a_credit_note_line_names_its_credit_note(rw: ReadWorld) -> None:
+    """The statement's credit-note line carries the credit note's own id (its PDF is found by
+    it); no other line does."""
+    cid = rw.account(net_days=30)
+    inv = rw.sell(cid, "100.00", date(2026, 1, 5))
+    rw.clock.today = date(2026, 1, 9)
+    first = rw.do(
+        c.ApplyCreditNote(
+            invoice_id=UUID(inv["invoice_id"]),
+            amount="10.00",
+            reason="damaged",
+            issued_on=date(2026, 1, 9),
+        )
+    )
+    second = rw.do(
+        c.ApplyCreditNote(
+            invoice_id=UUID(inv["invoice_id"]),
+            amount="5.00",
+            reason="late",
+            issued_on=date(2026, 1, 9),
+        )
+    )
+    statement = rw.project().statement(cid, start=date(2026, 1, 1), end=date(2026, 1, 31))
+    assert statement is not None
+    found = [(ln["kind"], ln["reference"], ln["credit_note_id"]) for ln in statement["lines"]]
+    assert found == [
+        ("invoice", inv["number"], None),
+        ("credit_note", first["credit_note"]["number"], first["credit_note"]["credit_note_id"]),
+        ("credit_note", second["credit_note"]["number"], second["credit_note"]["credit_note_id"]),
+    ]

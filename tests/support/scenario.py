@@ -6,11 +6,12 @@ world afterwards must be dated after 31 January.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from uuid import UUID
 
 from o2c import commands as c
 from o2c.application.deliveries import DeliveryService
+from o2c.domain.dunning import DunningPolicy
 from tests.support.world import D, World
 
 
@@ -64,6 +65,7 @@ def every_event_type(world: World) -> None:
     )
     world.do(c.DisputeInvoice(invoice_id=UUID(third["invoice_id"]), reason="qty"))
     world.do(c.ResolveDispute(invoice_id=UUID(third["invoice_id"]), resolution="ok"))
+    _collections(world, jan)
     world.do(c.RunDunning(as_of=date(2026, 3, 1)))
     world.do(c.WriteOffInvoice(invoice_id=UUID(third["invoice_id"]), reason="insolvent"))
     world.do(c.WriteOffInvoice(invoice_id=UUID(second["invoice_id"]), reason="insolvent"))
@@ -115,6 +117,32 @@ def _billing(world: World, cid: UUID) -> None:
     world.do(
         c.CancelContract(contract_id=contract_id, reason="ends", cancelled_on=date(2026, 1, 25))
     )
+
+
+def _collections(world: World, jan: date) -> None:
+    """A promise kept, a promise broken, a note, a collector and an interest invoice (promises
+    are made today, whatever day the world's clock is on)."""
+    cid = world.account(net_days=10)
+    kept = UUID(world.sell(cid, "500.00", jan)["invoice_id"])
+    broken = UUID(world.sell(cid, "300.00", jan)["invoice_id"])
+    today = world.clock.today
+    promised_on = today + timedelta(days=10)  # the deadline two grace days later
+    world.do(c.MakePromise(invoice_id=kept, promised_on=promised_on, note="paying"))
+    world.do(c.MakePromise(invoice_id=broken, promised_on=promised_on))
+    world.pay(cid, "500.00", today + timedelta(days=5), [(kept, None)])
+    # After the deadline, with the invoices overdue (due 11 January).
+    check_on = max(today + timedelta(days=13), date(2026, 1, 12))
+    world.do(c.CheckPromises(as_of=check_on))
+    world.do(c.AddNote(customer_id=cid, text="call again", follow_up_on=check_on))
+    world.do(c.AssignCollector(customer_id=cid, collector="eva"))
+    policy = world.service.dunning_policy
+    world.service.dunning_policy = DunningPolicy(
+        policy.levels, fees=(D("5.00"),), interest_rate=D("8")
+    )
+    try:
+        world.do(c.ChargeLateFees(customer_id=cid, through=check_on))
+    finally:
+        world.service.dunning_policy = policy
 
 
 def _bank_statement(world: World, cid: UUID, on: date) -> None:

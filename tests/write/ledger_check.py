@@ -12,7 +12,13 @@ from uuid import UUID
 
 from o2c.aggregates.account import CustomerAccount
 from o2c.aggregates.invoice import Invoice
-from o2c.aggregates.order import STATUS_CANCELLED, STATUS_COMPLETED, STATUS_CREDIT_HOLD, Order
+from o2c.aggregates.order import (
+    STATUS_CANCELLED,
+    STATUS_COMPLETED,
+    STATUS_CREDIT_HOLD,
+    Order,
+    gross_value,
+)
 from o2c.eventstore.store import EventStore
 
 ZERO = Decimal(0)
@@ -45,6 +51,26 @@ def open_from_events(store: EventStore, invoice_id: UUID) -> tuple[Decimal, Deci
         if state.get("open_amount") is not None:
             assert _d(state["open_amount"]) == open_, f"{name} carries a wrong open amount"
     return total, open_
+
+
+def check_tax_left(store: EventStore, invoice: Invoice) -> None:
+    """An invoice's VAT still owed, group by group, is never negative and adds up (gross) to
+    what was neither credited, discounted nor written off, recomputed from its events: payments
+    do not move it, a discount given back returns to it."""
+    if invoice.tax_breakdown is None:
+        return
+    total = reduced = ZERO
+    for name, state in _history(store, invoice.id):
+        if name == "InvoiceIssued":
+            total = _d(state["total"])
+        elif name in ("CreditNoteApplied", "DiscountTaken", "InvoiceWrittenOff"):
+            reduced += _d(state["amount"])
+        elif name in ("InvoicePaymentReversed", "InvoicePaymentDeallocated"):
+            reduced -= _d(state["discount"])
+    for group in invoice.tax_left:
+        assert group.taxable >= 0 and group.tax >= 0, f"{invoice.number}: {group} below zero"
+    left = sum((g.gross for g in invoice.tax_left), ZERO)
+    assert left == total - reduced, f"{invoice.number}: VAT groups {left}, not {total - reduced}"
 
 
 def _d(value: object) -> Decimal:
@@ -133,13 +159,12 @@ def check_open_orders(
             finished.add(oid)
         if order.status == STATUS_CREDIT_HOLD:
             continue
-        value = sum(
-            (
-                ln.unit_price * (ln.quantity - order.cancelled[s] - order.invoiced[s])
-                for s, ln in order.lines.items()
-            ),
-            ZERO,
-        )
+        # Gross: a taxed order commits its VAT too (each group rounded as an invoice would).
+        remaining = [
+            (ln, ln.quantity - order.cancelled[s] - order.invoiced[s])
+            for s, ln in order.lines.items()
+        ]
+        value = gross_value(remaining, order.currency)
         expected[order.customer_id] = expected.get(order.customer_id, ZERO) + value
     for cid in customers:
         acc = store.get(cid)

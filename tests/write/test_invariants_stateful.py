@@ -50,7 +50,7 @@ from o2c.domain.errors import DomainError
 from o2c.eventstore.store import EventStore
 from tests.support.world import World, opened_store
 from tests.write.chain_check import assert_chain_intact
-from tests.write.ledger_check import check_account, check_open_orders
+from tests.write.ledger_check import check_account, check_open_orders, check_tax_left
 
 EXAMPLES = 100
 STEPS = 20
@@ -98,15 +98,28 @@ DECISION_FIGURES = (
 )
 
 
-def opening(limit: str, discount: bool) -> c.OpenAccount:
-    """An account to open: 30 days net, with 2 % off within 10 days or not."""
+SELLER = c.ReplaceCompanyProfile(
+    legal_name="Seller GmbH",
+    address=c.AddressIn(lines=["Unter den Linden 1"], city="Berlin", country="DE"),
+    vat_id="DE136695976",
+)
+BERLIN = c.AddressIn(lines=["Hauptstr. 1"], city="Berlin", country="DE")
+
+
+def opening(limit: str, discount: bool, taxed: bool = False) -> c.OpenAccount:
+    """An account to open: 30 days net, with 2 % off within 10 days or not; a taxed one is in
+    the seller's country, so its orders carry German VAT (19 %)."""
     terms = c.PaymentTermsIn(
         net_days=30,
         discount_percent=Decimal(2) if discount else None,
         discount_days=10 if discount else None,
     )
     return c.OpenAccount(
-        name="Acme", currency="EUR", credit_limit=Decimal(limit), payment_terms=terms
+        name="Acme",
+        currency="EUR",
+        credit_limit=Decimal(limit),
+        payment_terms=terms,
+        address=BERLIN if taxed else None,
     )
 
 
@@ -215,6 +228,7 @@ class ReceivablesMachine(RuleBasedStateMachine):
         cash=amounts,
         later=amounts,
         on_hold=st.booleans(),
+        taxed=st.booleans(),
     )
     def a_book_every_command_can_act_on(
         self,
@@ -225,6 +239,7 @@ class ReceivablesMachine(RuleBasedStateMachine):
         cash: Decimal,
         later: Decimal,
         on_hold: bool,
+        taxed: bool,
     ) -> None:
         """A customer with an opening invoice two months old, an approved order shipped and
         invoiced in part (that invoice disputed, and a payment applied to it), cash not applied
@@ -234,7 +249,9 @@ class ReceivablesMachine(RuleBasedStateMachine):
         Set up directly, so a refusal here fails the test and none of it counts as an outcome
         of a rule.
         """
-        accounts = c.ImportCustomers(rows=[opening(limit, discount), opening(limit, not discount)])
+        self.world.do(SELLER)  # records nothing once the shared store has it
+        rows = [opening(limit, discount, taxed), opening(limit, not discount, taxed)]
+        accounts = c.ImportCustomers(rows=rows)
         cid, self.idle = (UUID(str(k)) for k in self.world.do(accounts)["customer_ids"])
         self.customers.append(cid)
         old = c.OpeningInvoice(customer_id=cid, issued_on=date(2025, 11, 1), open_amount=overdue)
@@ -480,6 +497,11 @@ class ReceivablesMachine(RuleBasedStateMachine):
         self.idle_touched = False
         live = [o for o in self.orders if o not in self.finished]
         self.finished |= check_open_orders(self.store, self.accounts, live)
+
+    @invariant()
+    def tax_left_is_what_was_not_credited_discounted_or_written_off(self) -> None:
+        for invoice_id in self.invoices:
+            check_tax_left(self.store, self._invoice(invoice_id))
 
 
 def assert_every_command_accepted(outcomes: Counter[str]) -> None:

@@ -292,6 +292,8 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
         # Party details (number, legal name, address, VAT ID, …): JSON-native values, each
         # replaced whole by a change, never mutated in place (see copying.py).
         self.details: dict[str, Any] = {}
+        # Who chases this customer's overdue invoices (a name or login; None: nobody yet).
+        self.collector: str | None = None
 
     # ---- snapshots --------------------------------------------------------------------------
 
@@ -317,6 +319,7 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
             "ibans": list(self.ibans),
             "held_orders": list(self.held_orders),
             "details": self.details,
+            "collector": self.collector,
         }
 
     @classmethod
@@ -357,6 +360,8 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
                 "held_orders": list(state.get("held_orders", ())),
                 # Snapshots taken before party details were recorded have none.
                 "details": dict(state.get("details", {})),
+                # Snapshots taken before collectors were assigned have none.
+                "collector": state.get("collector"),
             },
         )
         return acc
@@ -497,6 +502,38 @@ class CustomerAccount(CopiesOneLevelDeep, Aggregate):
     @event(CustomerDetailsChanged)
     def _details_changed(self, changes: dict[str, Any]) -> None:
         self.details = {**self.details, **changes}
+
+    # ---- collections -----------------------------------------------------------------------
+
+    def add_note(self, note_id: UUID, text: str, follow_up_on: date | None, noted_on: date) -> None:
+        """A collector's note, with the day to follow up if any (the account keeps no notes:
+        the read model lists them)."""
+        if not text.strip():
+            raise InvalidInput("a note needs text", code="invalid-note")
+        if follow_up_on is not None and follow_up_on < noted_on:
+            raise InvalidInput(
+                f"a follow-up is for a day to come: {follow_up_on} is before {noted_on}",
+                code="follow-up-in-past",
+            )
+        self._note_added(note_id, text, follow_up_on, noted_on)
+
+    @event("NoteAdded", topic=topic("NoteAdded"))
+    def _note_added(
+        self, note_id: UUID, text: str, follow_up_on: date | None, noted_on: date
+    ) -> None:
+        pass
+
+    def assign_collector(self, collector: str | None) -> bool:
+        """Assign the collector (``None``: nobody); records nothing when unchanged."""
+        collector = collector.strip() if collector else None
+        if collector == self.collector:
+            return False
+        self._collector_assigned(collector or None, self.collector)
+        return True
+
+    @event("CollectorAssigned", topic=topic("CollectorAssigned"))
+    def _collector_assigned(self, collector: str | None, previous: str | None) -> None:
+        self.collector = collector
 
     def close(self, reason: str) -> None:
         """Close the account; only at zero balance, no unapplied cash and no open orders."""

@@ -25,6 +25,7 @@ from o2c.domain.cash_application import OpenItem
 from o2c.domain.dunning import DunningPolicy
 from o2c.domain.errors import InvalidInput, RuleViolation
 from o2c.domain.money import check_amount, check_total, round_money, zero
+from o2c.domain.promises import Promise
 from o2c.domain.tax import (
     LINE_TAX_FIELDS,
     TaxGroup,
@@ -275,6 +276,62 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
             """Write-offs recorded before taxes were not split and reclaimed no tax."""
             state.update(NO_TAX, tax_relief=False)
 
+    class PromiseMade(Event):
+        """The customer promised to pay ``amount`` by ``promised_on``; dunning waits until
+        ``deadline`` (the date plus the grace days)."""
+
+        TOPIC = topic("PromiseMade")
+        class_version = 1  # born carrying the resulting state
+
+        promise_id: UUID
+        promised_on: date
+        deadline: date
+        amount: Decimal
+        note: str
+        made_on: date
+        open_amount: Decimal | None
+        status: str | None
+
+    class PromiseKept(Event):
+        """Cash covering the promise (``paid`` since it was made) arrived by its deadline."""
+
+        TOPIC = topic("PromiseKept")
+        class_version = 1
+
+        promise_id: UUID
+        kept_on: date
+        paid: Decimal
+        open_amount: Decimal | None
+        status: str | None
+
+    class PromiseBroken(Event):
+        """The promise's deadline passed without the cash; recorded on ``broken_on``."""
+
+        TOPIC = topic("PromiseBroken")
+        class_version = 1
+
+        promise_id: UUID
+        deadline: date
+        broken_on: date
+        paid: Decimal
+        open_amount: Decimal | None
+        status: str | None
+
+    class LateChargesInvoiced(Event):
+        """Fees up to ``fee_level`` and interest up to ``interest_through`` charged on the
+        interest invoice ``charge_invoice_id``."""
+
+        TOPIC = topic("LateChargesInvoiced")
+        class_version = 1
+
+        charge_invoice_id: UUID
+        fee_level: int
+        fees: Decimal
+        interest: Decimal
+        interest_through: date | None
+        open_amount: Decimal | None
+        status: str | None
+
     @classmethod
     def issue(
         cls,
@@ -388,6 +445,11 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
         # discount is given back (an allocation undone, a payment bounced).
         self.payment_discount_taxes: dict[UUID, tuple[TaxGroup, ...]] = {}
         self.credit_note_ids: set[UUID] = set()
+        # A promise to pay still waiting for its cash or its deadline (one at a time).
+        self.promise: Promise | None = None
+        # Late charges already invoiced: fees up to this dunning level, interest up to this day.
+        self.fees_charged_level = 0
+        self.interest_charged_through: date | None = None
 
     # ---- helpers ----------------------------------------------------------------------------
 
@@ -448,10 +510,17 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
                 raise RuleViolation("outside the discount window", code="discount-not-allowed")
             if self.discount_taken > 0 or discount > self.discount_amount:
                 raise RuleViolation("discount not available", code="discount-not-allowed")
+        # Cash after the deadline comes too late for the promise: it was broken first.
+        self.check_promise(applied_on)
         self._payment_applied(payment_id, amount, applied_on, *self._after(-amount))
         if discount > 0:
             after = self._after(-discount)
             self._discount_taken(payment_id, discount, applied_on, *after, **self._split(discount))
+        promise = self.promise
+        if promise is not None and (promise.covered or self.open_amount == 0):
+            self._promise_kept(
+                promise.promise_id, applied_on, promise.paid, *self._after(Decimal(0))
+            )
         self._settle_if_zero(applied_on, "paid")
 
     def _after(self, change: Decimal, status: str | None = None) -> tuple[Decimal, str]:
@@ -470,6 +539,8 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
         self.open_amount -= amount
         self.paid += amount
         self.payments[payment_id] = self.payments.get(payment_id, zero(self.currency)) + amount
+        if self.promise is not None:
+            self.promise = self.promise.with_cash(amount)
 
     def _split(self, amount: Decimal) -> dict[str, Any]:
         """A gross amount taken off without naming lines, split across what is left of the
@@ -503,6 +574,8 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
             )
         self.open_amount -= amount
         self.discount_taken += amount
+        if self.promise is not None:
+            self.promise = self.promise.with_cash(amount)
         self.payment_discounts[payment_id] = (
             self.payment_discounts.get(payment_id, zero(self.currency)) + amount
         )
@@ -549,6 +622,8 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
     def _give_back(self, payment_id: UUID, amount: Decimal, discount: Decimal) -> None:
         self._give_back_discount_tax(payment_id, discount)
         self.open_amount += amount + discount
+        if self.promise is not None:
+            self.promise = self.promise.with_cash(-(amount + discount))
         self.paid -= amount
         self.discount_taken -= discount
         remaining = self.payments[payment_id] - amount
@@ -840,6 +915,9 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
         """
         if self.open_amount <= 0 or self.disputed:
             return None
+        if self.promise is not None:
+            # A pending promise holds dunning back; ``check_promise`` records it broken first.
+            return None
         if self.last_reminder_on is not None and as_of <= self.last_reminder_on:
             return None
         level = policy.next_level(self.dunning_level, self.days_past_due(as_of))
@@ -859,3 +937,122 @@ class Invoice(CopiesOneLevelDeep, Aggregate):
     ) -> None:
         self.dunning_level = level
         self.last_reminder_on = as_of
+
+    # ---- promises to pay --------------------------------------------------------------------
+
+    def make_promise(
+        self,
+        promise_id: UUID,
+        promised_on: date,
+        amount: Decimal | None,
+        note: str,
+        made_on: date,
+        policy: DunningPolicy,
+    ) -> Promise:
+        """Record the customer's promise to pay ``amount`` (default: all that is open) by
+        ``promised_on``: dunning skips the invoice until the deadline (date plus grace)."""
+        self._require_open()
+        if self.promise is not None:
+            raise RuleViolation(
+                f"a promise to pay by {self.promise.promised_on} is still pending",
+                code="promise-pending",
+            )
+        if promised_on < made_on:
+            raise InvalidInput(
+                f"a promise is for a day to come: {promised_on} is before {made_on}",
+                code="promise-in-past",
+            )
+        value = self.open_amount if amount is None else self._money(amount)
+        self._require_within_open(value)
+        deadline = policy.promise_deadline(promised_on)
+        self._promise_made(
+            promise_id, promised_on, deadline, value, note, made_on, *self._after(Decimal(0))
+        )
+        assert self.promise is not None
+        return self.promise
+
+    @event(PromiseMade)
+    def _promise_made(
+        self,
+        promise_id: UUID,
+        promised_on: date,
+        deadline: date,
+        amount: Decimal,
+        note: str,
+        made_on: date,
+        open_amount: Decimal | None,
+        status: str | None,
+    ) -> None:
+        self.promise = Promise(
+            promise_id, promised_on, deadline, amount, made_on, zero(self.currency)
+        )
+
+    def check_promise(self, as_of: date) -> Promise | None:
+        """Record the pending promise broken if its deadline passed by ``as_of`` without the
+        cash; returns the promise broken, or ``None``."""
+        promise = self.promise
+        if promise is None or self.open_amount <= 0 or not promise.broken_on(as_of):
+            return None
+        self._promise_broken(
+            promise.promise_id, promise.deadline, as_of, promise.paid, *self._after(Decimal(0))
+        )
+        return promise
+
+    @event(PromiseKept)
+    def _promise_kept(
+        self,
+        promise_id: UUID,
+        kept_on: date,
+        paid: Decimal,
+        open_amount: Decimal | None,
+        status: str | None,
+    ) -> None:
+        self.promise = None
+
+    @event(PromiseBroken)
+    def _promise_broken(
+        self,
+        promise_id: UUID,
+        deadline: date,
+        broken_on: date,
+        paid: Decimal,
+        open_amount: Decimal | None,
+        status: str | None,
+    ) -> None:
+        self.promise = None
+
+    # ---- late charges -----------------------------------------------------------------------
+
+    def record_late_charges(
+        self,
+        charge_invoice_id: UUID,
+        fee_level: int,
+        fees: Decimal,
+        interest: Decimal,
+        interest_through: date | None,
+    ) -> None:
+        """The invoice's fees (up to ``fee_level``) and interest (up to ``interest_through``)
+        were charged on the invoice ``charge_invoice_id``: never charged again."""
+        self._late_charges_invoiced(
+            charge_invoice_id,
+            fee_level,
+            fees,
+            interest,
+            interest_through,
+            *self._after(Decimal(0)),
+        )
+
+    @event(LateChargesInvoiced)
+    def _late_charges_invoiced(
+        self,
+        charge_invoice_id: UUID,
+        fee_level: int,
+        fees: Decimal,
+        interest: Decimal,
+        interest_through: date | None,
+        open_amount: Decimal | None,
+        status: str | None,
+    ) -> None:
+        self.fees_charged_level = max(self.fees_charged_level, fee_level)
+        if interest_through is not None:
+            self.interest_charged_through = interest_through

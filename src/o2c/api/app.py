@@ -17,14 +17,18 @@ from o2c.api.routes import (
     audit,
     bank,
     billing,
+    collections,
     company,
     customers,
     dashboard,
     deliveries,
     einvoices,
+    exports,
     gl,
+    invoice_pdfs,
     invoices,
     letters,
+    me,
     ops,
     orders,
     payments,
@@ -47,14 +51,18 @@ ROUTERS = (
     audit.router,
     bank.router,
     billing.router,
+    collections.router,
     company.router,
     customers.router,
     dashboard.router,
     deliveries.router,
     einvoices.router,
+    exports.router,
     gl.router,
+    invoice_pdfs.router,
     invoices.router,
     letters.router,
+    me.router,
     ops.router,
     orders.router,
     payments.router,
@@ -130,6 +138,8 @@ def create_app(container: Container, tokens: dict[str, str] | None = None) -> Fa
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    # What GET /v1/me tells a caller it may do: read from the routes' own role checks.
+    app.state.command_roles = me.command_roles(ROUTERS)
 
     @app.middleware("http")
     async def observe(

@@ -82,20 +82,28 @@ def authenticate(
     return authenticator.principal(creds.credentials)
 
 
-def allow(*roles: str) -> Callable[..., Principal]:
-    """Dependency: authenticated and holding one of ``roles`` (admin always passes)."""
-    allowed = frozenset(roles) | {"admin"}
+class RoleCheck:
+    """Dependency: authenticated and holding one of ``roles`` (admin always passes).
 
-    def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
-        if not principal.holds_any(allowed):
+    The roles stay readable on the dependency, so ``GET /v1/me`` can tell a caller which
+    commands its roles allow from the routes themselves, not from a copy of these rules."""
+
+    def __init__(self, roles: frozenset[str]) -> None:
+        self.roles = roles | {"admin"}
+
+    def __call__(self, principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+        if not principal.holds_any(self.roles):
             raise Problem(
                 403,
                 "forbidden",
-                f"{principal.actor} may not do this (needs one of the roles {sorted(allowed)})",
+                f"{principal.actor} may not do this (needs one of the roles {sorted(self.roles)})",
             )
         return principal
 
-    return dependency
+
+def allow(*roles: str) -> Callable[..., Principal]:
+    """Dependency: authenticated and holding one of ``roles`` (admin always passes)."""
+    return RoleCheck(frozenset(roles))
 
 
 Clerk = Annotated[Principal, Depends(allow("clerk"))]

@@ -13,6 +13,13 @@ from o2c.commands.accounts import CreditLimitFields, ReasonFields, TermsFields
 from o2c.commands.bank import BankAccountFields
 from o2c.commands.base import Command, Reason
 from o2c.commands.billing import ContractCancellationFields, ContractChangeFields
+from o2c.commands.collections import (
+    CheckPromises,
+    CollectorFields,
+    LateChargeFields,
+    NoteFields,
+    PromiseFields,
+)
 from o2c.commands.invoices import (
     CreditNoteFields,
     DisputeFields,
@@ -124,3 +131,23 @@ class ContractChangeBody(ContractChangeFields, Command):
 
 class ContractCancelBody(ContractCancellationFields, Command):
     """Why and when a contract is cancelled (no period starting after it is invoiced)."""
+
+
+class PromiseBody(PromiseFields, Command):
+    """The customer's promise to pay: by when, how much (default: all that is open), a note."""
+
+
+class NoteBody(NoteFields, Command):
+    """A note on the customer and the day to follow up (if any)."""
+
+
+class CollectorBody(CollectorFields, Command):
+    """Who chases the customer (null: nobody)."""
+
+
+class InterestInvoiceBody(LateChargeFields, Command):
+    """Through which day fees and interest are charged (default today)."""
+
+
+class PromiseCheckBody(CheckPromises):
+    """The day promises are checked on (default today)."""

@@ -8,6 +8,7 @@ shipments: the same document always renders to the same bytes.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -30,7 +31,9 @@ def _fields(event: object) -> dict[str, Any]:
     return dict(vars(event))
 
 
-def _issued(store: EventStorePort, invoice_id: UUID) -> tuple[dict[str, Any], list[object]]:
+def issued_facts(store: EventStorePort, invoice_id: UUID) -> tuple[dict[str, Any], list[object]]:
+    """The fields of the invoice's ``InvoiceIssued`` and its whole history; ``LookupError``
+    for an unknown invoice."""
     history = list(store.history(invoice_id))
     if not history or not isinstance(history[0], Invoice.InvoiceIssued):
         raise LookupError(invoice_id)
@@ -38,12 +41,15 @@ def _issued(store: EventStorePort, invoice_id: UUID) -> tuple[dict[str, Any], li
 
 
 def delivery_date(store: EventStorePort, order_id: UUID | None, invoice_id: UUID) -> date | None:
-    """When the goods of ``invoice_id`` were delivered (BT-72): the last shipment of its order
-    before the order invoiced it (an invoice takes everything shipped and not yet invoiced)."""
-    if order_id is None:
-        return None
+    """When the goods of ``invoice_id`` were delivered (BT-72), from its order's stream."""
+    return None if order_id is None else delivery_date_in(store.history(order_id), invoice_id)
+
+
+def delivery_date_in(order_events: Iterable[object], invoice_id: UUID) -> date | None:
+    """The last shipment of an order before it invoiced ``invoice_id`` (an invoice takes
+    everything shipped and not yet invoiced); ``None`` if the order never invoiced it."""
     shipped: date | None = None
-    for event in store.history(order_id):
+    for event in order_events:
         if getattr(event, "invoice_id", None) == invoice_id:
             return shipped
         on = getattr(event, "shipped_on", None)
@@ -68,7 +74,7 @@ def invoice_einvoice(
 ) -> EInvoiceFile:
     """The e-invoice of an invoice; ``LookupError`` for an unknown one, ``RuleViolation`` for
     one the profile cannot express."""
-    issued, _ = _issued(store, invoice_id)
+    issued, _ = issued_facts(store, invoice_id)
     delivered = invoice_delivery_date(store, issued, invoice_id)
     document = invoice_document(issued, delivery_date=delivered)
     return EInvoiceFile(
@@ -84,7 +90,7 @@ def credit_note_einvoice(
     profile: Profile,
 ) -> EInvoiceFile:
     """The e-invoice of a credit note on ``invoice_id``; ``LookupError`` if it has none such."""
-    issued, history = _issued(store, invoice_id)
+    issued, history = issued_facts(store, invoice_id)
     for event in history:
         if isinstance(event, Invoice.CreditNoteApplied) and event.credit_note_id == credit_note_id:
             delivered = invoice_delivery_date(store, issued, invoice_id)

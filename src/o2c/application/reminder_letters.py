@@ -8,7 +8,9 @@ a contact nothing is sent and the run's answer says ``no_contact``; a letter to 
 bounced is queued held, so a collector sees it.
 
 The same letter is rendered again on demand from what the run recorded (``ReminderSent`` on
-each invoice: date, level, days past due, open amount), so it shows what was sent.
+each invoice: date, level, days past due, open amount), so it shows what was sent. Where the
+dunning policy has fees or an interest rate, the letter states them (the fee of each reminder it
+sends, the interest accrued on its invoices to its date); an interest invoice charges them.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from o2c.aggregates.company import COMPANY_ID, Company
 from o2c.aggregates.invoice import Invoice
 from o2c.application import letter_parties as parties
 from o2c.application.deliveries import DeliveryService
+from o2c.application.handlers.collections import open_changes
 from o2c.application.ports import EventStorePort
 from o2c.application.results import LetterResult, RemindersResult, Result
 from o2c.application.unit_of_work import UnitOfWork
@@ -35,7 +38,10 @@ from o2c.documents import (
     render_reminder_pdf,
 )
 from o2c.documents.language import Texts
+from o2c.domain.dunning import DunningPolicy
 from o2c.domain.errors import DomainError
+from o2c.domain.late_interest import late_interest
+from o2c.domain.money import zero
 
 # Delivery ids of letters derive from this namespace and what the letter is (never random), so
 # the same letter is never queued twice under two ids.
@@ -56,11 +62,53 @@ class RemindedInvoice:
     level: int
 
 
+@dataclass(frozen=True)
+class StatedCharges:
+    """The late charges a letter states (``None``: none configured): the fees of the reminders
+    it sends and the interest accrued on its invoices up to its date. They are charged only by
+    an interest invoice (``POST /v1/customers/{id}/interest-invoices``)."""
+
+    fee: Decimal | None = None
+    interest: Decimal | None = None
+
+
+def stated_charges(
+    store: EventStorePort,
+    policy: DunningPolicy,
+    reminded: Sequence[RemindedInvoice],
+    as_of: date,
+    currency: str,
+) -> StatedCharges:
+    """Fees (each reminded invoice's fee at its level) and interest (on what was open each day
+    past due, up to ``as_of``) a letter states, per the dunning policy."""
+    fee: Decimal | None = None
+    if any(f > 0 for f in policy.fees):
+        fee = sum((policy.fee(item.level) for item in reminded), zero(currency))
+    interest: Decimal | None = None
+    if policy.interest_rate:
+        interest = sum(
+            (
+                late_interest(
+                    open_changes(store.history(item.invoice_id)),
+                    due_on=item.due_on,
+                    charged_through=None,
+                    through=as_of,
+                    rate=policy.interest_rate,
+                    currency=currency,
+                )
+                for item in reminded
+            ),
+            zero(currency),
+        )
+    return StatedCharges(fee or None, interest or None)
+
+
 def reminder_letter(
     company: Company,
     account: CustomerAccount,
     as_of: date,
     reminded: Sequence[RemindedInvoice],
+    charges: StatedCharges = StatedCharges(),
 ) -> ReminderLetter:
     """The letter of one run for one customer, in the customer's language."""
     level = max(item.level for item in reminded)
@@ -80,14 +128,20 @@ def reminder_letter(
             for item in ordered
         ),
         customer_number=parties.customer_number(account),
+        fee=charges.fee,
+        interest=charges.interest,
     )
 
 
 def render_letter(
-    company: Company, account: CustomerAccount, as_of: date, reminded: Sequence[RemindedInvoice]
+    company: Company,
+    account: CustomerAccount,
+    as_of: date,
+    reminded: Sequence[RemindedInvoice],
+    charges: StatedCharges = StatedCharges(),
 ) -> bytes:
     """The letter's PDF bytes."""
-    letter = reminder_letter(company, account, as_of, reminded)
+    letter = reminder_letter(company, account, as_of, reminded, charges)
     return render_reminder_pdf(letter, parties.language_of(account, company)).pdf
 
 
@@ -142,7 +196,10 @@ class ReminderLetters:
             delivery_id = uuid5(delivery_id, invoices)
         language = parties.language_of(account, company)
         try:
-            pdf = render_letter(company, account, as_of, reminded)
+            charges = stated_charges(
+                uow.store, uow.dunning_policy, reminded, as_of, account.currency
+            )
+            pdf = render_letter(company, account, as_of, reminded, charges)
             delivery = self.deliveries.prepare(
                 delivery_id=delivery_id,
                 customer_id=customer_id,

@@ -178,6 +178,21 @@ class TaxGroupResult(Result):
     exemption_reason: str | None = None
 
 
+class LetterResult(Result):
+    """A document queued for one customer (a dunning run's reminder letter, an issued invoice):
+    ``queued`` (to ``to``), ``held`` (the address bounced before: ``reason``), ``no_contact``
+    (no e-mail for the letter's contact: nothing sent), ``no_letterhead`` (no seller profile
+    yet: nothing sent) or ``not_sent`` (the document could not be made: ``reason``)."""
+
+    customer_id: UUID
+    status: str
+    delivery_id: UUID | None = None
+    to: str | None = None
+    # email (the embedded default without SMTP records it as file) or peppol.
+    channel: str | None = None
+    reason: str | None = None
+
+
 class InvoiceIssuedResult(Result):
     """An invoice issued for what was shipped: ``total`` is gross (what the customer owes),
     ``net_total`` + ``tax_total``; the tax fields are ``None`` on an invoice without tax data.
@@ -197,6 +212,8 @@ class InvoiceIssuedResult(Result):
     purchase_order: str | None = None
     seller: dict[str, Any] | None = None
     buyer: dict[str, Any] | None = None
+    # The invoice's delivery when the customer's billing policy sends issued invoices.
+    delivery: LetterResult | None = None
 
 
 class ShipmentResult(Result):
@@ -358,18 +375,6 @@ class ReminderResult(Result):
     days_past_due: int
 
 
-class LetterResult(Result):
-    """The reminder letter of one customer in a dunning run: ``queued`` (to ``to``), ``held``
-    (the address bounced before: ``reason``), ``no_contact`` (no dunning or billing e-mail:
-    nothing sent) or ``no_letterhead`` (no seller profile yet: nothing sent)."""
-
-    customer_id: UUID
-    status: str
-    delivery_id: UUID | None = None
-    to: str | None = None
-    reason: str | None = None
-
-
 class RemindersResult(Result):
     """Reminders sent by a dunning run (or for one customer), and the letter each customer
     was sent (answers recorded before letters were sent have none)."""
@@ -378,6 +383,7 @@ class RemindersResult(Result):
     reminders_sent: int
     reminders: list[ReminderResult]
     letters: list[LetterResult] = []
+    promises_broken: list[PromiseOutcomeResult] = []
 
 
 class CustomersImportedResult(Result):
@@ -449,3 +455,83 @@ class LinesDecidedResult(Result):
     applied: list[LineAppliedResult]
     queued: list[str]
     skipped: list[str]
+
+
+class PromiseResult(Result):
+    """A promise to pay recorded on an invoice: dunning skips the invoice through ``deadline``."""
+
+    promise_id: UUID
+    invoice_id: UUID
+    number: str
+    customer_id: UUID
+    promised_on: date
+    deadline: date
+    amount: Decimal
+    made_on: date
+    status: str
+
+
+class PromiseOutcomeResult(Result):
+    """A promise recorded broken (its deadline passed without the cash)."""
+
+    promise_id: UUID
+    invoice_id: UUID
+    number: str
+    customer_id: UUID
+    deadline: date
+    paid: Decimal
+
+
+class PromisesCheckedResult(Result):
+    """The promises a check recorded broken on ``as_of``."""
+
+    as_of: date
+    promises_broken: list[PromiseOutcomeResult]
+
+
+class NoteResult(Result):
+    """A note recorded on a customer."""
+
+    note_id: UUID
+    customer_id: UUID
+    noted_on: date
+    follow_up_on: date | None
+
+
+class CollectorResult(Result):
+    """The collector now assigned to a customer (``changed``: false when it already was)."""
+
+    customer_id: UUID
+    collector: str | None
+    changed: bool
+
+
+class LateChargeResult(Result):
+    """What one invoice was charged: fees for levels after ``from_level`` up to ``fee_level``,
+    interest for the days after ``interest_from`` up to ``interest_through``."""
+
+    invoice_id: UUID
+    number: str
+    from_level: int
+    fee_level: int
+    fees: Decimal
+    interest_from: date | None
+    interest_through: date | None
+    interest: Decimal
+
+
+class InterestInvoiceResult(Result):
+    """The interest invoice issued for late charges (category O), and what each invoice paid
+    into it."""
+
+    invoice_id: UUID
+    number: str
+    customer_id: UUID
+    total: Decimal
+    issued_on: date
+    due_on: date
+    charges: list[LateChargeResult]
+
+
+# Defined before the results it names; resolved now that they exist.
+RemindersResult.model_rebuild()

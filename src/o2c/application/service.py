@@ -46,9 +46,23 @@ from o2c.application.ports import (
     EventStorePort,
     LedgerSnapshotPort,
 )
-from o2c.application.results import LetterResult, ReminderResult, RemindersResult, Result
+from o2c.application.results import (
+    LetterResult,
+    PromiseOutcomeResult,
+    PromisesCheckedResult,
+    ReminderResult,
+    RemindersResult,
+    Result,
+)
 from o2c.application.unit_of_work import UnitOfWork
-from o2c.commands import ClosePeriod, Command, RunDunning, SendReminders
+from o2c.commands import (
+    CheckCustomerPromises,
+    CheckPromises,
+    ClosePeriod,
+    Command,
+    RunDunning,
+    SendReminders,
+)
 from o2c.domain.business_dates import ensure_not_in_future
 from o2c.domain.dunning import DunningPolicy
 from o2c.domain.errors import DomainError
@@ -81,6 +95,8 @@ def result_type(cmd_type: type[Command]) -> type[Result]:
     """The result type a command's handler returns."""
     if cmd_type is RunDunning:
         return RemindersResult
+    if cmd_type is CheckPromises:
+        return PromisesCheckedResult
     found = typing.get_type_hints(HANDLERS[cmd_type])["return"]
     assert isinstance(found, type) and issubclass(found, Result)
     return found
@@ -139,6 +155,8 @@ class O2CService:
         ctx = ctx or CommandContext()
         if isinstance(cmd, RunDunning):
             return self._run_dunning(cmd, ctx)
+        if isinstance(cmd, CheckPromises):
+            return self._check_promises(cmd, ctx)
         handler = HANDLERS[type(cmd)]
         digest = request_digest(cmd) if ctx.idempotency_key else ""
         books = self.books.writing if isinstance(cmd, ClosePeriod) else self.books.reading
@@ -269,6 +287,7 @@ class O2CService:
         start = self.store.last_position()
         reminders: list[ReminderResult] = []
         letters: list[LetterResult] = []
+        broken: list[PromiseOutcomeResult] = []
         position = start
         for customer_id in self.dunning_customers(as_of, start):
             part = CommandContext(
@@ -278,10 +297,42 @@ class O2CService:
             assert isinstance(result.result, RemindersResult)
             reminders.extend(result.result.reminders)
             letters.extend(result.result.letters)
+            broken.extend(result.result.promises_broken)
             position = max(position, result.position)
         summary = RemindersResult(
-            as_of=as_of, reminders_sent=len(reminders), reminders=reminders, letters=letters
+            as_of=as_of,
+            reminders_sent=len(reminders),
+            reminders=reminders,
+            letters=letters,
+            promises_broken=broken,
         )
+        if ctx.idempotency_key:
+            position = self._record_response(cmd, ctx, digest, summary)
+        return CommandResult(position, summary)
+
+    def _check_promises(self, cmd: CheckPromises, ctx: CommandContext) -> CommandResult:
+        """A promise check: one ``CheckCustomerPromises`` per customer with overdue invoices
+        (the customers a dunning run would look at), each its own transaction."""
+        digest = request_digest(cmd) if ctx.idempotency_key else ""
+        replay = self._replay(ctx, cmd, digest)
+        if replay is not None:
+            return replay
+        today = self.today()
+        as_of = cmd.as_of or today
+        self._check_dates(cmd, today)
+        start = self.store.last_position()
+        broken: list[PromiseOutcomeResult] = []
+        position = start
+        for customer_id in self.dunning_customers(as_of, start):
+            part = CommandContext(
+                actor=ctx.actor, correlation_id=ctx.correlation, causation_id=ctx.command_id
+            )
+            one = CheckCustomerPromises(customer_id=customer_id, as_of=as_of)
+            result = self.handle(one, part)
+            assert isinstance(result.result, PromisesCheckedResult)
+            broken.extend(result.result.promises_broken)
+            position = max(position, result.position)
+        summary = PromisesCheckedResult(as_of=as_of, promises_broken=broken)
         if ctx.idempotency_key:
             position = self._record_response(cmd, ctx, digest, summary)
         return CommandResult(position, summary)

@@ -17,6 +17,8 @@ SCENARIOS = (
     "gl-export",
     "bank",
     "billing",
+    "documents",
+    "forecast",
 )
 
 

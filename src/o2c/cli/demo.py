@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 from o2c.config import Settings
 
 if TYPE_CHECKING:
+    from o2c.bootstrap import Container
+    from o2c.demo.book import DemoStats
     from o2c.projections.engine import ProjectionEngine
 
 
@@ -53,11 +55,22 @@ def load_demo(settings: Settings, customers: int = 200, seed: int = 7) -> dict[s
             runner.catch_up()
             projected.update(head, head)
             projected.finish()
+            _statements(container, stats)
         elif container.read is not None:
             print(_elsewhere(settings, container.read.engine, head), file=sys.stderr, flush=True)
         return {**stats.__dict__, "events": head}
     finally:
         container.close()
+
+
+def _statements(container: Container, stats: DemoStats) -> None:
+    """This month's statements, sent like the reminders and invoices of the last weeks: the
+    customers' contacts exist by now, so the outbox has one of each kind of letter."""
+    runs = None if container.delivery is None else container.delivery.statements
+    if runs is None:
+        return
+    today = container.service.today()
+    stats.statements = runs.run(today, today.replace(day=1)).queued
 
 
 def _elsewhere(settings: Settings, engine: ProjectionEngine, head: int) -> str:

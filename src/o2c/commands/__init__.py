@@ -31,6 +31,14 @@ from o2c.commands.billing import (
     ContractChangeFields,
     StartContract,
 )
+from o2c.commands.collections import (
+    AddNote,
+    AssignCollector,
+    ChargeLateFees,
+    CheckCustomerPromises,
+    CheckPromises,
+    MakePromise,
+)
 from o2c.commands.imports import ImportCustomers, ImportOpeningInvoices, OpeningInvoice
 from o2c.commands.invoices import (
     ApplyCreditNote,
@@ -52,6 +60,7 @@ from o2c.commands.orders import (
 )
 from o2c.commands.parties import (
     AddressIn,
+    BillingPolicyIn,
     ChangeCompanyLogo,
     ChangeCustomerDetails,
     ContactIn,
@@ -69,13 +78,16 @@ from o2c.commands.payments import (
 from o2c.commands.periods import ClosePeriod
 
 __all__ = [
+    "AddNote",
     "AddressIn",
     "AllocatePayment",
     "AllocationIn",
     "ApplyCreditNote",
     "ApproveOrder",
+    "AssignCollector",
     "BankLineIn",
     "BillCustomer",
+    "BillingPolicyIn",
     "CancelContract",
     "CancelOrder",
     "ChangeCompanyLogo",
@@ -83,6 +95,9 @@ __all__ = [
     "ChangeCreditLimit",
     "ChangeCustomerDetails",
     "ChangePaymentTerms",
+    "ChargeLateFees",
+    "CheckCustomerPromises",
+    "CheckPromises",
     "CloseAccount",
     "ClosePeriod",
     "Command",
@@ -99,6 +114,7 @@ __all__ = [
     "InvoiceOrder",
     "LineApplication",
     "LineQueued",
+    "MakePromise",
     "OpenAccount",
     "OpeningInvoice",
     "OrderLineIn",

@@ -2,7 +2,8 @@
 
 The page holds no data: its script (``static/dashboard.js``) asks for a bearer token once (pasted,
 from a ``#token=`` fragment, or from the OpenID Connect login), keeps it in the tab's
-``sessionStorage`` and reads the JSON API with it (GET only, never a command).
+``sessionStorage`` and uses the JSON API with it: it reads, and it sends the commands the
+person's roles allow (``GET /v1/me`` says which), each one request with that token.
 Charts are SVG drawn by that script from the API's decimal strings, so the figures on the page
 are the API's own. No build step, no CDN, no inline script: every asset is a file of this
 package, served under ``/dashboard/assets/`` with a strict Content-Security-Policy.

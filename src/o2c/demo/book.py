@@ -5,8 +5,9 @@ ship, invoices go out, customers pay (early with discount, on time, late, partia
 all), clerks issue credit notes, customers dispute, dunning runs twice a month, credit managers
 put a few accounts on hold and write off some bad debt. The controller closes each of the first
 three months a few days after it ends, so the book has a lock date and a history of closes (a
-command dated inside a closed month is refused from then on, as in production). Every figure of
-the dashboard is thus produced by the same code paths as production.
+command dated inside a closed month is refused from then on, as in production). On the last day
+each customer gets a collector, and the customers who pay worst a note to follow up on. Every
+figure of the dashboard is thus produced by the same code paths as production.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ from o2c.application.context import CommandContext
 from o2c.application.service import O2CService
 from o2c.domain.errors import DomainError
 
+# The team began sending documents from o2c six weeks before today: contacts and billing
+# policies are recorded then, so the outbox holds the letters of those weeks (reminders, and
+# the invoices of every third customer) — a year of letters would make loading slow.
+SENDING_SINCE_DAYS = 42
 # Closed months, and how many days after its end a month is closed.
 CLOSED_MONTHS = 3
 CLOSE_AFTER_DAYS = 5
@@ -57,6 +62,8 @@ NAMES = (
     "Sterling",
     "Duff",
 )
+# Who chases whom at the end of the year: customers are shared out among them in turn.
+COLLECTORS = ("Eva Berger", "Max Roth", "Ana Silva")
 SUFFIXES = ("GmbH", "Ltd", "SA", "BV", "AG", "Inc", "SpA", "Oy", "AB", "SARL")
 TERMS = (
     c.PaymentTermsIn(net_days=30),
@@ -155,6 +162,7 @@ class DemoStats:
     commands: int = 0
     rejected: int = 0
     closes: int = 0
+    statements: int = 0
 
 
 class DemoBook:
@@ -173,6 +181,8 @@ class DemoBook:
         self.stats = DemoStats()
         self.ctx = CommandContext(actor="demo")
         self.domestic: set[UUID] = set()
+        self.customers: list[UUID] = []
+        self.bad: list[UUID] = []
 
     # ---- plumbing -------------------------------------------------------------------------
 
@@ -209,7 +219,24 @@ class DemoBook:
             action.run()
             if progress is not None:
                 progress((action.day - self.start).days, total)
+        self._collectors()
         return self.stats
+
+    def _collectors(self) -> None:
+        """Today's collections desk: each customer has a collector; the customers that pay
+        worst have a note to follow up on."""
+        for n, customer in enumerate(self.customers):
+            collector = COLLECTORS[n % len(COLLECTORS)]
+            self._do(c.AssignCollector(customer_id=customer, collector=collector))
+        for customer in self.bad:
+            follow_up = self.today + timedelta(days=self.rnd.randint(0, 5))
+            self._do(
+                c.AddNote(
+                    customer_id=customer,
+                    text="Left a voicemail with accounts payable; call again.",
+                    follow_up_on=follow_up,
+                )
+            )
 
     def _open_customer(self, i: int) -> None:
         r = self.rnd
@@ -234,6 +261,9 @@ class DemoBook:
             return
         self.stats.customers += 1
         customer = UUID(body["customer_id"])
+        self.customers.append(customer)
+        if behaviour == "bad":
+            self.bad.append(customer)
         if address["country"] == "DE":
             self.domestic.add(customer)
         for _ in range(r.randint(3, 14)):
@@ -241,6 +271,10 @@ class DemoBook:
                 self.start + timedelta(days=r.randint(0, 350)),
                 partial(self._order, customer, behaviour),
             )
+        self._at(
+            self.today - timedelta(days=SENDING_SINCE_DAYS),
+            partial(self._start_sending, customer, i),
+        )
         if behaviour == "bad" and r.random() < 0.5:
             self._at(
                 self.start + timedelta(days=r.randint(200, 330)),
@@ -396,6 +430,17 @@ class DemoBook:
         )
         if body is not None:
             self.stats.payments += 1
+
+    def _start_sending(self, customer: UUID, i: int) -> None:
+        mailbox = f"{NAMES[i % len(NAMES)].lower()}-{i + 1:03d}.example"
+        contacts = [
+            c.ContactIn(role="billing", name="Accounts payable", email=f"ap@{mailbox}"),
+            c.ContactIn(role="dunning", name="Credit control", email=f"credit@{mailbox}"),
+        ]
+        policy = c.BillingPolicyIn(mode="manual", send=i % 3 == 0)
+        self._do(
+            c.ChangeCustomerDetails(customer_id=customer, contacts=contacts, billing_policy=policy)
+        )
 
     def _dunning(self, day: date) -> None:
         self._do(c.RunDunning(as_of=day))

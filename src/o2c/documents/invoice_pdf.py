@@ -177,8 +177,9 @@ def _notes(document: EInvoiceDocument, texts: Texts) -> list[str]:
             )
         )
     elif terms is not None:
-        if terms.note:
-            notes.append(terms.note)
+        # The e-invoice's terms note (BT-20) is English; the page says it in the reader's words.
+        if document.due_date is not None:
+            notes.append(texts("terms_net", date=texts.date(document.due_date)))
         if terms.discount:
             discount = terms.discount
             notes.append(

@@ -7,6 +7,10 @@ later change of the company profile or the customer never rewrites a document.
 
 The payment reference (BT-83) is the invoice number's ISO 11649 creditor reference, the one the
 PDF prints and bank matching reads back, so the XML and the PDF ask for the same transfer.
+
+``printable=True`` builds the document a PDF shows even where no e-invoice can be made: an
+invoice recorded before taxes (no VAT breakdown) or without the buyer's address still gets its
+page. It still needs a seller: a page without one would not be an invoice.
 """
 
 from __future__ import annotations
@@ -37,15 +41,18 @@ from o2c.einvoice.document import (
 Facts = Mapping[str, Any]
 
 
-def invoice_document(issued: Facts, *, delivery_date: date | None = None) -> EInvoiceDocument:
+def invoice_document(
+    issued: Facts, *, delivery_date: date | None = None, printable: bool = False
+) -> EInvoiceDocument:
     """The document of an invoice from its ``InvoiceIssued`` fields.
 
     ``delivery_date`` (BT-72) is when the goods invoiced were shipped, which the invoice's own
     event does not state. Raises ``RuleViolation`` ``no-tax-data`` for an invoice recorded
     before taxes or without a seller profile (it names no seller).
     """
-    _require_tax(issued, issued)
-    seller = _seller(issued)
+    if not printable:
+        _require_tax(issued, issued)
+    seller = _seller(issued, printable)
     number = str(issued["number"])
     issue_date = _date(issued["issued_on"])
     total = _dec(issued["total"])
@@ -55,7 +62,7 @@ def invoice_document(issued: Facts, *, delivery_date: date | None = None) -> EIn
         issue_date=issue_date,
         currency=str(issued["currency"]),
         seller=seller,
-        buyer=_buyer(issued),
+        buyer=_buyer(issued, printable),
         lines=tuple(_invoice_line(i, ln) for i, ln in enumerate(issued["lines"], start=1)),
         breakdown=_breakdown(issued.get("tax_breakdown")),
         totals=DocumentTotals(
@@ -71,7 +78,7 @@ def invoice_document(issued: Facts, *, delivery_date: date | None = None) -> EIn
 
 
 def credit_note_document(
-    issued: Facts, credit: Facts, *, delivery_date: date | None = None
+    issued: Facts, credit: Facts, *, delivery_date: date | None = None, printable: bool = False
 ) -> EInvoiceDocument:
     """The document of a credit note from its ``CreditNoteApplied`` fields and the
     ``InvoiceIssued`` fields of the invoice it corrects (BT-25/BT-26).
@@ -83,7 +90,8 @@ def credit_note_document(
     per VAT group it was split into, so lines and breakdown always agree.
     """
     number = str(credit.get("number") or credit["credit_note_id"])
-    _require_tax(credit, {"number": number})
+    if not printable:
+        _require_tax(credit, {"number": number})
     currency = str(issued["currency"])
     amount = _dec(credit["amount"])
     groups = _breakdown(credit.get("tax_breakdown"))
@@ -91,7 +99,7 @@ def credit_note_document(
     lines = (
         _credited_lines(issued, credit["lines"])
         if credit.get("lines") is not None
-        else _amount_lines(groups, reason)
+        else _amount_lines(groups, reason, amount)
     )
     invoice_number = str(issued["number"])
     return EInvoiceDocument(
@@ -99,8 +107,8 @@ def credit_note_document(
         number=number,
         issue_date=_date(credit["issued_on"]),
         currency=currency,
-        seller=_seller(issued),
-        buyer=_buyer(issued),
+        seller=_seller(issued, printable),
+        buyer=_buyer(issued, printable),
         lines=lines,
         breakdown=groups,
         totals=DocumentTotals(
@@ -126,18 +134,18 @@ def _require_tax(facts: Facts, named: Facts) -> None:
         )
 
 
-def _seller(issued: Facts) -> Party:
+def _seller(issued: Facts, printable: bool = False) -> Party:
     seller = issued.get("seller")
     if not seller:
         raise RuleViolation(
             f"{issued['number']} was issued before the company profile was set up: "
             "it names no seller",
-            code="no-tax-data",
+            code="no-seller" if printable else "no-tax-data",
         )
     contact = Contact(seller.get("contact_name"), seller.get("phone"), seller.get("email"))
     return Party(
         name=str(seller["legal_name"]),
-        address=_address(seller.get("address"), "seller"),
+        address=_address(seller.get("address"), "seller", printable),
         vat_id=seller.get("vat_id"),
         tax_registration_id=seller.get("tax_registration_id"),
         legal_registration_id=seller.get("legal_registration_id"),
@@ -146,17 +154,19 @@ def _seller(issued: Facts) -> Party:
     )
 
 
-def _buyer(issued: Facts) -> Party:
+def _buyer(issued: Facts, printable: bool = False) -> Party:
     buyer = issued.get("buyer") or {}
     return Party(
         name=str(buyer.get("name") or buyer.get("customer_number") or issued["customer_id"]),
-        address=_address(buyer.get("address"), "buyer"),
+        address=_address(buyer.get("address"), "buyer", printable),
         vat_id=buyer.get("vat_id"),
         electronic_address=_endpoint(buyer.get("peppol_id")),
     )
 
 
-def _address(value: Mapping[str, Any] | None, role: str) -> Address:
+def _address(value: Mapping[str, Any] | None, role: str, printable: bool = False) -> Address:
+    if printable and not value:
+        return Address(country="")  # the page names the party without an address
     if not value or not value.get("country"):
         raise RuleViolation(
             f"the {role}'s address was not recorded on the invoice", code="einvoice-incomplete"
@@ -193,7 +203,11 @@ def _credited_lines(issued: Facts, lines: Sequence[Mapping[str, Any]]) -> tuple[
     )
 
 
-def _amount_lines(groups: tuple[TaxGroup, ...], reason: str) -> tuple[DocumentLine, ...]:
+def _amount_lines(
+    groups: tuple[TaxGroup, ...], reason: str, amount: Decimal
+) -> tuple[DocumentLine, ...]:
+    if not groups:  # recorded before taxes (printable only): one line of the whole amount
+        return (DocumentLine("1", reason, Decimal(1), amount, amount, None),)
     return tuple(
         DocumentLine(
             line_id=str(i),

@@ -132,6 +132,20 @@ CATALOG: tuple[EventSpec, ...] = (
         version=2,
     ),
     _spec(
+        "NoteAdded",
+        _ACC,
+        "account.note_added",
+        ACCOUNTS_TOPIC,
+        "A collector's note on the customer, with the day to follow up (`follow_up_on`, if any).",
+    ),
+    _spec(
+        "CollectorAssigned",
+        _ACC,
+        "account.collector_assigned",
+        ACCOUNTS_TOPIC,
+        "The collector who chases the customer (null: nobody).",
+    ),
+    _spec(
         "OrderCommitted",
         _ACC,
         "account.order_committed",
@@ -323,6 +337,34 @@ CATALOG: tuple[EventSpec, ...] = (
         version=1,
     ),
     _invoice("InvoiceSettled", "settled", "Open amount reached zero."),
+    _invoice(
+        "PromiseMade",
+        "promise_made",
+        "The customer promised to pay `amount` by `promised_on`: dunning skips the invoice up to "
+        "`deadline` (the date plus the grace days).",
+        version=1,
+    ),
+    _invoice(
+        "PromiseKept",
+        "promise_kept",
+        "Cash covering the promise (`paid` since it was made) arrived by its deadline.",
+        version=1,
+    ),
+    _invoice(
+        "PromiseBroken",
+        "promise_broken",
+        "The promise's deadline passed without the cash (recorded on `broken_on` by a dunning "
+        "run, a promise check or a late payment); dunning resumes.",
+        version=1,
+    ),
+    _invoice(
+        "LateChargesInvoiced",
+        "late_charges_invoiced",
+        "Reminder fees (up to dunning level `fee_level`) and late-payment interest (up to "
+        "`interest_through`) of this invoice charged on the interest invoice "
+        "`charge_invoice_id`.",
+        version=1,
+    ),
     _spec(
         "BankStatementImported",
         _BANK,

@@ -50,6 +50,19 @@ def _set(**fields: object) -> Handler:
     return handler
 
 
+_PARTY_COLUMNS = (
+    "customer_number",
+    "legal_name",
+    "address",
+    "vat_id",
+    "peppol_id",
+    "buyer_reference",
+    "language",
+    "tax_treatment",
+    "billing_policy",
+)
+
+
 def _opened(rows: RowCache, env: EventEnvelope) -> None:
     d = env.data
     terms = d["terms"]
@@ -74,6 +87,9 @@ def _opened(rows: RowCache, env: EventEnvelope) -> None:
             "version": env.version,
             "ibans": "[]",
             "bank_holders": "{}",
+            # Every party column, so that rows inserted in one batch all bind the same
+            # parameters (a batch mixing customers with and without details failed).
+            **dict.fromkeys(_PARTY_COLUMNS),
             "contacts": "[]",
             "contact_emails": "",
             "tax_treatment_source": "derived",

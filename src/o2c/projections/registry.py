@@ -6,6 +6,7 @@ from o2c.projections import (
     accounts,
     bank,
     billing,
+    collections,
     general_ledger,
     orders,
     payments,
@@ -23,6 +24,7 @@ PROJECTIONS: tuple[Projection, ...] = (
     general_ledger.PROJECTION,
     bank.PROJECTION,
     billing.PROJECTION,
+    collections.PROJECTION,
 )
 
 BY_NAME: dict[str, Projection] = {p.name: p for p in PROJECTIONS}

@@ -481,4 +481,88 @@ def billing_tables(md: MetaData, prefix: str) -> dict[str, Table]:
     }
 
 
+def collections_tables(md: MetaData, prefix: str) -> dict[str, Table]:
+    """What collections work from, each fact with its business date so a priority can be
+    worked out as of any past day: promises to pay, reminder levels, payment behaviour
+    (invoices settled by cash), notes with their follow-ups, and collectors."""
+    invoices = Table(
+        f"{prefix}invoices",
+        md,
+        Column("invoice_id", String(64), primary_key=True),
+        Column("customer_id", String(64), nullable=False),
+        Column("number", String(32), nullable=False),
+        Column("currency", String(3), nullable=False),
+        Column("total", Money, nullable=False),
+        Column("due_day", Day, nullable=False),
+        # The day cash settled it (null while open, or reopened by cash given back).
+        Column("settled_day", Day),
+    )
+    Index(f"{prefix}invoices_settled", invoices.c.customer_id, invoices.c.settled_day)
+    promises = Table(
+        f"{prefix}promises",
+        md,
+        Column("promise_id", String(64), primary_key=True),
+        Column("invoice_id", String(64), nullable=False),
+        Column("customer_id", String(64), nullable=False),
+        Column("promised_day", Day, nullable=False),
+        Column("deadline_day", Day, nullable=False),
+        Column("amount", Money, nullable=False),
+        Column("made_day", Day, nullable=False),
+        Column("note", Text, nullable=False),
+        Column("made_by", String(200), nullable=False),
+        Column("status", String(10), nullable=False),
+        # The business day it was kept or recorded broken.
+        Column("outcome_day", Day),
+    )
+    Index(f"{prefix}promises_customer", promises.c.customer_id, promises.c.status)
+    Index(f"{prefix}promises_invoice", promises.c.invoice_id)
+    reminders = Table(
+        f"{prefix}reminders",
+        md,
+        Column("key", String(80), primary_key=True),
+        Column("invoice_id", String(64), nullable=False),
+        Column("level", Integer, nullable=False),
+        Column("day", Day, nullable=False),
+    )
+    Index(f"{prefix}reminders_invoice", reminders.c.invoice_id, reminders.c.day)
+    notes = Table(
+        f"{prefix}notes",
+        md,
+        Column("note_id", String(64), primary_key=True),
+        Column("customer_id", String(64), nullable=False),
+        Column("text", Text, nullable=False),
+        Column("follow_up_day", Day),
+        Column("noted_day", Day, nullable=False),
+        Column("author", String(200), nullable=False),
+        Column("position", BigInteger, nullable=False),
+    )
+    Index(f"{prefix}notes_customer", notes.c.customer_id, notes.c.position)
+    # Per customer, the latest note: its follow-up is the one that counts (a later note
+    # without one means nothing is left to follow up).
+    follow_ups = Table(
+        f"{prefix}follow_ups",
+        md,
+        Column("customer_id", String(64), primary_key=True),
+        Column("note_id", String(64), nullable=False),
+        Column("follow_up_day", Day),
+    )
+    Index(f"{prefix}follow_ups_day", follow_ups.c.follow_up_day)
+    collectors = Table(
+        f"{prefix}collectors",
+        md,
+        Column("customer_id", String(64), primary_key=True),
+        Column("collector", String(200)),
+    )
+    Index(f"{prefix}collectors_name", collectors.c.collector)
+    return {
+        "invoices": invoices,
+        "promises": promises,
+        "reminders": reminders,
+        "notes": notes,
+        "follow_ups": follow_ups,
+        "collectors": collectors,
+        "applied": _applied(md, prefix),
+    }
+
+
 TableFactory = Callable[[MetaData, str], dict[str, Table]]

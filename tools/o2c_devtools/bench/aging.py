@@ -73,6 +73,10 @@ def _opening_invoices(scale: Scale) -> Iterator[c.OpeningInvoice]:
             )
 
 
+# Requests timed on the worklist (after five of warm-up): it ranks the whole book per request.
+WORKLIST_REQUESTS = 10
+
+
 class Server:
     """uvicorn serving the app in a thread, on a free loopback port."""
 
@@ -94,16 +98,18 @@ class Server:
         self.thread.join(timeout=10)
 
 
-def http_latencies(port: int, requests: int) -> tuple[list[float], dict[str, Any]]:
-    """Milliseconds of each ``GET /v1/aging`` (keep-alive client) and the last answer."""
+def http_latencies(
+    port: int, requests: int, path: str = "/v1/aging", limit: int = 100
+) -> tuple[list[float], dict[str, Any]]:
+    """Milliseconds of each ``GET path`` (keep-alive client) and the last answer."""
     headers = {"Authorization": f"Bearer {TOKEN}"}
-    params = {"as_of": AS_OF.isoformat(), "limit": "100"}
+    params = {"as_of": AS_OF.isoformat(), "limit": str(limit)}
     out: list[float] = []
     body: dict[str, Any] = {}
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers) as client:
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=120) as client:
         for i in range(requests + 5):
             started = time.perf_counter()
-            response = client.get("/v1/aging", params=params)
+            response = client.get(path, params=params)
             elapsed = (time.perf_counter() - started) * 1000
             response.raise_for_status()
             body = response.json()
@@ -138,6 +144,10 @@ def run(dbname: str, scale: Scale, progress: Progress) -> list[Figure]:
         with Server(create_app(container)) as server:
             progress(f"aging: {scale.aging_requests} requests")
             latencies, body = http_latencies(server.port, scale.aging_requests)
+            # The worklist ranks every overdue item of the book by its explained priority.
+            worklist, _ = http_latencies(
+                server.port, WORKLIST_REQUESTS, "/v1/collections/worklist", limit=20
+            )
         answered = Decimal(str(body.get("total", "0")))
         if answered != booked:  # a fast wrong answer is no figure
             raise AssertionError(f"HTTP total {answered} != the booked total {booked}")
@@ -165,6 +175,11 @@ def run(dbname: str, scale: Scale, progress: Progress) -> list[Figure]:
             p95 < target,
         ),
         Figure("aging HTTP", size, "p99 latency", p99, "ms"),
+    ]
+    w = quantiles(worklist, n=100)
+    figures += [
+        Figure("worklist HTTP", size, "p50 latency", w[49], "ms", note="limit=20"),
+        Figure("worklist HTTP", size, "p95 latency", w[94], "ms", note="limit=20"),
     ]
     if replay is not None:
         figures.append(_versus_replay(size, p50, *replay, answered))

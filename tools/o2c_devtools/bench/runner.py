@@ -30,7 +30,9 @@ def scenarios() -> dict[str, Scenario]:
         bank,
         big_customer,
         billing,
+        documents,
         end_to_end,
+        forecast,
         gl_export,
         kafka_paths,
         rebuild,
@@ -49,6 +51,8 @@ def scenarios() -> dict[str, Scenario]:
         "gl-export": gl_export.run,
         "bank": bank.run,
         "billing": billing.run,
+        "documents": documents.run,
+        "forecast": forecast.run,
     }
 
 

@@ -31,6 +31,7 @@ class Scale:
     rebuild_round: int = 200  # rebuild: customers (25 open items each) imported per fill round
     aging_p95_ms: float = 100.0  # the portfolio aging target at this size
     aging_replay: bool = True  # also answer by replaying every event (too slow at "large")
+    documents: int = 0  # documents: invoices issued with their PDF and sent over SMTP
 
 
 _SIZES = {
@@ -55,12 +56,15 @@ _GL_EXPORT_LINES = {"tiny": 500, "smoke": 20_000, "medium": 200_000, "full": 1_0
 _BANK_LINES = {"tiny": 40, "smoke": 300, "medium": 1_500, "full": 5_000}
 _BILLING_CUSTOMERS = {"tiny": 8, "smoke": 100, "medium": 1_000, "full": 10_000}
 
+_DOCUMENTS = {"tiny": 4, "smoke": 40, "medium": 1_000, "full": 10_000}
+
 SCALES = {
     name: replace(
         scale,
         gl_export_lines=_GL_EXPORT_LINES[name],
         bank_lines=_BANK_LINES[name],
         billing_customers=_BILLING_CUSTOMERS[name],
+        documents=_DOCUMENTS[name],
     )
     for name, scale in _SIZES.items()
 }

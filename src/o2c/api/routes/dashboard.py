@@ -1,5 +1,6 @@
-"""The credit manager's dashboard (``/dashboard``): a public, read-only page whose own script
-reads the JSON API with the token the person gives; see ``o2c.dashboard``.
+"""The credit manager's dashboard (``/dashboard``): a public page whose own script reads the JSON
+API, and sends the commands the person's roles allow, with the token the person gives; see
+``o2c.dashboard``.
 
 With an OpenID Connect issuer configured, ``/dashboard/login`` and ``/dashboard/callback`` run the
 authorization-code flow (PKCE) for the page: the code is exchanged here, and the access token
@@ -50,7 +51,7 @@ def _login(request: Request) -> CodeFlow | None:
 
 @router.api_route("", methods=["GET", "HEAD"])
 def portfolio(request: Request) -> Response:
-    """The portfolio page: aging, exposures, KPIs, worklist, bank exceptions."""
+    """The portfolio page: aging, KPIs, held orders, exposures, worklist, bank exceptions."""
     return _page(request)
 
 

@@ -134,7 +134,9 @@ def reminder_pdf(
     loaded = store.get_many([i for i in others if i != invoice.id])
     invoices = [invoice, *(i for i in loaded.values() if isinstance(i, Invoice))]
     reminded = reminders.reminded_on(store, invoices, as_of)
-    pdf = reminders.render_letter(company, account, as_of, reminded)
+    policy = container(request).settings.dunning_policy
+    charges = reminders.stated_charges(store, policy, reminded, as_of, account.currency)
+    pdf = reminders.render_letter(company, account, as_of, reminded, charges)
     return pdf_response(pdf, reminders.letter_filename(account, as_of))
 
 

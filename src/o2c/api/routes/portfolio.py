@@ -7,7 +7,7 @@ counted, and null when the book mixes several and no `currency=` is given.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from fastapi import APIRouter, Query, Request
 
@@ -15,10 +15,11 @@ from o2c.api.auth import Reader
 from o2c.api.deps import container
 from o2c.api.problems import Problem
 from o2c.api.reads import After, Currency, Limit, MinPosition, queries
+from o2c.collections.replay import fold_worklist_inputs
 from o2c.commands.base import IsoDate
 from o2c.projections.queries.accounts import ExposurePage
 from o2c.projections.queries.aging import Kpis, PortfolioAging
-from o2c.projections.queries.invoices import HeldLetter, Worklist
+from o2c.projections.queries.collections import HeldLetter, Worklist, worklist_page
 
 router = APIRouter(prefix="/v1", tags=["reports"])
 
@@ -103,16 +104,48 @@ def worklist(
     _: Reader,
     request: Request,
     as_of: IsoDate | None = None,
+    known_at: datetime | None = Query(
+        None,
+        description="recorded time (ISO 8601 with a zone): the worklist as the system knew it "
+        "then, replayed from the event log",
+    ),
+    collector: str | None = Query(None, max_length=200, description="only this collector's"),
+    follow_ups_due: bool = Query(
+        False, description="only customers whose follow-up day is reached"
+    ),
     after: str | None = After,
     limit: int = Limit,
     min_position: int | None = MinPosition,
 ) -> Worklist:
-    """Overdue open items ranked by amount × days past due, with dunning level and disputes,
-    paged. `held_letters`: the customer's letters kept back because their address bounced
-    (address and reason), until someone records a corrected contact."""
-    found = queries(request, min_position).worklist(
-        as_of=as_of or date.today(), after=after, limit=limit
-    )
+    """Overdue open items on `as_of` ranked by `score` = overdue amount × days past due × (1 +
+    0.25 × dunning level + 0.5 × broken promises + 0.5 if over the credit limit + usual days
+    late / 100), each row with the `components` it came from (`sorted_by` says so); paged.
+    `follow_ups`: customers whose latest note's follow-up day is reached. With `known_at` the
+    answer is replayed from the events recorded by then (`source: "event replay"`): the
+    worklist as it was that day. `held_letters`: the customer's letters kept back because their
+    address bounced (address and reason), until someone records a corrected contact."""
+    day = as_of or date.today()
+    if known_at is not None:
+        if known_at.tzinfo is None:
+            raise Problem(422, "invalid-input", "known_at needs a time zone")
+        store = container(request).store
+        found = worklist_page(
+            fold_worklist_inputs(store.read_all(), day, known_at),
+            collector=collector,
+            follow_ups_due_only=follow_ups_due,
+            after=after,
+            limit=limit,
+            known_at=known_at.isoformat(),
+            source="event replay",
+        )
+    else:
+        found = queries(request, min_position).worklist(
+            as_of=day,
+            collector=collector,
+            follow_ups_due=follow_ups_due,
+            after=after,
+            limit=limit,
+        )
     parts = container(request).delivery
     if parts is not None:
         parts.queue.catch_up(container(request).store)

@@ -10,6 +10,7 @@ from o2c.application.handlers import (
     accounts,
     bank,
     billing,
+    collections,
     company,
     imports,
     invoices,
@@ -57,4 +58,9 @@ HANDLERS: dict[type[c.Command], Handler] = {
     c.RecordBankAccount: bank.record_bank_account,
     c.ImportBankStatement: bank.import_bank_statement,
     c.DecideBankLines: bank.decide_bank_lines,
+    c.MakePromise: collections.make_promise,
+    c.CheckCustomerPromises: collections.check_customer_promises,
+    c.AddNote: collections.add_note,
+    c.AssignCollector: collections.assign_collector,
+    c.ChargeLateFees: collections.charge_late_fees,
 }

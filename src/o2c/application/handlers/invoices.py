@@ -13,6 +13,7 @@ from o2c.aggregates.numbering import (
     CreditNoteNumbering,
     format_credit_note_number,
 )
+from o2c.application.handlers.collections import check_promises
 from o2c.application.results import (
     CreditNoteResult,
     CreditNoteView,
@@ -125,6 +126,8 @@ def send_reminders(cmd: c.SendReminders, uow: UnitOfWork) -> RemindersResult:
     reminded on or after this date), which makes a second run for the same date send nothing.
     """
     acc = uow.get(cmd.customer_id, CustomerAccount)
+    # Promises whose deadline passed without the cash are broken first: dunning resumes.
+    broken = check_promises(acc, cmd.as_of, uow)
     sent: list[ReminderResult] = []
     for invoice_id in acc.overdue_invoices(cmd.as_of):
         inv = uow.get(invoice_id, Invoice)
@@ -139,4 +142,6 @@ def send_reminders(cmd: c.SendReminders, uow: UnitOfWork) -> RemindersResult:
                     days_past_due=inv.days_past_due(cmd.as_of),
                 )
             )
-    return RemindersResult(as_of=cmd.as_of, reminders_sent=len(sent), reminders=sent)
+    return RemindersResult(
+        as_of=cmd.as_of, reminders_sent=len(sent), reminders=sent, promises_broken=broken
+    )

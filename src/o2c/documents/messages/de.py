@@ -96,4 +96,8 @@ MESSAGES: dict[str, str] = {
     "mail_reminder_subject": "{title} – {seller}",
     "mail_reminder_body": "Sehr geehrte Damen und Herren,\n\nanbei erhalten Sie unser "
     "Schreiben zu den Rechnungen {numbers}.\n\nMit freundlichen Grüßen\n{seller}",
+    "mail_invoice_subject": "{title} {number} – {seller}",
+    "mail_invoice_body": "Sehr geehrte Damen und Herren,\n\nanbei erhalten Sie unsere "
+    "{title} {number} vom {date}.\n\nMit freundlichen Grüßen\n{seller}",
+    "terms_net": "Zahlbar ohne Abzug bis zum {date}.",
 }

@@ -96,4 +96,8 @@ MESSAGES: dict[str, str] = {
     "mail_reminder_subject": "{title} – {seller}",
     "mail_reminder_body": "Dear Sir or Madam,\n\nplease find attached our letter "
     "regarding invoices {numbers}.\n\nKind regards\n{seller}",
+    "mail_invoice_subject": "{title} {number} – {seller}",
+    "mail_invoice_body": "Dear Sir or Madam,\n\nplease find attached {title_lower} {number} "
+    "of {date}.\n\nKind regards\n{seller}",
+    "terms_net": "Payable net by {date}.",
 }

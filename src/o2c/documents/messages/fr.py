@@ -94,4 +94,8 @@ MESSAGES: dict[str, str] = {
     "mail_reminder_subject": "{title} – {seller}",
     "mail_reminder_body": "Madame, Monsieur,\n\nveuillez trouver ci-joint notre courrier "
     "concernant les factures {numbers}.\n\nCordialement,\n{seller}",
+    "mail_invoice_subject": "{title} {number} – {seller}",
+    "mail_invoice_body": "Madame, Monsieur,\n\nveuillez trouver ci-joint le document "
+    "« {title} {number} » du {date}.\n\nCordialement,\n{seller}",
+    "terms_net": "Payable net au plus tard le {date}.",
 }

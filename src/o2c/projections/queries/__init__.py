@@ -11,6 +11,7 @@ from o2c.projections.queries.accounts import AccountQueries
 from o2c.projections.queries.aging import AgingQueries
 from o2c.projections.queries.bank import BankQueries
 from o2c.projections.queries.billing import BillingQueries
+from o2c.projections.queries.collections import CollectionsQueries
 from o2c.projections.queries.invoices import InvoiceQueries
 from o2c.projections.queries.ledger import LedgerQueries
 from o2c.projections.queries.orders import OrderQueries
@@ -30,6 +31,7 @@ class ReadQueries(
     LedgerQueries,
     BankQueries,
     BillingQueries,
+    CollectionsQueries,
 ):
     """Every read-model query over the live generation of the projections."""
 

@@ -1,11 +1,10 @@
-"""Invoices: one invoice, a search over all of them, a customer's open items, the collections
-worklist, and the customers a dunning run should look at."""
+"""Invoices: one invoice, a search over all of them, a customer's open items, and the customers
+a dunning run should look at."""
 
 from __future__ import annotations
 
 import json
 from datetime import date
-from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -13,7 +12,7 @@ from sqlalchemy import select, tuple_
 from typing_extensions import TypedDict
 
 from o2c.domain.days import from_day
-from o2c.domain.money import MILLS, from_mills
+from o2c.domain.money import from_mills
 from o2c.projections.queries.base import QueryBase
 from o2c.projections.queries.paging import clamp, decode_cursor, encode_cursor
 
@@ -83,41 +82,6 @@ class OpenItems(TypedDict):
     customer_id: str
     as_of: str
     items: list[InvoiceView]
-    next: str | None
-
-
-class HeldLetter(TypedDict):
-    """A letter to the customer kept back because its address bounced."""
-
-    delivery_id: str
-    document: str
-    address: str
-    reason: str
-    queued_at: str
-
-
-class WorkItem(TypedDict):
-    """An overdue open item to chase, with the customer's held letters."""
-
-    invoice_id: str
-    number: str
-    customer_id: str
-    customer_name: str | None
-    currency: str
-    open_amount: str
-    due_on: str | None
-    days_past_due: int
-    priority: str
-    dunning_level: int
-    disputed: bool
-    held_letters: list[HeldLetter]
-
-
-class Worklist(TypedDict):
-    """Overdue open items ranked by amount × days past due."""
-
-    as_of: str
-    items: list[WorkItem]
     next: str | None
 
 
@@ -272,54 +236,6 @@ class InvoiceQueries(QueryBase):
             next=_next(rows, limit, ("due_day", "number", "invoice_id")),
         )
 
-    def worklist(self, *, as_of: date, after: str | None = None, limit: int = 100) -> Worklist:
-        """Overdue open items ranked by amount × days past due, paged."""
-        limit = clamp(limit)
-        cursor = decode_cursor(after, (int, str))
-        with self.rs.engine.connect() as conn:
-            items = self._open_as_of(conn, as_of, None)
-            i = self._t(conn, "receivables")["invoices"]
-            c = self._t(conn, "accounts")["customers"]
-            age = as_of.toordinal() - items.c.due_day
-            weight = items.c.open * age
-            # Rank on the narrow item set first; join names and dunning state to the top N only.
-            ranked = select(
-                items.c.invoice_id, items.c.customer_id, items.c.open, age.label("age")
-            ).where(age > 0, items.c.open > 0)
-            if cursor is not None:
-                w, iid = int(cursor[0]), str(cursor[1])
-                ranked = ranked.where((weight < w) | ((weight == w) & (items.c.invoice_id > iid)))
-            top = ranked.order_by(weight.desc(), items.c.invoice_id).limit(limit + 1).subquery()
-            rows = (
-                conn.execute(
-                    select(
-                        top,
-                        i.c.number,
-                        i.c.currency,
-                        i.c.due_day,
-                        i.c.dunning_level,
-                        i.c.disputed,
-                        c.c.name,
-                    )
-                    .join(i, i.c.invoice_id == top.c.invoice_id)
-                    .join(c, c.c.customer_id == top.c.customer_id, isouter=True)
-                    .order_by((top.c.open * top.c.age).desc(), top.c.invoice_id)
-                )
-                .mappings()
-                .all()
-            )
-        page = rows[:limit]
-        last = page[-1] if page else None
-        return Worklist(
-            as_of=as_of.isoformat(),
-            items=[_work_item(r) for r in page],
-            next=(
-                encode_cursor([int(last["open"]) * int(last["age"]), last["invoice_id"]])
-                if last is not None and len(rows) > limit
-                else None
-            ),
-        )
-
     def reminded_since(self, customer_id: UUID, as_of: date) -> list[UUID]:
         """The customer's invoices last reminded on or after ``as_of`` (each reminded on
         ``as_of`` is among them)."""
@@ -355,21 +271,3 @@ def _next(rows: Any, limit: int, keys: tuple[str, ...]) -> str | None:
         return None
     last = rows[limit - 1]
     return encode_cursor([last[k] for k in keys])
-
-
-def _work_item(r: Any) -> WorkItem:
-    priority = (Decimal(int(r["open"])) / MILLS * int(r["age"])).quantize(Decimal("0.01"))
-    return WorkItem(
-        invoice_id=r["invoice_id"],
-        number=r["number"],
-        customer_id=r["customer_id"],
-        customer_name=r["name"],
-        currency=r["currency"],
-        open_amount=from_mills(r["open"], r["currency"]),
-        due_on=from_day(r["due_day"]),
-        days_past_due=int(r["age"]),
-        priority=str(priority),
-        dunning_level=r["dunning_level"],
-        disputed=bool(r["disputed"]),
-        held_letters=[],
-    )

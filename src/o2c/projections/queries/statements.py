@@ -3,10 +3,12 @@ balance — the lines paged, each page's running balances continuing from the pa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, case, func, select, tuple_
+from sqlalchemy import ColumnElement, Connection, case, func, select, tuple_
 from typing_extensions import TypedDict
 
 from o2c.domain.days import from_day
@@ -23,6 +25,8 @@ class StatementLine(TypedDict):
     reference: str
     document_id: str
     invoice_number: str | None
+    # A numbered credit note's own id (its PDF is found by it); None on every other line.
+    credit_note_id: str | None
     debit: str
     credit: str
     balance: str
@@ -87,6 +91,7 @@ class StatementQueries(QueryBase):
                 carried += total(e.c.business_day >= first, before)
                 q = q.where(tuple_(*keys) > tuple_(*cursor))
             rows = conn.execute(q.order_by(*keys).limit(limit + 1)).mappings().all()
+            credit_notes = self._credit_note_ids(conn, rows[:limit])
         cur = cust[1]
         balance = carried
         lines: list[StatementLine] = []
@@ -100,6 +105,9 @@ class StatementQueries(QueryBase):
                     reference=r["reference"],
                     document_id=r["document"],
                     invoice_number=r["invoice_number"],
+                    credit_note_id=credit_notes.get((r["document"], r["reference"]))
+                    if r["kind"] == "credit_note"
+                    else None,
                     debit=from_mills(max(amount, 0), cur),
                     credit=from_mills(max(-amount, 0), cur),
                     balance=from_mills(balance, cur),
@@ -121,6 +129,19 @@ class StatementQueries(QueryBase):
             else encode_cursor([last_row["business_day"], last_row["position"], last_row["seq"]]),
         }
         return statement
+
+    def _credit_note_ids(self, conn: Connection, rows: Sequence[Any]) -> dict[tuple[str, str], str]:
+        """The ids of the numbered credit notes among ``rows``, by (invoice, number)."""
+        invoices = {r["document"] for r in rows if r["kind"] == "credit_note"}
+        if not invoices:
+            return {}
+        cn = self._t(conn, "receivables")["credit_notes"]
+        found = conn.execute(
+            select(cn.c.invoice_id, cn.c.number, cn.c.credit_note_id).where(
+                cn.c.invoice_id.in_(sorted(invoices)), cn.c.number.is_not(None)
+            )
+        )
+        return {(str(i), str(n)): str(c) for i, n, c in found}
 
     def statement_customers(self, start: date, end: date) -> list[UUID]:
         """Customers with a non-zero balance on ``end`` or a booking in ``start`` … ``end``."""
