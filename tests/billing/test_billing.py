@@ -273,3 +273,16 @@ def test_a_sku_on_several_lines_of_a_run_invoice_is_credited_by_amount(world: Bi
         world.do(by_line)
     assert refused.value.code == "ambiguous-sku"
     world.do(c.ApplyCreditNote(invoice_id=outcome.invoice_id, amount=D("5.00"), reason="r"))
+
+
+def test_goods_shipped_free_of_charge_alone_make_no_invoice(world: Billing) -> None:
+    on_shipment, periodic = world.account(), world.account()
+    policy(world, on_shipment, "on_shipment")
+    policy(world, periodic, "periodic", "month")
+    for customer in (on_shipment, periodic):
+        order = world.order(customer, ("FREE", 1, "0.00"), ("A", 1, "10.00"), on=date(2026, 1, 5))
+        shipped = world.ship(order["order_id"], ("FREE", 1), on=date(2026, 1, 6))
+        assert shipped["invoice"] is None
+    world.clock.today = date(2026, 2, 1)
+    done = world.runs.run(date(2026, 2, 1))
+    assert done.count("failed") == 0 and done.count("invoiced") == 0

@@ -90,7 +90,9 @@ def plan_billing(
         uow.prefetch(order_ids)
         for order_id in order_ids:
             order = uow.get(order_id, Order)
-            if order.invoiceable_lines(plan.through):
+            # Goods shipped free of charge alone make no invoice (its total must be positive):
+            # they go on the order's next invoice with a price.
+            if any(ln.amount > 0 for ln in order.invoiceable_lines(plan.through)):
                 plan.orders.append(order)
     uow.prefetch(contract_ids)
     for contract_id in dict.fromkeys(contract_ids):

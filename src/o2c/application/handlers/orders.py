@@ -167,7 +167,8 @@ def ship_order(cmd: c.ShipOrder, uow: UnitOfWork) -> ShipmentResult:
     order.ship(shipment_id, quantities, shipped_on)
     invoice = None
     acc = uow.get(order.customer_id, CustomerAccount)
-    if policy_of(acc.details.get("billing_policy")).mode == ON_SHIPMENT:
+    priced = any(ln.amount > 0 for ln in order.invoiceable_lines())
+    if policy_of(acc.details.get("billing_policy")).mode == ON_SHIPMENT and priced:
         # The shipment and its invoice are one fact for this customer: one transaction. The
         # invoice id derives from the shipment's, so a retry of the shipment cannot invoice
         # twice (it is refused as a shipment already recorded).
