@@ -294,3 +294,37 @@ def test_without_a_peppol_bis_invoice_the_customer_gets_the_pdf_and_is_told_why(
     assert "sent by e-mail: no Peppol BIS invoice" in letter["reason"]
     [message] = box.wait_for(1)
     assert pdf_of(message)
+
+
+def test_invoices_billed_on_shipment_and_by_a_billing_run_are_sent_as_issued(
+    mailed: tuple[TestClient, Mailbox],
+) -> None:
+    client, box = mailed
+    shipping = customer(client, "Kunde", "de", [BILLING])
+    monthly = customer(client, "Client", "fr", [{"role": "billing", "email": "c@client.example"}])
+    for cid, policy in (
+        (shipping, {"mode": "on_shipment", "send": True}),
+        (monthly, {"mode": "periodic", "period": "month", "send": True}),
+    ):
+        response = client.patch(
+            f"/v1/customers/{cid}", json={"billing_policy": policy}, headers=auth("credit")
+        )
+        assert response.status_code == 200, response.text
+    line = {"sku": "A", "quantity": 1, "unit_price": "100.00"}
+    orders = {
+        cid: post(client, "/v1/orders", {"customer_id": cid, "lines": [line]})["order_id"]
+        for cid in (shipping, monthly)
+    }
+    shipment = {"lines": [{"sku": "A", "quantity": 1}], "shipped_on": "2026-10-05"}
+    shipped = post(client, f"/v1/orders/{orders[shipping]}/shipments", shipment)
+    assert shipped["invoice"]["delivery"]["status"] == "queued", shipped
+    post(client, f"/v1/orders/{orders[monthly]}/shipments", shipment)
+
+    for _ in range(2):  # started again: nothing invoiced or queued twice
+        post(client, "/v1/billing/runs", {"as_of": "2026-10-31"}, role="clerk")
+    messages = box.wait_for(2)
+    assert sorted(str(m["To"]) for m in messages) == ["c@client.example", "rechnung@kunde.example"]
+    for cid in (shipping, monthly):
+        [delivery] = recorded_sent(client, cid)
+        assert delivery["document"].startswith("invoice:")
+    assert len(box.messages) == 2

@@ -186,9 +186,18 @@ class InvoiceSending:
         self.deliveries = deliveries
 
     def __call__(self, cmd: Command, result: Result, uow: UnitOfWork) -> Result:
-        """Follows a command that issued an invoice: queue it if the policy sends."""
-        if not isinstance(result, InvoiceIssuedResult):
+        """Follows a command that issued an invoice (an invoicing, a shipment billed on
+        shipment, a customer's part of a billing run): queue it if the policy sends."""
+        nested = getattr(result, "invoice", None)
+        if isinstance(nested, InvoiceIssuedResult):
+            if nested.delivery is not None:  # queued once, by the save that issued it
+                return result
+            return result.model_copy(update={"invoice": self(cmd, nested, uow)})
+        if not isinstance(result, InvoiceIssuedResult) or not uow.find(result.invoice_id, Invoice):
             return result
+        invoice = uow.get(result.invoice_id, Invoice)
+        if not any(isinstance(e, Invoice.InvoiceIssued) for e in invoice.pending_events):
+            return result  # issued by an earlier save (a run started again answers it)
         account = uow.get(result.customer_id, CustomerAccount)
         if not policy_of(account.details.get("billing_policy")).send:
             return result

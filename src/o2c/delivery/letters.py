@@ -15,7 +15,7 @@ from o2c.application.invoice_pdfs import InvoiceSending
 from o2c.application.reminder_letters import ReminderLetters
 from o2c.application.service import Follower
 from o2c.application.statement_letters import StatementRuns
-from o2c.commands import Command, InvoiceOrder, SendReminders
+from o2c.commands import BillCustomer, Command, InvoiceOrder, SendReminders, ShipOrder
 from o2c.config import Settings
 from o2c.delivery.queue import DeliveryQueue
 from o2c.eventstore.store import EventStore
@@ -71,7 +71,13 @@ def current_held_reason(store: EventStore, queue: DeliveryQueue) -> Any:
 def letter_followers(deliveries: DeliveryService) -> dict[type[Command], Follower]:
     """What follows a command in its own save: a dunning run's reminders, their letter; an
     issued invoice, its delivery when the customer's billing policy sends invoices."""
-    return {SendReminders: ReminderLetters(deliveries), InvoiceOrder: InvoiceSending(deliveries)}
+    invoices = InvoiceSending(deliveries)
+    return {
+        SendReminders: ReminderLetters(deliveries),
+        InvoiceOrder: invoices,
+        ShipOrder: invoices,  # a customer billed on shipment
+        BillCustomer: invoices,  # a customer's part of a billing run
+    }
 
 
 def build_statement_runs(
