@@ -35,5 +35,6 @@ def configure(fmt: str = "auto", level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("kafka", "alembic.runtime.migration"):
+    # factur-x logs two info lines for every PDF it makes: a billing run would drown the log.
+    for noisy in ("kafka", "alembic.runtime.migration", "factur-x"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
