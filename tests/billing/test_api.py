@@ -2,32 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
-from o2c.api.app import create_app
-from o2c.bootstrap import build_container
-from o2c.config import Settings
-from tests.api.conftest import TOKENS, auth
-
-
-@pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(
-        event_store_url=f"sqlite:///{tmp_path / 'e.db'}",
-        read_store_url=f"sqlite:///{tmp_path / 'r.db'}",
-        api_tokens=dict(TOKENS),
-    )
-    container = build_container(settings)
-    try:
-        with TestClient(create_app(container), raise_server_exceptions=False) as c:
-            yield c
-    finally:
-        container.close()
+from tests.api.conftest import auth
+from tests.api.conftest import client as client  # the embedded SQLite server
 
 
 def post(client: TestClient, path: str, body: dict[str, Any], status: int = 201) -> Any:

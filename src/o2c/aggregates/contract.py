@@ -23,6 +23,7 @@ from eventsourcing.domain import Aggregate, event
 
 from o2c.aggregates.copying import CopiesOneLevelDeep
 from o2c.aggregates.order import OrderLine
+from o2c.aggregates.order import check_lines as check_order_lines
 from o2c.domain.billing_periods import (
     BILLING_TIMING,
     INTERVAL_MONTHS,
@@ -30,7 +31,7 @@ from o2c.domain.billing_periods import (
     Schedule,
 )
 from o2c.domain.errors import InvalidInput, RuleViolation
-from o2c.domain.money import check_amount, check_total, round_money, zero
+from o2c.domain.money import round_money
 from o2c.events.catalog import topic
 
 STATUS_ACTIVE = "active"
@@ -69,21 +70,8 @@ class DuePeriod:
 
 
 def check_lines(lines: list[OrderLine], currency: str) -> None:
-    """A contract's lines: at least one, distinct skus, positive quantities, a positive total."""
-    if not lines:
-        raise InvalidInput("a contract needs at least one line", code="invalid-lines")
-    skus = [ln.sku for ln in lines]
-    if len(set(skus)) != len(skus):
-        raise InvalidInput("each sku may appear once per contract", code="duplicate-sku")
-    for ln in lines:
-        if not ln.sku.strip():
-            raise InvalidInput("sku must not be empty", code="invalid-lines")
-        if ln.quantity <= 0:
-            raise InvalidInput("quantity must be positive", code="invalid-quantity")
-        check_amount(ln.unit_price, currency, field="unit_price", allow_zero=True)
-    net = check_total(sum((ln.amount for ln in lines), zero(currency)), currency)
-    if net <= 0:
-        raise InvalidInput("a contract's period total must be positive", code="invalid-lines")
+    """A contract's lines, checked as an order's are."""
+    check_order_lines(lines, currency, "contract", "a contract's period total")
 
 
 class Contract(CopiesOneLevelDeep, Aggregate):

@@ -91,6 +91,28 @@ class InvoiceLine:
         )
 
 
+def check_lines(lines: list[OrderLine], currency: str, kind: str, total_name: str) -> Decimal:
+    """Lines of an order or a contract (``kind``): at least one, distinct skus, positive
+    quantities, prices in the currency's minor unit, a positive net total (``total_name``),
+    which is returned."""
+    if not lines:
+        article = "an" if kind[0] in "aeiou" else "a"
+        raise InvalidInput(f"{article} {kind} needs at least one line", code="invalid-lines")
+    skus = [line.sku for line in lines]
+    if len(set(skus)) != len(skus):
+        raise InvalidInput(f"each sku may appear once per {kind}", code="duplicate-sku")
+    for line in lines:
+        if not line.sku.strip():
+            raise InvalidInput("sku must not be empty", code="invalid-lines")
+        if line.quantity <= 0:
+            raise InvalidInput("quantity must be positive", code="invalid-quantity")
+        check_amount(line.unit_price, currency, field="unit_price", allow_zero=True)
+    net = check_total(sum((line.amount for line in lines), zero(currency)), currency)
+    if net <= 0:
+        raise InvalidInput(f"{total_name} must be positive", code="invalid-lines")
+    return net
+
+
 def gross_value(lines: list[tuple[OrderLine, int]], currency: str) -> Decimal:
     """What ``quantity`` of each line comes to with its tax (per-group rounding); lines without
     tax data count their net."""
@@ -155,20 +177,7 @@ class Order(Aggregate):
         purchase_order: str | None = None,
     ) -> Order:
         """Place an order; the credit decision is recorded right after by ``decide``."""
-        if not lines:
-            raise InvalidInput("an order needs at least one line", code="invalid-lines")
-        skus = [line.sku for line in lines]
-        if len(set(skus)) != len(skus):
-            raise InvalidInput("each sku may appear once per order", code="duplicate-sku")
-        for line in lines:
-            if not line.sku.strip():
-                raise InvalidInput("sku must not be empty", code="invalid-lines")
-            if line.quantity <= 0:
-                raise InvalidInput("quantity must be positive", code="invalid-quantity")
-            check_amount(line.unit_price, currency, field="unit_price", allow_zero=True)
-        net = check_total(sum((line.amount for line in lines), zero(currency)), currency)
-        if net <= 0:
-            raise InvalidInput("an order total must be positive", code="invalid-lines")
+        net = check_lines(lines, currency, "order", "an order total")
         taxed = any(line.tax is not None for line in lines)
         total = check_total(gross_value([(ln, ln.quantity) for ln in lines], currency), currency)
         return cls._create(

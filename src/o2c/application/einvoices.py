@@ -8,7 +8,7 @@ shipments: the same document always renders to the same bytes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -40,11 +40,6 @@ def issued_facts(store: EventStorePort, invoice_id: UUID) -> tuple[dict[str, Any
     return _fields(history[0]), history
 
 
-def delivery_date(store: EventStorePort, order_id: UUID | None, invoice_id: UUID) -> date | None:
-    """When the goods of ``invoice_id`` were delivered (BT-72), from its order's stream."""
-    return None if order_id is None else delivery_date_in(store.history(order_id), invoice_id)
-
-
 def delivery_date_in(order_events: Iterable[object], invoice_id: UUID) -> date | None:
     """The last shipment of an order before it invoiced ``invoice_id`` (an invoice takes
     everything shipped and not yet invoiced); ``None`` if the order never invoiced it."""
@@ -59,13 +54,18 @@ def delivery_date_in(order_events: Iterable[object], invoice_id: UUID) -> date |
 
 
 def invoice_delivery_date(
-    store: EventStorePort, issued: dict[str, Any], invoice_id: UUID
+    store: EventStorePort,
+    issued: Mapping[str, Any],
+    invoice_id: UUID,
+    order_history: Callable[[UUID], Iterable[object]] | None = None,
 ) -> date | None:
     """The delivery date of an invoice: its order's, or, for a billing run's invoice over
-    several orders (each line naming its own), the latest of theirs."""
+    several orders (each line naming its own), the latest of theirs. ``order_history`` reads an
+    order's events (default: the store's; a follower in the issuing save adds pending ones)."""
+    history = order_history or store.history
     orders = [issued.get("order_id")] if issued.get("order_id") else []
     orders += sorted({ln["order_id"] for ln in issued.get("lines") or [] if ln.get("order_id")})
-    found = [delivery_date(store, UUID(str(o)), invoice_id) for o in dict.fromkeys(orders)]
+    found = [delivery_date_in(history(UUID(str(o))), invoice_id) for o in dict.fromkeys(orders)]
     return max((d for d in found if d is not None), default=None)
 
 

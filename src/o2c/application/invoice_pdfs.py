@@ -27,7 +27,7 @@ from o2c.aggregates.order import Order
 from o2c.application import letter_parties as parties
 from o2c.application.context import CommandContext
 from o2c.application.deliveries import DeliveryService
-from o2c.application.einvoices import delivery_date_in, issued_facts
+from o2c.application.einvoices import invoice_delivery_date, issued_facts
 from o2c.application.ports import EventStorePort
 from o2c.application.reminder_letters import LETTERS_NAMESPACE
 from o2c.application.results import InvoiceIssuedResult, LetterResult, Result
@@ -95,11 +95,8 @@ def invoice_pdf(store: EventStorePort, invoice_id: UUID) -> DocumentPdf:
     """The invoice's PDF; ``LookupError`` for an unknown invoice, ``RuleViolation``
     ``no-seller`` for one issued before the company profile was set up."""
     issued, _ = issued_facts(store, invoice_id)
-    order_id = issued.get("order_id")
-    history = [] if order_id is None else store.history(order_id)
-    document = invoice_document(
-        issued, delivery_date=delivery_date_in(history, invoice_id), printable=True
-    )
+    delivered = invoice_delivery_date(store, issued, invoice_id)
+    document = invoice_document(issued, delivery_date=delivered, printable=True)
     return render_document(document, issued, _company(store))
 
 
@@ -109,12 +106,10 @@ def credit_note_pdf(store: EventStorePort, invoice_id: UUID, credit_note_id: UUI
     issued, history = issued_facts(store, invoice_id)
     for event in history:
         if isinstance(event, Invoice.CreditNoteApplied) and event.credit_note_id == credit_note_id:
-            order_id = issued.get("order_id")
-            shipments = [] if order_id is None else store.history(order_id)
             document = credit_note_document(
                 issued,
                 dict(vars(event)),
-                delivery_date=delivery_date_in(shipments, invoice_id),
+                delivery_date=invoice_delivery_date(store, issued, invoice_id),
                 printable=True,
             )
             return render_document(document, issued, _company(store))
@@ -190,41 +185,35 @@ class InvoiceSending:
         shipment, a customer's part of a billing run): queue it if the policy sends."""
         nested = getattr(result, "invoice", None)
         if isinstance(nested, InvoiceIssuedResult):
-            if nested.delivery is not None:  # queued once, by the save that issued it
-                return result
             return result.model_copy(update={"invoice": self(cmd, nested, uow)})
-        if not isinstance(result, InvoiceIssuedResult) or not uow.find(result.invoice_id, Invoice):
+        if not isinstance(result, InvoiceIssuedResult):
             return result
-        invoice = uow.get(result.invoice_id, Invoice)
-        if not any(isinstance(e, Invoice.InvoiceIssued) for e in invoice.pending_events):
+        invoice = uow.find(result.invoice_id, Invoice)
+        issued = None if invoice is None else _issued_in_this_save(invoice)
+        if invoice is None or issued is None:
             return result  # issued by an earlier save (a run started again answers it)
         account = uow.get(result.customer_id, CustomerAccount)
         if not policy_of(account.details.get("billing_policy")).send:
             return result
-        letter = self._queue_issued(result, account, uow)
+        letter = self._queue_issued(invoice, issued, account, uow)
         return result.model_copy(update={"delivery": letter})
 
     def _queue_issued(
-        self, result: InvoiceIssuedResult, account: CustomerAccount, uow: UnitOfWork
+        self,
+        invoice: Invoice,
+        issued: dict[str, Any],
+        account: CustomerAccount,
+        uow: UnitOfWork,
     ) -> LetterResult:
-        invoice = uow.get(result.invoice_id, Invoice)
-        issued = next(
-            dict(vars(e)) for e in invoice.pending_events if isinstance(e, Invoice.InvoiceIssued)
-        )
-        # Its order's, or (a billing run's invoice over several orders) each line's order.
-        order_ids = [result.order_id] if result.order_id is not None else []
-        order_ids += [UUID(str(ln["order_id"])) for ln in invoice.lines if ln.get("order_id")]
-        delivered: list[date] = []
-        for order_id in dict.fromkeys(order_ids):
-            order = uow.get(order_id, Order)
-            shipments = [*uow.history(order.id), *order.pending_events]
-            on = delivery_date_in(shipments, invoice.id)
-            if on is not None:
-                delivered.append(on)
+
+        def shipments(order_id: UUID) -> list[object]:
+            # The order's invoicing is recorded in this same save: still pending.
+            return [*uow.history(order_id), *uow.get(order_id, Order).pending_events]
+
         try:
             out = outgoing_invoice(
                 issued,
-                max(delivered, default=None),
+                invoice_delivery_date(uow.store, issued, invoice.id, shipments),
                 uow.find(COMPANY_ID, Company),
                 account,
             )
@@ -255,11 +244,8 @@ class InvoiceSending:
         issued, _ = issued_facts(store, invoice_id)
         account = store.get(UUID(str(issued["customer_id"])))
         assert isinstance(account, CustomerAccount)
-        order_id = issued.get("order_id")
-        shipments = [] if order_id is None else store.history(order_id)
-        out = outgoing_invoice(
-            issued, delivery_date_in(shipments, invoice_id), _company(store), account, to
-        )
+        delivered = invoice_delivery_date(store, issued, invoice_id)
+        out = outgoing_invoice(issued, delivered, _company(store), account, to)
         reason = f"send:{ctx.idempotency_key}" if ctx.idempotency_key else f"send:{uuid4()}"
         queued = self.deliveries.queue_delivery(
             customer_id=account.id,
@@ -281,6 +267,14 @@ class InvoiceSending:
             channel=self.deliveries.email_channel if out.channel == "email" else out.channel,
             reason=self.deliveries.held_reason(out.to) if held else out.note,
         )
+
+
+def _issued_in_this_save(invoice: Invoice) -> dict[str, Any] | None:
+    """The fields of the invoice's ``InvoiceIssued`` if this save records it, else ``None``."""
+    for event in invoice.pending_events:
+        if isinstance(event, Invoice.InvoiceIssued):
+            return dict(vars(event))
+    return None
 
 
 def _fields(out: Outgoing) -> dict[str, Any]:
